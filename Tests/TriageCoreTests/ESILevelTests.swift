@@ -1,0 +1,10 @@
+import Testing
+import TriageCore
+
+@Suite struct ESILevelTests {
+    @Test func moreUrgentSortsFirst() {
+        #expect(ESILevel.resuscitation < .emergent)
+        #expect(min(ESILevel.urgent, .emergent) == .emergent)
+        #expect(ESILevel.nonUrgent.isMoreUrgent(than: .lessUrgent) == false)
+    }
+}
