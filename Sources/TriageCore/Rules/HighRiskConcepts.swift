@@ -10,10 +10,11 @@ enum HighRiskConcepts {
 
     /// Concepts that are high-risk on their own.
     static let unconditional: [TextConcept] = [
+        // From 30 y any chest pain is treated as possible ACS; younger adults need a cardiac feature.
         TextConcept("esi.b.acs", "chest pain in an adult: possible acute coronary syndrome", source: source,
-                    minimumAgeYears: 30, anyOf: chestPainWords),
-        TextConcept("esi.b.acs_features", "chest pain with cardiac features: possible acute coronary syndrome",
-                    source: source, minimumAgeYears: 16, allOf: [
+                    ages: 30...Int.max, anyOf: chestPainWords),
+        TextConcept("esi.b.acs", "chest pain with cardiac features: possible acute coronary syndrome",
+                    source: source, ages: 16...29, allOf: [
                         chestPainWords,
                         ["radiat*", "sweat*", "diaphore*", "clammy", "nause*", "short of breath", "exertion*",
                          "heart attack"],
@@ -58,7 +59,7 @@ enum HighRiskConcepts {
         TextConcept("esi.b.toxic_ingestion", "overdose or toxic ingestion", source: source, anyOf: [
             "overdos*", "poison*", "toxic ingestion", "ingest*", "swallowed * pills", "swallowed * tablets",
             "swallowed * battery", "button battery", "bleach", "antifreeze", "<many> tablets", "<many> pills",
-            "<many> * tablets", "<many> * pills", "stockpiled",
+            "<many> * tablets", "<many> * pills",
         ]),
         TextConcept("esi.b.testicular", "testicular or scrotal pain: possible torsion", source: source, anyOf: [
             "testic*", "testicle*", "scrot*", "torsion",
@@ -92,7 +93,7 @@ enum HighRiskConcepts {
                         "eclampsia", "preeclampsia", "pre eclampsia", "in labour", "in labor", "waters broke",
                         "cord prolapse", "abruption",
                     ]),
-        TextConcept("esi.b.syncope", "syncope in an older adult", source: source, minimumAgeYears: 50, anyOf: [
+        TextConcept("esi.b.syncope", "syncope in an older adult", source: source, ages: 50...Int.max, anyOf: [
             "syncop*", "fainted", "passed out", "collapse*", "blacked out", "loss of consciousness",
             "lost consciousness",
         ]),

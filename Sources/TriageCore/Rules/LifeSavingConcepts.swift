@@ -4,23 +4,24 @@ enum LifeSavingConcepts {
     static let source = "ESI v4 handbook, decision point A"
 
     /// Concepts that only stand when the patient is not measured alert: an alert patient is not in
-    /// arrest or unresponsive now, so the text then describes an episode (decision point B instead).
-    static let impairedConsciousness: [TextConcept] = [
-        TextConcept("esi.a.text.cardiac_arrest", "cardiac or respiratory arrest", source: source, anyOf: [
+    /// arrest or unresponsive now, so the text describes an earlier episode. A recent apnoea, collapse
+    /// or seizure is still high risk (decision point B); a past cardiac arrest is history only.
+    static let impairedConsciousness: [(concept: TextConcept, levelWhenAlert: ESILevel?)] = [
+        (TextConcept("esi.a.text.cardiac_arrest", "cardiac or respiratory arrest", source: source, anyOf: [
             "cardiac arrest", "respiratory arrest", "no pulse", "pulseless", "cpr", "asystol*",
             "ventricular fibrillation", "vfib", "no signs of life",
-        ]),
-        TextConcept("esi.a.text.apnoea", "apnoea or agonal breathing", source: source, anyOf: [
+        ]), nil),
+        (TextConcept("esi.a.text.apnoea", "apnoea or agonal breathing", source: source, anyOf: [
             "apnoea", "apnea", "apnoeic", "apneic", "not breathing", "stopped breathing", "agonal",
-        ]),
-        TextConcept("esi.a.text.unresponsive", "unresponsive", source: source, anyOf: [
+        ]), .emergent),
+        (TextConcept("esi.a.text.unresponsive", "unresponsive", source: source, anyOf: [
             "unresponsive", "unconscious", "unrousable", "not rousable", "responds only to pain",
             "no response to pain", "snoring respirations",
-        ]),
-        TextConcept("esi.a.text.seizure", "ongoing seizure", source: source, anyOf: [
+        ]), .emergent),
+        (TextConcept("esi.a.text.seizure", "ongoing seizure", source: source, anyOf: [
             "seizing", "actively seizing", "status epilepticus", "ongoing seizure*", "continuous seizure*",
             "still fitting",
-        ]),
+        ]), .emergent),
     ]
 
     static let always: [TextConcept] = [

@@ -4,7 +4,7 @@
 /// and prescriptions are not resources, so nothing here stands for them.
 public enum ResourceType: String, Codable, Sendable, CaseIterable, Comparable {
     case labs
-    case ecg
+    case ecg = "ECG"
     case xray = "x-ray"
     case advancedImaging = "CT/MRI/US"
     case ivFluids = "IV fluids"
@@ -26,15 +26,15 @@ struct ResourceConcept: Sendable {
     let resource: ResourceType
     let concept: TextConcept
 
-    init(_ resource: ResourceType, minimumAgeYears: Int = 0, allOf: [[String]]) {
+    init(_ resource: ResourceType, ages: ClosedRange<Int> = 0...Int.max, allOf: [[String]]) {
         self.resource = resource
         concept = TextConcept("esi.c.\(resource.rawValue)", resource.rawValue,
                               source: "ESI v4 handbook, decision point C: resources",
-                              minimumAgeYears: minimumAgeYears, allOf: allOf)
+                              ages: ages, allOf: allOf)
     }
 
-    init(_ resource: ResourceType, minimumAgeYears: Int = 0, anyOf: [String]) {
-        self.init(resource, minimumAgeYears: minimumAgeYears, allOf: [anyOf])
+    init(_ resource: ResourceType, ages: ClosedRange<Int> = 0...Int.max, anyOf: [String]) {
+        self.init(resource, ages: ages, allOf: [anyOf])
     }
 }
 
@@ -61,12 +61,12 @@ enum ResourceConcepts {
             "diabet*", "glucose", "dehydrat*", "sepsis", "septic", "cellulitis", "rigor*", "dry lips",
             "few wet", "chemo*",
         ]),
-        ResourceConcept(.labs, minimumAgeYears: 12, anyOf: ["vomit*", "diarrh*"]),
+        ResourceConcept(.labs, ages: 12...Int.max, anyOf: ["vomit*", "diarrh*"]),
         ResourceConcept(.ecg, anyOf: chestPain + [
             "palpitation*", "racing heart", "heart racing", "irregular heart*", "irregular pulse", "syncop*",
             "fainted", "collapse*", "passed out", "overdos*",
         ]),
-        ResourceConcept(.ecg, minimumAgeYears: 40, anyOf: breathing + ["dizz*", "weak*", "lightheaded"]),
+        ResourceConcept(.ecg, ages: 40...Int.max, anyOf: breathing + ["dizz*", "weak*", "lightheaded"]),
         ResourceConcept(.xray, anyOf: injury + breathing + chestPain + [
             "productive cough", "pneumonia", "foreign body", "swallowed * coin",
         ]),
@@ -92,7 +92,7 @@ enum ResourceConcepts {
             "wheez*", "nebul*", "fractur*", "deform*", "shortened", "externally rotated", "dislocat*",
             "renal colic", "kidney stone*", "anaphyla*", "sickle cell",
         ]),
-        ResourceConcept(.parenteralMedication, minimumAgeYears: 12, anyOf: ["vomit*"]),
+        ResourceConcept(.parenteralMedication, ages: 12...Int.max, anyOf: ["vomit*"]),
         ResourceConcept(.parenteralMedication, allOf: [
             ["pain", "headache", "migraine", "medication", "tablets", "analgesi*"], failedOralTreatment,
         ]),
