@@ -47,7 +47,7 @@ enum ResourceConcepts {
                             "difficulty breathing", "wheez*"]
     static let injury = ["fractur*", "deform*", "injur*", "fell", "fall", "fallen", "twist*", "inversion",
                          "sprain*", "outstretched hand", "unable to bear weight", "cannot bear weight",
-                         "cant bear weight", "shortened", "externally rotated", "swollen joint"]
+                         "cant bear weight", "shortened", "externally rotated", "swollen joint", "dislocat*"]
     static let gastrointestinalBleeding = HighRiskConcepts.gastrointestinalBleedWords
     static let failedOralTreatment = ["failed", "not helped", "no relief", "not relieved", "didnt help",
                                       "did not help", "unable to keep * down", "cant keep * down",
