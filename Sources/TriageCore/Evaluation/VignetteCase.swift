@@ -69,5 +69,10 @@ public struct VignetteParseError: Error, Sendable, Hashable, CustomStringConvert
     public let line: Int
     public let reason: String
 
+    public init(line: Int, reason: String) {
+        self.line = line
+        self.reason = reason
+    }
+
     public var description: String { "line \(line): \(reason)" }
 }
