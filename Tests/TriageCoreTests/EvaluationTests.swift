@@ -60,8 +60,9 @@ import TriageCore
 
     @Test(arguments: badFiles)
     func parseErrorsNameTheLine(file: String, line: Int, reason: String) {
-        #expect(throws: VignetteParseError(line: line, reason: reason)) {
-            try VignetteCase.parseJSONLines(Data(file.utf8))
-        }
+        let error = #expect(throws: VignetteParseError.self) { try VignetteCase.parseJSONLines(Data(file.utf8)) }
+        #expect(error?.line == line)
+        #expect(error?.reason == reason)
+        #expect(error?.description == "line \(line): \(reason)")
     }
 }
