@@ -60,6 +60,14 @@ import TriageCore
         #expect(reencoded == value)
     }
 
+    @Test func datesAreUTCWithMilliseconds() throws {
+        let submission = ArrivalSubmission(source: "s", externalID: "e", patientRef: "p",
+                                           receivedAt: Date(timeIntervalSince1970: 1_700_000_000.25),
+                                           presentation: patient())
+        let json = String(decoding: try CanonicalJSON.encode(submission), as: UTF8.self)
+        #expect(json.contains(#""received_at":"2023-11-14T22:13:20.250Z""#))
+    }
+
     @Test func sha256MatchesKnownVector() {
         #expect(CanonicalJSON.sha256Hex(Data("abc".utf8))
                 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

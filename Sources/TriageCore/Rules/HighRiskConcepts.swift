@@ -107,6 +107,12 @@ enum HighRiskConcepts {
         TextConcept("esi.b.ischaemic_limb", "cold pale limb: possible acute limb ischaemia", source: source, anyOf: [
             "cold pale", "pale cold", "cold and pale", "pale and cold", "compartment syndrome",
         ]),
+        TextConcept("esi.b.angioedema", "allergic swelling of lips, tongue or face: airway at risk", source: source,
+                    allOf: [
+                        ["lip swell*", "swollen lip*", "lips swollen", "swelling of the lips", "tongue swell*",
+                         "swollen tongue", "facial swelling", "face swelling", "swelling of the face", "angioedema"],
+                        ["allerg*", "reaction", "after", "angioedema", "hives", "sting", "stung"],
+                    ]),
         TextConcept("esi.b.stridor", "stridor or drooling: threatened airway", source: source, anyOf: [
             "stridor", "drooling", "muffled voice", "hot potato voice",
         ]),

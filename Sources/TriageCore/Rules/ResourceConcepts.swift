@@ -49,9 +49,10 @@ enum ResourceConcepts {
                          "sprain*", "outstretched hand", "unable to bear weight", "cannot bear weight",
                          "cant bear weight", "shortened", "externally rotated", "swollen joint", "dislocat*"]
     static let gastrointestinalBleeding = HighRiskConcepts.gastrointestinalBleedWords
+    /// Oral treatment that did not work: the next step is usually parenteral.
     static let failedOralTreatment = ["failed", "not helped", "no relief", "not relieved", "didnt help",
-                                      "did not help", "unable to keep * down", "cant keep * down",
-                                      "not keeping * down"]
+                                      "did not help", "not improving", "getting worse despite",
+                                      "unable to keep * down", "cant keep * down", "not keeping * down"]
 
     static let all: [ResourceConcept] = [
         ResourceConcept(.labs, anyOf: abdominalPain + chestPain + breathing + gastrointestinalBleeding + [
@@ -94,16 +95,17 @@ enum ResourceConcepts {
         ]),
         ResourceConcept(.parenteralMedication, ages: 12...Int.max, anyOf: ["vomit*"]),
         ResourceConcept(.parenteralMedication, allOf: [
-            ["pain", "headache", "migraine", "medication", "tablets", "analgesi*"], failedOralTreatment,
+            ["pain", "headache", "migraine", "medication", "tablets", "analgesi*", "antibiotic*"], failedOralTreatment,
         ]),
         ResourceConcept(.specialtyConsult, anyOf: [
             "externally rotated", "hip fracture", "neck of femur", "open fracture", "suicid*", "psychos*",
             "hallucinat*", "testic*", "torsion", "ectopic", "vision loss",
         ]),
         ResourceConcept(.simpleProcedure, anyOf: [
-            "lacerat*", "gash", "deep cut", "stitches", "sutur*", "catheter", "urinary retention",
-            "unable to pass urine", "abscess", "foreign body", "nosebleed", "epistaxis",
+            "lacerat*", "gash", "deep cut", "needs stitches", "need stitches", "needs sutures", "catheter",
+            "urinary retention", "unable to pass urine", "abscess", "foreign body", "nosebleed", "epistaxis",
         ]),
+        ResourceConcept(.simpleProcedure, allOf: [["eye"], ["grinding", "metal", "something in", "splinter", "rust"]]),
         ResourceConcept(.complexProcedure, anyOf: [
             "dislocat*", "procedural sedation", "chest drain", "chest tube",
         ]),
