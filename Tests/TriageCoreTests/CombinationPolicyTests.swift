@@ -48,6 +48,13 @@ import TriageCore
         #expect(draft.scores == rules.scores)
     }
 
+    @Test func lessUrgentProposalIsNotedButDoesNotLower() {
+        let draft = CombinationPolicy.combine(rules: Self.rulesAssessment(.emergent), other: Self.other(.nonUrgent),
+                                              inputSHA256: "h")
+        #expect(draft.proposedLevel == .emergent)
+        #expect(draft.explanation.hasSuffix(" medgemma proposed ESI 5; the rules' level stands."))
+    }
+
     @Test func raisedFindingsPutTheReasonFirst() {
         let draft = CombinationPolicy.combine(rules: Self.rulesAssessment(.nonUrgent), other: Self.other(.emergent),
                                               inputSHA256: "h")
