@@ -17,6 +17,20 @@ import TriageCore
         ("low mood", "Denies suicidal thoughts.", "esi.b.danger_to_self_or_others", false),
     ]
 
+    /// Everyday uses of alarming words must not fire the rule the word suggests.
+    static let everydayWords: [(String, String, String)] = [
+        ("red eye", "Left eye tearing and itchy.", "esi.b.aortic"),
+        ("vomiting", "Violent vomiting since lunch.", "esi.b.danger_to_self_or_others"),
+        ("asthma", "Allergies: penicillin. Wheezy since a cold.", "esi.a.text.anaphylaxis_airway"),
+        ("finger injury", "Crushed finger in a car door.", "esi.b.trauma_mechanism"),
+        ("headache", "Headache for a week, pain behind the eyes.", "esi.b.subarachnoid"),
+    ]
+
+    @Test(arguments: everydayWords)
+    func everydayWordsDoNotMisfire(complaint: String, note: String, rule: String) {
+        #expect(!assess(patient(.years(45), complaint: complaint, note: note)).ruleIDs.contains(rule), "\(note)")
+    }
+
     @Test(arguments: cases)
     func negatedMentionsDoNotFire(complaint: String, note: String, rule: String, fires: Bool) {
         let presentation = patient(.years(45), complaint: complaint, note: note,

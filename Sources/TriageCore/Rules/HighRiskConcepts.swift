@@ -31,7 +31,8 @@ enum HighRiskConcepts {
                         "suicid*", "kill himself", "kill herself", "kill myself", "kill themselves", "end his life",
                         "end her life", "end my life", "take his own life", "take her own life", "homicid*",
                         "kill someone", "self harm*", "harm himself", "harm herself", "hurt himself",
-                        "hurt herself", "hurt others", "violent", "combative",
+                        "hurt herself", "hurt others", "violent towards", "aggressive towards", "threatening to",
+                        "combative",
                     ]),
         TextConcept("esi.b.ectopic", "pregnant with bleeding or pain: possible ectopic pregnancy", source: source,
                     allOf: [
@@ -52,7 +53,8 @@ enum HighRiskConcepts {
                     ]),
         TextConcept("esi.b.aortic", "tearing pain or pain through to the back: possible aortic dissection/aneurysm",
                     source: source, anyOf: [
-                        "tearing", "ripping", "aortic dissection", "dissection", "radiat* to the back",
+                        "tearing pain", "tearing * pain", "tearing chest", "tearing sensation", "ripping pain",
+                        "ripping * pain", "aortic dissection", "dissection", "radiat* to the back",
                         "radiat* through to the back", "radiat* to his back", "radiat* to her back",
                         "through to the back", "aneurysm", "aaa",
                     ]),
@@ -72,7 +74,7 @@ enum HighRiskConcepts {
         TextConcept("esi.b.trauma_mechanism", "high-risk mechanism of injury", source: source, anyOf: [
             "high speed", "rollover", "rolled over", "ejected", "pedestrian", "hit by a car", "struck by a car",
             "hit by a vehicle", "struck by a vehicle", "fall from height", "fell from a height", "stab wound*",
-            "stabbed", "gunshot", "penetrating", "crush injury", "crushed",
+            "stabbed", "gunshot", "penetrating", "crush injury",
         ]),
         TextConcept("esi.b.anticoagulated_head_injury", "head injury on anticoagulation", source: source, allOf: [
             ["head"],
@@ -111,10 +113,13 @@ enum HighRiskConcepts {
                     allOf: [
                         ["lip swell*", "swollen lip*", "lips swollen", "swelling of the lips", "tongue swell*",
                          "swollen tongue", "facial swelling", "face swelling", "swelling of the face", "angioedema"],
-                        ["allerg*", "reaction", "after", "angioedema", "hives", "sting", "stung"],
+                        LifeSavingConcepts.allergicExposure + [
+                            "angioedema", "antibiotic*", "penicillin", "lisinopril", "ramipril", "ace inhibitor*",
+                            "medication", "food",
+                        ],
                     ]),
-        TextConcept("esi.b.stridor", "stridor or drooling: threatened airway", source: source, anyOf: [
-            "stridor", "drooling", "muffled voice", "hot potato voice",
+        TextConcept("esi.b.stridor", "stridor, drooling or choking: threatened airway", source: source, anyOf: [
+            "stridor", "drooling", "muffled voice", "hot potato voice", "choking",
         ]),
     ]
 

@@ -26,21 +26,26 @@ enum LifeSavingConcepts {
 
     static let always: [TextConcept] = [
         TextConcept("esi.a.text.anaphylaxis_airway", "anaphylaxis with airway compromise", source: source, allOf: [
-            ["anaphyla*", "allerg*", "peanut*", "nut allergy", "bee sting", "stung", "hives", "urticaria"],
+            allergicExposure,
             ["stridor", "throat tight*", "throat closing", "throat swelling", "tongue swell*", "swollen tongue",
              "difficulty breathing", "wheez*", "hypotens*"],
         ]),
         TextConcept("esi.a.text.shock", "shock described", source: source, anyOf: [
             "septic shock", "anaphylactic shock", "cardiogenic shock", "hypovolaemic shock", "hypovolemic shock",
-            "in shock", "mottled",
         ]),
         TextConcept("esi.a.text.haemorrhage", "uncontrolled haemorrhage", source: source, anyOf: [
             "uncontrolled bleeding", "uncontrolled haemorrhage", "uncontrolled hemorrhage", "massive bleeding",
             "arterial bleeding", "spurting",
         ]),
         TextConcept("esi.a.text.airway", "airway compromise", source: source, anyOf: [
-            "airway compromise", "airway obstruction", "gurgling", "choking", "unable to swallow saliva",
+            "airway compromise", "airway obstruction", "gurgling", "unable to swallow saliva",
         ]),
+    ]
+
+    /// Words for an allergic reaction in progress. Not "allergies", which notes use to list known allergies.
+    static let allergicExposure = [
+        "anaphyla*", "allergic reaction", "reaction to", "after eating", "peanut*", "shellfish", "bee sting",
+        "wasp sting", "stung", "hives", "urticaria",
     ]
 
     /// Severe respiratory distress in words: life-saving with hypoxia, otherwise high risk.

@@ -76,7 +76,7 @@ enum ResourceConcepts {
             "right lower quadrant", "right upper quadrant", "rlq", "ruq", "testic*", "scrot*", "stroke",
             "slurred speech", "facial droop", "worst headache", "thunderclap", "calf swelling", "calf pain",
             "leg swelling", "dvt", "pulmonary embol*", "appendic*", "gallbladder", "biliary", "aneurysm",
-            "dissection", "tearing",
+            "dissection", "tearing pain", "tearing chest",
         ]),
         ResourceConcept(.advancedImaging, allOf: [["pregnan*"], ["bleed*", "pain"]]),
         ResourceConcept(.advancedImaging, allOf: [
