@@ -60,7 +60,8 @@ enum HighRiskConcepts {
                     ]),
         TextConcept("esi.b.toxic_ingestion", "overdose or toxic ingestion", source: source, anyOf: [
             "overdos*", "poison*", "toxic ingestion", "ingest*", "swallowed * pills", "swallowed * tablets",
-            "swallowed * battery", "button battery", "bleach", "antifreeze", "<many> tablets", "<many> pills",
+            "swallowed * battery", "button battery", "drank bleach", "drank * bleach", "swallowed bleach",
+            "antifreeze", "<many> tablets", "<many> pills",
             "<many> * tablets", "<many> * pills",
         ]),
         TextConcept("esi.b.testicular", "testicular or scrotal pain: possible torsion", source: source, anyOf: [

@@ -54,5 +54,6 @@ enum LifeSavingConcepts {
         source: "ESI v4 handbook, decision point A: severe respiratory distress", anyOf: [
             "single words", "unable to speak", "cannot speak", "cant speak", "accessory muscle*", "cyanos*",
             "cyanotic", "blue lips", "gasping", "tripod*", "severe breathlessness", "severe respiratory distress",
+            "grunting", "head bobbing",
         ])
 }

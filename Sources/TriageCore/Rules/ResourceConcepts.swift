@@ -2,7 +2,7 @@
 ///
 /// History and examination, point-of-care tests, oral medicines, simple wound care, crutches/splints
 /// and prescriptions are not resources, so nothing here stands for them.
-public enum ResourceType: String, Codable, Sendable, CaseIterable, Comparable {
+enum ResourceType: String, Codable, Sendable, CaseIterable, Comparable {
     case labs
     case ecg = "ECG"
     case xray = "x-ray"
@@ -14,9 +14,9 @@ public enum ResourceType: String, Codable, Sendable, CaseIterable, Comparable {
     case complexProcedure = "complex procedure"
 
     /// A complex procedure (e.g. procedural sedation) counts as two resources.
-    public var weight: Int { self == .complexProcedure ? 2 : 1 }
+    var weight: Int { self == .complexProcedure ? 2 : 1 }
 
-    public static func < (lhs: ResourceType, rhs: ResourceType) -> Bool {
+    static func < (lhs: ResourceType, rhs: ResourceType) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
 }
@@ -44,7 +44,8 @@ enum ResourceConcepts {
                                 "kidney stone*"]
     static let chestPain = HighRiskConcepts.chestPainWords
     static let breathing = ["short of breath", "shortness of breath", "breathless*", "dyspn*",
-                            "difficulty breathing", "wheez*"]
+                            "difficulty breathing", "wheez*", "breathing fast", "fast breathing", "rapid breathing",
+                            "recession", "retraction*", "nasal flaring", "working hard to breathe"]
     static let injury = ["fractur*", "deform*", "injur*", "fell", "fall", "fallen", "twist*", "inversion",
                          "sprain*", "outstretched hand", "unable to bear weight", "cannot bear weight",
                          "cant bear weight", "shortened", "externally rotated", "swollen joint", "dislocat*"]
