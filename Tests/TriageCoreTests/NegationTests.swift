@@ -15,6 +15,9 @@ import TriageCore
         ("fever", "No fever but chest pain since lunch.", "esi.b.acs", true),
         ("collapse", "Not breathing on arrival.", "esi.a.text.apnoea", true),
         ("low mood", "Denies suicidal thoughts.", "esi.b.danger_to_self_or_others", false),
+        ("poor feeding", "Not eating and lethargic.", "esi.b.text.altered_mentation", true),
+        ("fall", "No head injury, now confused.", "esi.b.text.altered_mentation", true),
+        ("fever", "Denies temperature above 38.5 or chest pain.", "esi.b.acs", false),
     ]
 
     /// Everyday uses of alarming words must not fire the rule the word suggests.
