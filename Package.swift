@@ -40,9 +40,36 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .target(
+            name: "TriageStore",
+            dependencies: [
+                "TriageCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        /// Fresh throw-away databases on the PostgreSQL named by EDTRIAGE_TEST_DATABASE_URL, for any test target.
+        .target(
+            name: "TriageStoreTestSupport",
+            dependencies: [
+                "TriageStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TriageStoreTestSupport",
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "TriageStoreTests",
+            dependencies: ["TriageStore", "TriageStoreTestSupport"],
+            swiftSettings: strictSwift
+        ),
+        .target(
             name: "TriageService",
             dependencies: [
                 "TriageCore",
+                "TriageStore",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -57,9 +84,16 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(
+            name: "TriageWorkerTests",
+            dependencies: ["TriageService", "TriageStore", "TriageStoreTestSupport"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
             name: "TriageServiceTests",
             dependencies: [
                 "TriageService",
+                "TriageStore",
+                "TriageStoreTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSwift

@@ -1,0 +1,122 @@
+/// The chief complaint and note, lower-cased and cut into clauses of words, with simple negation:
+/// a word is negated when a negation cue ("no", "denies", "without", …) comes shortly before it
+/// in the same clause, so "no drooling" does not count as drooling (after NegEx, Chapman et al. 2001).
+struct ClinicalText: Sendable {
+    struct Clause: Sendable {
+        let words: [String]
+        /// `negated[i]` is true when a negation cue precedes `words[i]` within `negationWindow` words.
+        let negated: [Bool]
+    }
+
+    let clauses: [Clause]
+
+    /// Words that negate what follows them.
+    static let negationCues: Set<String> = [
+        "no", "not", "denies", "denied", "denying", "without", "negative", "nor", "never", "absent",
+    ]
+    /// Words that end a clause as punctuation does: "no fever but chest pain" affirms chest pain.
+    static let clauseBreakers: Set<String> = ["but", "however", "although", "though", "except", "yet"]
+    /// How many words after a cue stay negated ("denies chest pain or shortness of breath").
+    static let negationWindow = 8
+
+    init(_ presentation: ClinicalPresentation) {
+        self.init(presentation.chiefComplaint + ". " + presentation.note)
+    }
+
+    init(_ text: String) {
+        var clauses: [Clause] = []
+        var words: [String] = []
+        var current = ""
+        func endWord() {
+            if !current.isEmpty { words.append(current) }
+            current = ""
+        }
+        func endClause() {
+            endWord()
+            if !words.isEmpty { clauses.append(Self.clause(words)) }
+            words = []
+        }
+        for character in text.lowercased() {
+            if character.isLetter || character.isNumber {
+                current.append(character)
+            } else if character == "'" || character == "’" {
+                continue  // "patient's" → "patients"
+            } else if ".,;:!?\n()".contains(character) {
+                endClause()
+            } else {
+                endWord()
+                if let last = words.last, Self.clauseBreakers.contains(last) {
+                    words.removeLast()
+                    endClause()
+                }
+            }
+        }
+        endClause()
+        self.clauses = clauses
+    }
+
+    private static func clause(_ words: [String]) -> Clause {
+        var negated: [Bool] = []
+        var wordsSinceCue: Int? = nil
+        for word in words {
+            negated.append(wordsSinceCue.map { $0 < negationWindow } ?? false)
+            if negationCues.contains(word) {
+                wordsSinceCue = 0
+            } else if let count = wordsSinceCue {
+                wordsSinceCue = count + 1
+            }
+        }
+        return Clause(words: words, negated: negated)
+    }
+
+    /// True when `phrase` occurs somewhere and its first word is not negated.
+    func contains(_ phrase: Phrase) -> Bool {
+        clauses.contains { clause in
+            clause.words.indices.contains { start in
+                !clause.negated[start] && phrase.matches(clause.words, at: start)
+            }
+        }
+    }
+}
+
+/// A short word pattern: `"chest pain"`, `"radiat* to the back"` (`word*` matches a prefix, `*` any one
+/// word), `"<many> tablets"` (`<many>` matches a number ≥ 10 or a word for a large quantity).
+struct Phrase: Sendable, Hashable, CustomStringConvertible {
+    enum Token: Sendable, Hashable {
+        case word(String)
+        case prefix(String)
+        case anyWord
+        case manyCount
+    }
+
+    let tokens: [Token]
+    let description: String
+
+    /// Words meaning "a lot of" tablets or pills.
+    static let largeQuantityWords: Set<String> = [
+        "handful", "bottle", "packet", "packets", "box", "dozen", "dozens", "ten", "twelve", "fifteen",
+        "twenty", "thirty", "forty", "fifty", "hundred", "whole", "entire", "all",
+    ]
+
+    init(_ pattern: String) {
+        tokens = pattern.split(separator: " ").map { part in
+            if part == "*" { return .anyWord }
+            if part == "<many>" { return .manyCount }
+            if part.hasSuffix("*") { return .prefix(String(part.dropLast())) }
+            return .word(String(part))
+        }
+        description = pattern.replacingOccurrences(of: "*", with: "…")
+    }
+
+    func matches(_ words: [String], at start: Int) -> Bool {
+        guard start + tokens.count <= words.count else { return false }
+        return zip(tokens, words[start...]).allSatisfy { token, word in
+            switch token {
+            case .word(let expected): word == expected
+            case .prefix(let stem): word.hasPrefix(stem)
+            case .anyWord: true
+            case .manyCount: Self.largeQuantityWords.contains(word) || (Int(word).map { $0 >= 10 } ?? false)
+            }
+        }
+    }
+}

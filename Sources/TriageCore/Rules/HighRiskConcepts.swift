@@ -1,0 +1,155 @@
+/// Decision point B in text: high-risk situations, one concept per handbook idea
+/// (ESI v4 handbook, chapter 4, "high-risk situations" and its ESI 2 examples).
+enum HighRiskConcepts {
+    static let source = "ESI v4 handbook, decision point B: high-risk situation"
+
+    static let chestPainWords = [
+        "chest pain", "chest pressure", "chest tight*", "chest discomfort", "chest heaviness", "crushing",
+        "substernal", "retrosternal",
+    ]
+
+    /// Concepts that are high-risk on their own.
+    static let unconditional: [TextConcept] = [
+        TextConcept("esi.b.acs", "chest pain in an adult: possible acute coronary syndrome", source: source,
+                    minimumAgeYears: 30, anyOf: chestPainWords),
+        TextConcept("esi.b.acs_features", "chest pain with cardiac features: possible acute coronary syndrome",
+                    source: source, minimumAgeYears: 16, allOf: [
+                        chestPainWords,
+                        ["radiat*", "sweat*", "diaphore*", "clammy", "nause*", "short of breath", "exertion*",
+                         "heart attack"],
+                    ]),
+        TextConcept("esi.b.stroke", "possible stroke: focal neurological deficit", source: source, anyOf: [
+            "slurred speech", "facial droop", "face droop*", "droop*", "hemipar*", "hemipleg*", "aphasi*",
+            "dysphasi*", "word finding", "stroke", "tia", "one sided weakness", "left sided weakness",
+            "right sided weakness", "left side weak*", "right side weak*", "unilateral weakness",
+            "sudden weakness", "sudden numbness", "sudden * weakness", "left arm and leg", "right arm and leg",
+            "sudden vision loss", "sudden loss of vision", "loss of vision", "vision loss",
+        ]),
+        TextConcept("esi.b.danger_to_self_or_others", "suicidal or homicidal ideation / danger to self or others",
+                    source: source, anyOf: [
+                        "suicid*", "kill himself", "kill herself", "kill myself", "kill themselves", "end his life",
+                        "end her life", "end my life", "take his own life", "take her own life", "homicid*",
+                        "kill someone", "self harm*", "harm himself", "harm herself", "hurt himself",
+                        "hurt herself", "hurt others", "violent", "combative",
+                    ]),
+        TextConcept("esi.b.ectopic", "pregnant with bleeding or pain: possible ectopic pregnancy", source: source,
+                    allOf: [
+                        ["pregnan*", "missed period", "late period", "positive pregnancy test", "ectopic"],
+                        ["bleed*", "abdominal pain", "pelvic pain", "lower abdominal", "cramp*", "faint*", "dizz*",
+                         "shoulder tip", "ectopic"],
+                    ]),
+        TextConcept("esi.b.subarachnoid", "sudden or worst-ever headache: possible subarachnoid haemorrhage",
+                    source: source, allOf: [
+                        ["headache*", "head pain"],
+                        ["worst", "thunderclap", "sudden*", "abrupt*", "exploding", "explosive"],
+                    ]),
+        TextConcept("esi.b.meningitis", "fever with neck stiffness or purpuric rash: possible meningitis",
+                    source: source, allOf: [
+                        ["fever*", "febrile", "temperature", "meningitis", "non blanching", "purpur*"],
+                        ["stiff neck", "neck stiff*", "photophob*", "non blanching", "petechia*", "purpur*",
+                         "meningitis"],
+                    ]),
+        TextConcept("esi.b.aortic", "tearing pain or pain through to the back: possible aortic dissection/aneurysm",
+                    source: source, anyOf: [
+                        "tearing", "ripping", "aortic dissection", "dissection", "radiat* to the back",
+                        "radiat* through to the back", "radiat* to his back", "radiat* to her back",
+                        "through to the back", "aneurysm", "aaa",
+                    ]),
+        TextConcept("esi.b.toxic_ingestion", "overdose or toxic ingestion", source: source, anyOf: [
+            "overdos*", "poison*", "toxic ingestion", "ingest*", "swallowed * pills", "swallowed * tablets",
+            "swallowed * battery", "button battery", "bleach", "antifreeze", "<many> tablets", "<many> pills",
+            "<many> * tablets", "<many> * pills", "stockpiled",
+        ]),
+        TextConcept("esi.b.testicular", "testicular or scrotal pain: possible torsion", source: source, anyOf: [
+            "testic*", "testicle*", "scrot*", "torsion",
+        ]),
+        TextConcept("esi.b.immunocompromised_fever", "fever in an immunocompromised patient (e.g. neutropenia)",
+                    source: source, allOf: [
+                        ["chemo*", "neutropen*", "transplant*", "immunosuppress*", "immunocompromised"],
+                        ["fever*", "febrile", "temperature", "rigor*", "chills"],
+                    ]),
+        TextConcept("esi.b.trauma_mechanism", "high-risk mechanism of injury", source: source, anyOf: [
+            "high speed", "rollover", "rolled over", "ejected", "pedestrian", "hit by a car", "struck by a car",
+            "hit by a vehicle", "struck by a vehicle", "fall from height", "fell from a height", "stab wound*",
+            "stabbed", "gunshot", "penetrating", "crush injury", "crushed",
+        ]),
+        TextConcept("esi.b.anticoagulated_head_injury", "head injury on anticoagulation", source: source, allOf: [
+            ["head"],
+            ["warfarin", "apixaban", "rivaroxaban", "dabigatran", "edoxaban", "anticoag*", "blood thinner*"],
+        ]),
+        TextConcept("esi.b.chemical_eye", "chemical exposure to the eye", source: source, allOf: [
+            ["eye*"], ["chemical*", "bleach", "alkali", "acid", "splash*"],
+        ]),
+        TextConcept("esi.b.sexual_assault", "sexual assault", source: source, anyOf: [
+            "sexual assault", "sexually assaulted", "raped", "rape",
+        ]),
+        TextConcept("esi.b.diabetic_emergency", "possible diabetic ketoacidosis", source: source, anyOf: [
+            "ketoacidosis", "dka", "ketone*", "kussmaul", "deep rapid breathing", "meter reads high",
+            "glucose reads high", "glucose high",
+        ]),
+        TextConcept("esi.b.obstetric", "pregnancy emergency (labour, pre-eclampsia, abruption)", source: source,
+                    anyOf: [
+                        "eclampsia", "preeclampsia", "pre eclampsia", "in labour", "in labor", "waters broke",
+                        "cord prolapse", "abruption",
+                    ]),
+        TextConcept("esi.b.syncope", "syncope in an older adult", source: source, minimumAgeYears: 50, anyOf: [
+            "syncop*", "fainted", "passed out", "collapse*", "blacked out", "loss of consciousness",
+            "lost consciousness",
+        ]),
+        TextConcept("esi.b.cauda_equina", "back pain with red flags: possible cauda equina", source: source, allOf: [
+            ["back", "cauda equina"],
+            ["cauda equina", "saddle an*", "saddle numb*", "urinary retention", "incontinen*", "both legs"],
+        ]),
+        TextConcept("esi.b.burn_airway", "burn with airway risk or electrical injury", source: source, anyOf: [
+            "smoke inhalation", "singed", "electrocut*", "electrical burn*", "facial burn*", "burns to the face",
+        ]),
+        TextConcept("esi.b.ischaemic_limb", "cold pale limb: possible acute limb ischaemia", source: source, anyOf: [
+            "cold pale", "pale cold", "cold and pale", "pale and cold", "compartment syndrome",
+        ]),
+        TextConcept("esi.b.stridor", "stridor or drooling: threatened airway", source: source, anyOf: [
+            "stridor", "drooling", "muffled voice", "hot potato voice",
+        ]),
+    ]
+
+    /// Bleeding from the gut is high-risk when the patient is haemodynamically unstable.
+    static let gastrointestinalBleed = TextConcept(
+        "esi.b.gi_bleed_unstable", "GI bleeding with signs of instability", source: source,
+        anyOf: gastrointestinalBleedWords)
+
+    static let gastrointestinalBleedWords = [
+        "black stool*", "black * stool*", "tarry", "melaena", "melena", "vomiting blood", "vomited blood",
+        "haematemesis", "hematemesis", "coffee ground*", "blood in * stool*", "blood in stool*",
+        "bloody stool*", "rectal bleed*", "blood per rectum", "bright red blood",
+    ]
+
+    /// Words that say the patient feels haemodynamically unwell.
+    static let instabilityWords = TextConcept(
+        "esi.b.instability", "feels faint", source: source, anyOf: [
+            "lightheaded", "light headed", "dizz*", "faint*", "syncop*", "collapse*", "passed out",
+        ])
+
+    /// Suspected infection, for sepsis screening together with NEWS2/qSOFA (RCP 2017; Sepsis-3).
+    static let suspectedInfection = TextConcept(
+        "esi.b.suspected_infection", "suspected infection", source: source, anyOf: [
+            "fever*", "febrile", "infect*", "pneumonia", "cellulitis", "uti", "urinary tract infection",
+            "productive cough", "rigor*", "chills", "pus", "abscess", "sepsis", "septic",
+        ])
+
+    /// New confusion or lethargy in words (ESI v4 handbook, decision point B).
+    static let alteredMentation = TextConcept(
+        "esi.b.text.altered_mentation", "new confusion, lethargy or disorientation",
+        source: "ESI v4 handbook, decision point B: new confusion, lethargy or disorientation", anyOf: [
+            "confus*", "disorient*", "letharg*", "drows*", "obtunded", "altered mental*", "altered conscious*",
+            "not acting right", "not himself", "not herself", "floppy", "hard to wake", "difficult to rouse",
+            "post ictal", "postictal", "unusually sleepy", "listless",
+        ])
+
+    /// Severe distress words, for "severe pain/distress" (ESI v4 handbook, decision point B).
+    static let distress = TextConcept(
+        "esi.b.text.distress", "visibly distressed",
+        source: "ESI v4 handbook, decision point B: severe pain or distress", anyOf: [
+            "distress*", "writhing", "screaming", "crying out", "doubled over", "agony", "agonising", "agonizing",
+            "excruciating", "unable to get comfortable", "cannot get comfortable", "cant get comfortable",
+            "inconsolable",
+        ])
+}

@@ -1,0 +1,86 @@
+/// Decision point B: high-risk situation, new confusion/lethargy/disorientation, or severe pain/distress
+/// (ESI v4 handbook, chapter 4), plus early-warning scores that mark high risk.
+enum HighRiskRules {
+    static let source = "ESI v4 handbook, decision point B"
+
+    static func findings(_ input: RuleInput) -> [Finding] {
+        var findings = mentationFindings(input)
+        for concept in HighRiskConcepts.unconditional {
+            if let phrases = input.matches(concept) {
+                findings.append(input.textFinding(concept, phrases, level: .emergent))
+            }
+        }
+        if let phrases = input.matches(HighRiskConcepts.gastrointestinalBleed), isHaemodynamicallyUnstable(input) {
+            findings.append(input.textFinding(HighRiskConcepts.gastrointestinalBleed, phrases, level: .emergent))
+        }
+        if let pain = input.vitals.pain, pain >= 7, let phrases = input.matches(HighRiskConcepts.distress) {
+            findings.append(Finding(
+                rule: "esi.b.severe_pain_distress",
+                summary: "Pain \(pain)/10 ≥ 7 and \(HighRiskConcepts.distress.summary) (\(TextConcept.evidence(phrases)))",
+                observed: "pain \(pain)/10", threshold: "≥ 7 with distress", impliedLevel: .emergent,
+                source: HighRiskConcepts.distress.source))
+        }
+        findings += scoreFindings(input)
+        return findings
+    }
+
+    /// ACVPU C or V, or GCS 9–14 (lower values are decision point A); and confusion described in words.
+    static func mentationFindings(_ input: RuleInput) -> [Finding] {
+        let vitals = input.vitals
+        var findings: [Finding] = []
+        let mentationSource = "ESI v4 handbook, decision point B: new confusion, lethargy or disorientation"
+        if let level = vitals.consciousness, level == .newConfusion || level == .voice {
+            findings.append(Finding(rule: "esi.b.avpu", summary: "AVPU \(level.rawValue): new confusion or responds to voice only",
+                                    observed: "AVPU \(level.rawValue)", threshold: "C or V", impliedLevel: .emergent,
+                                    source: mentationSource))
+        } else if let gcs = vitals.gcs, (9...14).contains(gcs) {
+            findings.append(Finding(rule: "esi.b.gcs", summary: "GCS \(gcs) < 15: altered mentation",
+                                    observed: "GCS \(gcs)", threshold: "9–14", impliedLevel: .emergent,
+                                    source: mentationSource))
+        }
+        if let phrases = input.matches(HighRiskConcepts.alteredMentation) {
+            findings.append(input.textFinding(HighRiskConcepts.alteredMentation, phrases, level: .emergent))
+        }
+        return findings
+    }
+
+    /// Tachycardia, low or borderline systolic pressure, an elevated shock index, or feeling faint.
+    static func isHaemodynamicallyUnstable(_ input: RuleInput) -> Bool {
+        (input.vitals.heartRate ?? 0) > 100
+            || (input.vitals.systolicBP ?? 200) < 100
+            || input.scores.shockIndex?.isElevated == true
+            || input.matches(HighRiskConcepts.instabilityWords) != nil
+    }
+
+    /// NEWS2 ≥ 7 (RCP 2017: emergency response), qSOFA ≥ 2 (Sepsis-3), and suspected infection with
+    /// NEWS2 ≥ 5, qSOFA ≥ 2 or an elevated shock index (RCP 2017: "think sepsis").
+    static func scoreFindings(_ input: RuleInput) -> [Finding] {
+        var findings: [Finding] = []
+        if let news2 = input.scores.news2, news2.total >= 7 {
+            findings.append(Finding(rule: "news2.high", summary: "NEWS2 \(news2.total) ≥ 7: high clinical risk, emergency assessment",
+                                    observed: "NEWS2 \(news2.total)", threshold: "≥ 7", impliedLevel: .emergent,
+                                    source: "RCP NEWS2 2017, clinical response thresholds"))
+        }
+        if let qsofa = input.scores.qsofa, qsofa.isPositive {
+            findings.append(Finding(rule: "qsofa.positive", summary: "qSOFA \(qsofa.total) ≥ 2: high risk of poor outcome if infected",
+                                    observed: "qSOFA \(qsofa.total)", threshold: "≥ 2", impliedLevel: .emergent,
+                                    source: "Sepsis-3, Seymour et al. JAMA 2016"))
+        }
+        if let sepsis = sepsisFinding(input) { findings.append(sepsis) }
+        return findings
+    }
+
+    static func sepsisFinding(_ input: RuleInput) -> Finding? {
+        let temperature = input.vitals.temperatureC
+        let feverOrHypothermia = temperature.map { $0 >= 38 || $0 < 36 } ?? false
+        guard feverOrHypothermia || input.matches(HighRiskConcepts.suspectedInfection) != nil else { return nil }
+        let news2 = input.scores.news2?.total ?? 0
+        let signal: String? = if news2 >= 5 { "NEWS2 \(news2) ≥ 5" }
+            else if let index = input.scores.shockIndex, index.isElevated { "shock index \(formatted(index.value)) elevated" }
+            else { nil }
+        guard let signal else { return nil }
+        return Finding(rule: "esi.b.possible_sepsis", summary: "Possible sepsis: suspected infection with \(signal)",
+                       observed: signal, threshold: "NEWS2 ≥ 5 or shock index elevated", impliedLevel: .emergent,
+                       source: "RCP NEWS2 2017 (think sepsis); ESI v4 handbook, decision point B")
+    }
+}

@@ -1,0 +1,52 @@
+/// Decision point A in text: notes that describe a patient needing an immediate life-saving
+/// intervention (ESI v4 handbook, chapter 3, decision point A and its ESI 1 examples).
+enum LifeSavingConcepts {
+    static let source = "ESI v4 handbook, decision point A"
+
+    /// Concepts that only stand when the patient is not measured alert: an alert patient is not in
+    /// arrest or unresponsive now, so the text then describes an episode (decision point B instead).
+    static let impairedConsciousness: [TextConcept] = [
+        TextConcept("esi.a.text.cardiac_arrest", "cardiac or respiratory arrest", source: source, anyOf: [
+            "cardiac arrest", "respiratory arrest", "no pulse", "pulseless", "cpr", "asystol*",
+            "ventricular fibrillation", "vfib", "no signs of life",
+        ]),
+        TextConcept("esi.a.text.apnoea", "apnoea or agonal breathing", source: source, anyOf: [
+            "apnoea", "apnea", "apnoeic", "apneic", "not breathing", "stopped breathing", "agonal",
+        ]),
+        TextConcept("esi.a.text.unresponsive", "unresponsive", source: source, anyOf: [
+            "unresponsive", "unconscious", "unrousable", "not rousable", "responds only to pain",
+            "no response to pain", "snoring respirations",
+        ]),
+        TextConcept("esi.a.text.seizure", "ongoing seizure", source: source, anyOf: [
+            "seizing", "actively seizing", "status epilepticus", "ongoing seizure*", "continuous seizure*",
+            "still fitting",
+        ]),
+    ]
+
+    static let always: [TextConcept] = [
+        TextConcept("esi.a.text.anaphylaxis_airway", "anaphylaxis with airway compromise", source: source, allOf: [
+            ["anaphyla*", "allerg*", "peanut*", "nut allergy", "bee sting", "stung", "hives", "urticaria"],
+            ["stridor", "throat tight*", "throat closing", "throat swelling", "tongue swell*", "swollen tongue",
+             "difficulty breathing", "wheez*", "hypotens*"],
+        ]),
+        TextConcept("esi.a.text.shock", "shock described", source: source, anyOf: [
+            "septic shock", "anaphylactic shock", "cardiogenic shock", "hypovolaemic shock", "hypovolemic shock",
+            "in shock", "mottled",
+        ]),
+        TextConcept("esi.a.text.haemorrhage", "uncontrolled haemorrhage", source: source, anyOf: [
+            "uncontrolled bleeding", "uncontrolled haemorrhage", "uncontrolled hemorrhage", "massive bleeding",
+            "arterial bleeding", "spurting",
+        ]),
+        TextConcept("esi.a.text.airway", "airway compromise", source: source, anyOf: [
+            "airway compromise", "airway obstruction", "gurgling", "choking", "unable to swallow saliva",
+        ]),
+    ]
+
+    /// Severe respiratory distress in words: life-saving with hypoxia, otherwise high risk.
+    static let severeRespiratoryDistress = TextConcept(
+        "esi.a.text.respiratory_distress", "severe respiratory distress",
+        source: "ESI v4 handbook, decision point A: severe respiratory distress", anyOf: [
+            "single words", "unable to speak", "cannot speak", "cant speak", "accessory muscle*", "cyanos*",
+            "cyanotic", "blue lips", "gasping", "tripod*", "severe breathlessness", "severe respiratory distress",
+        ])
+}

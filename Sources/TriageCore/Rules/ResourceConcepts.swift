@@ -1,0 +1,111 @@
+/// Decision point C: the distinct resource types an ED typically uses (ESI v4 handbook, chapter 5, table 5-1).
+///
+/// History and examination, point-of-care tests, oral medicines, simple wound care, crutches/splints
+/// and prescriptions are not resources, so nothing here stands for them.
+public enum ResourceType: String, Codable, Sendable, CaseIterable, Comparable {
+    case labs
+    case ecg
+    case xray = "x-ray"
+    case advancedImaging = "CT/MRI/US"
+    case ivFluids = "IV fluids"
+    case parenteralMedication = "IV/IM/nebulised medication"
+    case specialtyConsult = "specialty consult"
+    case simpleProcedure = "simple procedure"
+    case complexProcedure = "complex procedure"
+
+    /// A complex procedure (e.g. procedural sedation) counts as two resources.
+    public var weight: Int { self == .complexProcedure ? 2 : 1 }
+
+    public static func < (lhs: ResourceType, rhs: ResourceType) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// A phrase pattern that suggests one resource type will be needed.
+struct ResourceConcept: Sendable {
+    let resource: ResourceType
+    let concept: TextConcept
+
+    init(_ resource: ResourceType, minimumAgeYears: Int = 0, allOf: [[String]]) {
+        self.resource = resource
+        concept = TextConcept("esi.c.\(resource.rawValue)", resource.rawValue,
+                              source: "ESI v4 handbook, decision point C: resources",
+                              minimumAgeYears: minimumAgeYears, allOf: allOf)
+    }
+
+    init(_ resource: ResourceType, minimumAgeYears: Int = 0, anyOf: [String]) {
+        self.init(resource, minimumAgeYears: minimumAgeYears, allOf: [anyOf])
+    }
+}
+
+enum ResourceConcepts {
+    static let abdominalPain = ["abdominal pain", "abdo pain", "belly pain", "stomach pain", "tummy pain",
+                                "flank pain", "pelvic pain", "quadrant pain", "epigastric", "renal colic",
+                                "kidney stone*"]
+    static let chestPain = HighRiskConcepts.chestPainWords
+    static let breathing = ["short of breath", "shortness of breath", "breathless*", "dyspn*",
+                            "difficulty breathing", "wheez*"]
+    static let injury = ["fractur*", "deform*", "injur*", "fell", "fall", "fallen", "twist*", "inversion",
+                         "sprain*", "outstretched hand", "unable to bear weight", "cannot bear weight",
+                         "cant bear weight", "shortened", "externally rotated", "swollen joint"]
+    static let gastrointestinalBleeding = HighRiskConcepts.gastrointestinalBleedWords
+    static let failedOralTreatment = ["failed", "not helped", "no relief", "not relieved", "didnt help",
+                                      "did not help", "unable to keep * down", "cant keep * down",
+                                      "not keeping * down"]
+
+    static let all: [ResourceConcept] = [
+        ResourceConcept(.labs, anyOf: abdominalPain + chestPain + breathing + gastrointestinalBleeding + [
+            "dysuria", "burning on urination", "urinary", "urine", "haematuria", "hematuria", "weak*", "dizz*",
+            "lightheaded", "faint*", "syncop*", "collapse*", "palpitation*", "racing heart", "heart racing",
+            "confus*", "letharg*", "overdos*", "ingest*", "poison*", "pregnan*", "vaginal bleed*", "jaundice*",
+            "diabet*", "glucose", "dehydrat*", "sepsis", "septic", "cellulitis", "rigor*", "dry lips",
+            "few wet", "chemo*",
+        ]),
+        ResourceConcept(.labs, minimumAgeYears: 12, anyOf: ["vomit*", "diarrh*"]),
+        ResourceConcept(.ecg, anyOf: chestPain + [
+            "palpitation*", "racing heart", "heart racing", "irregular heart*", "irregular pulse", "syncop*",
+            "fainted", "collapse*", "passed out", "overdos*",
+        ]),
+        ResourceConcept(.ecg, minimumAgeYears: 40, anyOf: breathing + ["dizz*", "weak*", "lightheaded"]),
+        ResourceConcept(.xray, anyOf: injury + breathing + chestPain + [
+            "productive cough", "pneumonia", "foreign body", "swallowed * coin",
+        ]),
+        ResourceConcept(.xray, allOf: [["cough*"], ["fever*", "febrile"]]),
+        ResourceConcept(.advancedImaging, anyOf: abdominalPain + [
+            "right lower quadrant", "right upper quadrant", "rlq", "ruq", "testic*", "scrot*", "stroke",
+            "slurred speech", "facial droop", "worst headache", "thunderclap", "calf swelling", "calf pain",
+            "leg swelling", "dvt", "pulmonary embol*", "appendic*", "gallbladder", "biliary", "aneurysm",
+            "dissection", "tearing",
+        ]),
+        ResourceConcept(.advancedImaging, allOf: [["pregnan*"], ["bleed*", "pain"]]),
+        ResourceConcept(.advancedImaging, allOf: [
+            ["head"],
+            ["loss of consciousness", "lost consciousness", "knocked out", "vomit*", "warfarin", "anticoag*",
+             "blood thinner*", "confus*", "amnesia"],
+        ]),
+        ResourceConcept(.ivFluids, anyOf: gastrointestinalBleeding + [
+            "dehydrat*", "dry lips", "dry mucous", "sunken", "few wet", "reduced urine", "sepsis", "septic",
+            "dka", "ketoacidosis", "meter reads high",
+        ]),
+        ResourceConcept(.ivFluids, allOf: [["vomit*", "nause*"], ["diarrh*"] + failedOralTreatment]),
+        ResourceConcept(.parenteralMedication, anyOf: [
+            "wheez*", "nebul*", "fractur*", "deform*", "shortened", "externally rotated", "dislocat*",
+            "renal colic", "kidney stone*", "anaphyla*", "sickle cell",
+        ]),
+        ResourceConcept(.parenteralMedication, minimumAgeYears: 12, anyOf: ["vomit*"]),
+        ResourceConcept(.parenteralMedication, allOf: [
+            ["pain", "headache", "migraine", "medication", "tablets", "analgesi*"], failedOralTreatment,
+        ]),
+        ResourceConcept(.specialtyConsult, anyOf: [
+            "externally rotated", "hip fracture", "neck of femur", "open fracture", "suicid*", "psychos*",
+            "hallucinat*", "testic*", "torsion", "ectopic", "vision loss",
+        ]),
+        ResourceConcept(.simpleProcedure, anyOf: [
+            "lacerat*", "gash", "deep cut", "stitches", "sutur*", "catheter", "urinary retention",
+            "unable to pass urine", "abscess", "foreign body", "nosebleed", "epistaxis",
+        ]),
+        ResourceConcept(.complexProcedure, anyOf: [
+            "dislocat*", "procedural sedation", "chest drain", "chest tube",
+        ]),
+    ]
+}

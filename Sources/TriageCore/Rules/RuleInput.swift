@@ -1,0 +1,36 @@
+/// Everything the rules look at for one presentation, computed once.
+struct RuleInput: Sendable {
+    let presentation: ClinicalPresentation
+    let text: ClinicalText
+    let scores: ClinicalScores
+
+    init(_ presentation: ClinicalPresentation) {
+        self.presentation = presentation
+        text = ClinicalText(presentation)
+        let vitals = presentation.vitals
+        let adult = presentation.age.isAdultForEarlyWarningScores
+        scores = ClinicalScores(news2: adult ? NEWS2Calculator.score(vitals) : nil,
+                                qsofa: adult ? QSOFACalculator.score(vitals) : nil,
+                                shockIndex: ShockIndexCalculator.score(vitals, age: presentation.age))
+    }
+
+    var vitals: Vitals { presentation.vitals }
+    var age: PatientAge { presentation.age }
+    var ageBand: AgeBand { AgeBand(age) }
+
+    /// Measured alert: ACVPU A (with GCS, if recorded, above 13), or GCS 15 without ACVPU.
+    var isMeasuredAlert: Bool {
+        NEWS2Calculator.isAlert(vitals) == true && (vitals.gcs ?? 15) >= 14
+    }
+
+    func matches(_ concept: TextConcept) -> [Phrase]? { concept.match(text, age: age) }
+
+    /// A finding for a text concept, quoting our pattern words (never the note itself).
+    func textFinding(_ concept: TextConcept, _ phrases: [Phrase], level: ESILevel?, prefix: String = "") -> Finding {
+        Finding(rule: concept.id, summary: "\(prefix)\(concept.summary) (\(TextConcept.evidence(phrases)))",
+                observed: TextConcept.evidence(phrases), impliedLevel: level, source: concept.source)
+    }
+}
+
+/// Numbers as a nurse reads them: "38.4", "120", never "120.0".
+func formatted(_ value: Double) -> String { JSONValue.canonicalNumber(value) }

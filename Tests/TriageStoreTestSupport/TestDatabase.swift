@@ -1,0 +1,112 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TriageStore
+
+/// A throw-away database on the PostgreSQL server named by `EDTRIAGE_TEST_DATABASE_URL`, migrated with
+/// the repository's Migrations/, so test suites run in parallel without seeing each other's rows.
+///
+/// The URL must be a superuser (or owner with CREATEDB) URL: `scripts/postgres.sh start` then
+/// `export EDTRIAGE_TEST_DATABASE_URL=$(scripts/postgres.sh url)`. The service role `edtriage_app`
+/// logs in with password `EDTRIAGE_TEST_APP_PASSWORD` (default `edtriage_app`, as the script creates it).
+public struct TestDatabase: Sendable {
+    /// The owner (superuser) on the fresh database.
+    public let ownerURL: DatabaseURL
+    /// The service role on the fresh database.
+    public let appURL: DatabaseURL
+    public let name: String
+
+    public static let logger = Logger(label: "edtriage.tests")
+
+    /// The repository's Migrations folder, found from this file's path.
+    public static let migrationsDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Migrations")
+
+    public struct MissingServer: Error, CustomStringConvertible {
+        public var description: String {
+            "EDTRIAGE_TEST_DATABASE_URL is not set. Start the dev database with `scripts/postgres.sh start` "
+                + "and run `EDTRIAGE_TEST_DATABASE_URL=$(scripts/postgres.sh url) swift test`."
+        }
+    }
+
+    public static func serverURL() throws -> DatabaseURL {
+        guard let url = ProcessInfo.processInfo.environment["EDTRIAGE_TEST_DATABASE_URL"], !url.isEmpty else {
+            throw MissingServer()
+        }
+        return try DatabaseURL(url)
+    }
+
+    /// Creates and (unless `migrate` is false) migrates a fresh database, runs `body`, then drops it.
+    public static func with<T: Sendable>(migrate: Bool = true, _ body: (TestDatabase) async throws -> T)
+        async throws -> T
+    {
+        let server = try serverURL()
+        let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(20).lowercased()
+        try await withClient(server) { client in
+            try await client.query("CREATE DATABASE \(unescaped: name)", logger: logger)
+        }
+        let password = ProcessInfo.processInfo.environment["EDTRIAGE_TEST_APP_PASSWORD"] ?? "edtriage_app"
+        let database = TestDatabase(ownerURL: server.with(database: name),
+                                    appURL: server.with(database: name).with(username: "edtriage_app",
+                                                                             password: password),
+                                    name: name)
+        do {
+            if migrate {
+                try await withClient(database.ownerURL) { client in
+                    try await MigrationRunner(directory: migrationsDirectory, client: client, logger: logger).migrate()
+                }
+            }
+            let result = try await body(database)
+            try await database.drop(server)
+            return result
+        } catch {
+            try? await database.drop(server)
+            throw error
+        }
+    }
+
+    private func drop(_ server: DatabaseURL) async throws {
+        try await Self.withClient(server) { client in
+            try await client.query("DROP DATABASE IF EXISTS \(unescaped: name) WITH (FORCE)", logger: Self.logger)
+        }
+    }
+
+    /// A running `PostgresClient` for the duration of `body`.
+    public static func withClient<T: Sendable>(_ url: DatabaseURL, _ body: (PostgresClient) async throws -> T)
+        async throws -> T
+    {
+        let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+
+    /// A store connected as the service role.
+    public func withStore<T: Sendable>(_ configuration: StoreConfiguration = StoreConfiguration(),
+                                       _ body: (PostgresTriageStore) async throws -> T) async throws -> T {
+        try await Self.withClient(appURL) { client in
+            try await body(PostgresTriageStore(client: client, configuration: configuration, logger: Self.logger))
+        }
+    }
+
+    /// Runs one SQL statement as the owner (superuser) and returns the first column of each row as text.
+    @discardableResult
+    public func ownerQuery(_ sql: String) async throws -> [String?] {
+        try await Self.withClient(ownerURL) { client in
+            try await client.withConnection { connection in
+                try await connection.simpleQuery(sql).get().map { row in
+                    try row.makeRandomAccess()[0].decode(String?.self)
+                }
+            }
+        }
+    }
+
+    /// `SELECT count(*) FROM table` as the owner.
+    public func count(_ table: String, where condition: String = "true") async throws -> Int {
+        Int(try await ownerQuery("SELECT count(*)::text FROM \(table) WHERE \(condition)").first?.flatMap { $0 } ?? "")
+            ?? -1
+    }
+}
