@@ -43,7 +43,7 @@ extension ServiceConfiguration {
     public static let keys: [ConfigurationKey] = [
         .init("http.host", .string("127.0.0.1"), "Address the HTTP server binds to."),
         .init("http.port", .int(8080), "HTTP port."),
-        .init("http.body_limit_bytes", .int(8 * 1024 * 1024),
+        .init("http.body_limit_bytes", .int(32 * 1024 * 1024),
               "Largest accepted request body (arrivals carry base64 images); larger bodies get 413."),
         .init("http.long_poll_max_seconds", .int(30), "Upper bound for `GET /v1/worklist?wait=`."),
         .init("database.url", .string("postgres://edtriage_app@127.0.0.1:54329/edtriage?sslmode=disable"),
@@ -52,16 +52,18 @@ extension ServiceConfiguration {
               "Owner connection used to run migrations; `database.url` when unset."),
         .init("database.password_file", nil,
               "File holding the database password (instead of `EDTRIAGE_DATABASE_PASSWORD`)."),
+        .init("database.migrations_path", .string("Migrations"), "Folder of the numbered SQL migration files."),
         .init("database.migrate_on_start", .bool(false), "Run pending migrations before serving."),
         .init("database.pool_size", .int(10), "Maximum open connections per process."),
         .init("worker.concurrency", .int(2), "Arrivals scored at the same time by one process."),
-        .init("worker.batch_size", .int(4), "Arrivals claimed per round trip."),
+        .init("worker.batch_size", .int(8), "Arrivals claimed per round trip."),
         .init("worker.lease_seconds", .int(60),
               "A claim expires after this long, so another worker takes over a crashed worker's arrival."),
-        .init("worker.poll_interval_ms", .int(500), "Idle wait between polls of an empty queue."),
+        .init("worker.poll_interval_ms", .int(2_000),
+              "Polling fallback between queue notifications (LISTEN/NOTIFY wakes the worker at once)."),
         .init("worker.max_attempts", .int(5), "Attempts before an arrival is parked as failed."),
-        .init("worker.backoff_base_ms", .int(1_000), "First retry delay; doubles per attempt."),
-        .init("worker.backoff_cap_ms", .int(60_000), "Longest retry delay."),
+        .init("worker.backoff_base_ms", .int(2_000), "First retry delay; doubles per attempt."),
+        .init("worker.backoff_cap_ms", .int(300_000), "Longest retry delay."),
         // Reassessment intervals follow the CTAS reassessment standard (Bullard et al., CJEM 2008/2017:
         // level I continuous, II every 15 min, III 30, IV 60, V 120), mapped level-for-level onto ESI;
         // the Australasian Triage Scale's maximum waits (immediate, 10, 30, 60, 120 min) are of the same order.
@@ -71,9 +73,10 @@ extension ServiceConfiguration {
         .init("triage.reassessment_minutes.esi4", .int(60), "ESI 4 reassessment interval, minutes."),
         .init("triage.reassessment_minutes.esi5", .int(120), "ESI 5 reassessment interval, minutes."),
         .init("triage.max_images", .int(4), "Images accepted with one arrival."),
-        .init("triage.max_image_bytes", .int(1024 * 1024), "Largest accepted image, decoded bytes."),
-        .init("triage.image_content_types", .stringArray(["image/jpeg", "image/png"]),
+        .init("triage.max_image_bytes", .int(5 * 1024 * 1024), "Largest accepted image, decoded bytes."),
+        .init("triage.image_content_types", .stringArray(["image/jpeg", "image/png", "image/webp"]),
               "Accepted image media types."),
+        .init("triage.top_findings", .int(3), "Findings shown per worklist row."),
         .init("auth.issuer", .string("edtriage"), "Required `iss` claim of bearer tokens."),
         .init("auth.audience", .string("edtriage-api"), "Required `aud` claim of bearer tokens."),
         .init("auth.hs256_secret_file", nil,
@@ -89,6 +92,31 @@ extension ServiceConfiguration {
 
     /// Secrets: only from the environment or from the file named by their `fileKey`.
     public static let secretKeys: [SecretKey] = [.hs256Secret, .databasePassword]
+}
+
+extension ServiceConfiguration {
+    /// The README's configuration table: key, environment variable, default, meaning; secrets last.
+    public static func configurationTableMarkdown() -> String {
+        var lines = ["| Key | Environment variable | Default | Meaning |", "|---|---|---|---|"]
+        for key in keys {
+            let defaultText = key.defaultValue.map(Self.markdown) ?? "unset"
+            lines.append("| `\(key.name)` | `\(key.environmentVariable)` | \(defaultText) | \(key.meaning) |")
+        }
+        for secret in secretKeys {
+            lines.append("| — (secret) | `\(secret.environmentVariable)` | unset | \(secret.meaning) Or `\(secret.fileKey)`. |")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func markdown(_ content: ConfigContent) -> String {
+        switch content {
+        case .string(let value): "`\(value)`"
+        case .int(let value): "`\(value)`"
+        case .bool(let value): "`\(value)`"
+        case .stringArray(let values): "`\(values.joined(separator: ","))`"
+        default: "`\(content)`"
+        }
+    }
 }
 
 extension SecretKey {

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SystemPackage
 import TriageCore
+import TriageStore
 
 /// Why the configuration could not be loaded; the message names the key and never shows a secret.
 public struct ConfigurationError: Error, CustomStringConvertible {
@@ -77,6 +78,7 @@ extension ServiceConfiguration {
             migrationURL: try values.optionalString("database.migration_url").map { _ in
                 try values.databaseURL("database.migration_url", password: nil)
             },
+            migrationsPath: try values.string("database.migrations_path"),
             migrateOnStart: try values.bool("database.migrate_on_start"),
             poolSize: try values.int("database.pool_size", in: 1...1_000))
         worker = Worker(
@@ -95,7 +97,8 @@ extension ServiceConfiguration {
             reassessmentMinutes: reassessment,
             maxImages: try values.int("triage.max_images", in: 0...64),
             maxImageBytes: try values.int("triage.max_image_bytes", in: 1...(1 << 30)),
-            imageContentTypes: try values.stringArray("triage.image_content_types"))
+            imageContentTypes: try values.stringArray("triage.image_content_types"),
+            topFindings: try values.int("triage.top_findings", in: 0...20))
         let es256KeyFile = try values.optionalString("auth.es256_public_key_file")
         auth = Auth(
             issuer: try values.string("auth.issuer"),
@@ -149,15 +152,15 @@ private struct ValueReader {
     func databaseURL(_ key: String, password: Secret?) throws -> DatabaseURL {
         let text = try wrapping(key) { try reader.requiredString(forKey: ConfigKey(key), isSecret: true) }
         var url = try wrapping(key) { try DatabaseURL(text) }
-        if let password { url.password = password }
+        if let password { url.password = password.value }
         return url
     }
 
     private func wrapping<T>(_ key: String, _ read: () throws -> T) throws -> T {
         do {
             return try read()
-        } catch let error as DatabaseURL.InvalidURL {
-            throw ConfigurationError(key: key, reason: error.reason)
+        } catch let error as DatabaseURL.ParseError {
+            throw ConfigurationError(key: key, reason: error.description)
         } catch {
             throw ConfigurationError(key: key, reason: "missing or not a valid value (\(error))")
         }

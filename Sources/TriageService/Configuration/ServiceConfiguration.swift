@@ -1,6 +1,8 @@
 import Foundation
 import Logging
+import PostgresNIO
 import TriageCore
+import TriageStore
 
 /// Everything the service reads at start-up, in one value: built once by `ServiceConfiguration.load`,
 /// then handed down so no other code reads the environment or files.
@@ -45,15 +47,21 @@ public struct ServiceConfiguration: Sendable {
         public var url: DatabaseURL
         /// The owner's connection used to run migrations; `url` when absent.
         public var migrationURL: DatabaseURL?
+        /// Folder of the numbered SQL migration files.
+        public var migrationsPath: String
         public var migrateOnStart: Bool
         public var poolSize: Int
 
-        public init(url: DatabaseURL, migrationURL: DatabaseURL?, migrateOnStart: Bool, poolSize: Int) {
+        public init(url: DatabaseURL, migrationURL: DatabaseURL?, migrationsPath: String, migrateOnStart: Bool,
+                    poolSize: Int) {
             self.url = url
             self.migrationURL = migrationURL
+            self.migrationsPath = migrationsPath
             self.migrateOnStart = migrateOnStart
             self.poolSize = poolSize
         }
+
+        public var migrationsDirectory: URL { URL(fileURLWithPath: migrationsPath) }
     }
 
     public struct Worker: Sendable {
@@ -80,6 +88,15 @@ public struct ServiceConfiguration: Sendable {
             self.backoffBaseMilliseconds = backoffBaseMilliseconds
             self.backoffCapMilliseconds = backoffCapMilliseconds
         }
+
+        /// The queue worker's settings.
+        public var workerConfiguration: WorkerConfiguration {
+            WorkerConfiguration(
+                concurrency: concurrency, batchSize: batchSize, lease: .seconds(leaseSeconds),
+                pollInterval: .milliseconds(pollIntervalMilliseconds),
+                retry: RetryPolicy(maxAttempts: maxAttempts, baseDelay: .milliseconds(backoffBaseMilliseconds),
+                                   maxDelay: .milliseconds(backoffCapMilliseconds)))
+        }
     }
 
     public struct Triage: Sendable {
@@ -88,18 +105,22 @@ public struct ServiceConfiguration: Sendable {
         public var maxImages: Int
         public var maxImageBytes: Int
         public var imageContentTypes: [String]
+        /// Findings shown per worklist row.
+        public var topFindings: Int
 
         public init(reassessmentMinutes: [ESILevel: Int], maxImages: Int, maxImageBytes: Int,
-                    imageContentTypes: [String]) {
+                    imageContentTypes: [String], topFindings: Int) {
             self.reassessmentMinutes = reassessmentMinutes
             self.maxImages = maxImages
             self.maxImageBytes = maxImageBytes
             self.imageContentTypes = imageContentTypes
+            self.topFindings = topFindings
         }
 
-        /// The reassessment interval for `level`.
-        public func reassessmentInterval(for level: ESILevel) -> Duration {
-            .seconds(60 * (reassessmentMinutes[level] ?? 0))
+        /// What the arrival validator accepts.
+        public var arrivalLimits: ArrivalLimits {
+            ArrivalLimits(maxImages: maxImages, maxImageBytes: maxImageBytes,
+                          allowedImageContentTypes: Set(imageContentTypes))
         }
     }
 
@@ -134,6 +155,24 @@ public struct ServiceConfiguration: Sendable {
             self.threads = threads
             self.backend = backend
         }
+    }
+}
+
+extension ServiceConfiguration {
+    /// The store's limits and board policy.
+    public var storeConfiguration: StoreConfiguration {
+        StoreConfiguration(maxImageBytes: triage.maxImageBytes,
+                           reassessment: ReassessmentIntervals(minutes: triage.reassessmentMinutes),
+                           topFindings: triage.topFindings)
+    }
+}
+
+extension DatabaseURL {
+    /// PostgresNIO client settings with at most `maximumConnections` open.
+    public func clientConfiguration(maximumConnections: Int) -> PostgresClient.Configuration {
+        var configuration = clientConfiguration
+        configuration.options.maximumConnections = maximumConnections
+        return configuration
     }
 }
 
