@@ -73,6 +73,7 @@ public struct TestDatabase: Sendable {
     }
 
     /// A running `PostgresClient` for the duration of `body`.
+    @discardableResult
     public static func withClient<T: Sendable>(_ url: DatabaseURL, _ body: (PostgresClient) async throws -> T)
         async throws -> T
     {
@@ -108,5 +109,19 @@ public struct TestDatabase: Sendable {
     public func count(_ table: String, where condition: String = "true") async throws -> Int {
         Int(try await ownerQuery("SELECT count(*)::text FROM \(table) WHERE \(condition)").first?.flatMap { $0 } ?? "")
             ?? -1
+    }
+}
+
+extension TestDatabase {
+    /// A valid presentation as a plain-SQL producer would store it.
+    public static let validPayload = #"{"age":{"years":30},"sex":"M","arrival_mode":"walk-in","chief_complaint":"cough","vitals":{"hr":82,"rr":16,"sbp":130,"spo2":97,"temp_c":37.1}}"#
+
+    /// Inserts `count` arrivals with plain SQL (no API, no validation), as the owner.
+    public func insertArrivals(count: Int, payload: String = validPayload) async throws {
+        let tag = UUID().uuidString.prefix(8)
+        try await ownerQuery("""
+            INSERT INTO arrivals (source, external_id, patient_ref, payload)
+            SELECT 'sql', '\(tag)-' || n, 'MRN-' || n, '\(payload)'::jsonb FROM generate_series(1, \(count)) AS n
+            """)
     }
 }
