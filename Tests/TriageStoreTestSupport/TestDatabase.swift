@@ -93,14 +93,18 @@ public struct TestDatabase: Sendable {
         }
     }
 
-    /// Runs one SQL statement as the owner (superuser) and returns the first column of each row as text.
+    /// Runs SQL statements (separated by `;`) on one owner (superuser) connection and returns the
+    /// first column of the last statement's rows; the statements should cast that column to text.
     @discardableResult
     public func ownerQuery(_ sql: String) async throws -> [String?] {
         try await Self.withClient(ownerURL) { client in
             try await client.withConnection { connection in
-                try await connection.simpleQuery(sql).get().map { row in
-                    try row.makeRandomAccess()[0].decode(String?.self)
+                var rows: [PostgresRow] = []
+                for statement in SQLScript.statements(sql) {
+                    rows = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Self.logger)
+                        .collect()
                 }
+                return try rows.map { try $0.makeRandomAccess()[0].decode(String?.self) }
             }
         }
     }

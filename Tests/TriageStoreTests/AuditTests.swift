@@ -54,7 +54,8 @@ struct AuditTests {
         for tamper in [
             "UPDATE audit_log SET after = jsonb_set(after, '{proposed_level}', '1') WHERE seq = 2",
             "UPDATE audit_log SET occurred_at = occurred_at + interval '1 microsecond' WHERE seq = 2",
-            "UPDATE audit_log SET request_id = NULL WHERE seq = 2",
+            "UPDATE audit_log SET actor = 'someone.else' WHERE seq = 2",
+            "UPDATE audit_log SET request_id = 'req-2' WHERE seq = 2",
             "DELETE FROM audit_log WHERE seq = 2",
         ] {
             try await TestDatabase.with { database in

@@ -51,3 +51,24 @@ struct MigrationTests {
         #expect(MigrationRunner.version(ofFileName: "0007.sql") == nil)
     }
 }
+
+@Suite("SQL script splitting")
+struct SQLScriptTests {
+    @Test("semicolons in strings, identifiers, dollar quotes and comments do not split")
+    func splits() {
+        let script = """
+            -- a comment; with a semicolon
+            CREATE TABLE "a;b" (x text DEFAULT 'it''s; fine');
+            /* block; comment */
+            DO $$ BEGIN PERFORM 1; END $$;
+            CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $body$ SELECT 1; $body$;
+            SELECT $1::int
+            """
+        #expect(SQLScript.statements(script) == [
+            #"CREATE TABLE "a;b" (x text DEFAULT 'it''s; fine')"#,
+            "DO $$ BEGIN PERFORM 1; END $$",
+            "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $body$ SELECT 1; $body$",
+            "SELECT $1::int",
+        ])
+    }
+}
