@@ -5,7 +5,7 @@
 -- assessments are unique per (arrival_id, scoring_round), so a re-delivery never scores a round twice.
 CREATE TABLE arrivals (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    source          text        NOT NULL CHECK (length(source) BETWEEN 1 AND 100),
+    source          text        NOT NULL CHECK (length(source) BETWEEN 1 AND 128),
     external_id     text        NOT NULL CHECK (length(external_id) BETWEEN 1 AND 200),
     patient_ref     text        NOT NULL CHECK (length(patient_ref) BETWEEN 1 AND 200),
     received_at     timestamptz NOT NULL DEFAULT now(),

@@ -73,6 +73,7 @@ public struct TestDatabase: Sendable {
     }
 
     /// A running `PostgresClient` for the duration of `body`.
+    @discardableResult
     public static func withClient<T: Sendable>(_ url: DatabaseURL, _ body: (PostgresClient) async throws -> T)
         async throws -> T
     {
@@ -92,14 +93,18 @@ public struct TestDatabase: Sendable {
         }
     }
 
-    /// Runs one SQL statement as the owner (superuser) and returns the first column of each row as text.
+    /// Runs SQL statements (separated by `;`) on one owner (superuser) connection and returns the
+    /// first column of the last statement's rows; the statements should cast that column to text.
     @discardableResult
     public func ownerQuery(_ sql: String) async throws -> [String?] {
         try await Self.withClient(ownerURL) { client in
             try await client.withConnection { connection in
-                try await connection.simpleQuery(sql).get().map { row in
-                    try row.makeRandomAccess()[0].decode(String?.self)
+                var rows: [PostgresRow] = []
+                for statement in SQLScript.statements(sql) {
+                    rows = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Self.logger)
+                        .collect()
                 }
+                return try rows.map { try $0.makeRandomAccess()[0].decode(String?.self) }
             }
         }
     }
@@ -108,5 +113,19 @@ public struct TestDatabase: Sendable {
     public func count(_ table: String, where condition: String = "true") async throws -> Int {
         Int(try await ownerQuery("SELECT count(*)::text FROM \(table) WHERE \(condition)").first?.flatMap { $0 } ?? "")
             ?? -1
+    }
+}
+
+extension TestDatabase {
+    /// A valid presentation as a plain-SQL producer would store it.
+    public static let validPayload = #"{"age":{"years":30},"sex":"M","arrival_mode":"walk-in","chief_complaint":"cough","vitals":{"hr":82,"rr":16,"sbp":130,"spo2":97,"temp_c":37.1}}"#
+
+    /// Inserts `count` arrivals with plain SQL (no API, no validation), as the owner.
+    public func insertArrivals(count: Int, payload: String = validPayload) async throws {
+        let tag = UUID().uuidString.prefix(8)
+        try await ownerQuery("""
+            INSERT INTO arrivals (source, external_id, patient_ref, payload)
+            SELECT 'sql', '\(tag)-' || n, 'MRN-' || n, '\(payload)'::jsonb FROM generate_series(1, \(count)) AS n
+            """)
     }
 }

@@ -111,7 +111,7 @@ public struct TriageWorker: Service {
         }
         do {
             let presentation: ClinicalPresentation
-            switch revalidate(claim) {
+            switch Self.revalidate(claim, with: validator) {
             case .success(let validated): presentation = validated
             case .failure(let rejection):
                 try await queue.deadLetter(claim, reason: rejection.reason)
@@ -138,7 +138,9 @@ public struct TriageWorker: Service {
     }
 
     /// Applies the validation producers apply before inserting, since plain-SQL producers skip it.
-    func revalidate(_ claim: ClaimedArrival) -> Result<ClinicalPresentation, Rejection> {
+    static func revalidate(_ claim: ClaimedArrival, with validator: ArrivalValidator)
+        -> Result<ClinicalPresentation, Rejection>
+    {
         let submission: ArrivalSubmission
         do {
             submission = try claim.submission()

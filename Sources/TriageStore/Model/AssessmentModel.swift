@@ -25,6 +25,13 @@ public struct ImageMetadata: Codable, Sendable, Hashable {
     public var sha256: String
     public var byteSize: Int
 
+    public init(index: Int, contentType: String, sha256: String, byteSize: Int) {
+        self.index = index
+        self.contentType = contentType
+        self.sha256 = sha256
+        self.byteSize = byteSize
+    }
+
     private enum CodingKeys: String, CodingKey {
         case index, sha256
         case contentType = "content_type"

@@ -52,12 +52,23 @@ public struct AuditVerification: Codable, Sendable, Hashable {
     public struct BrokenLink: Codable, Sendable, Hashable {
         public var seq: Int
         public var reason: String
+
+        public init(seq: Int, reason: String) {
+            self.seq = seq
+            self.reason = reason
+        }
     }
 
     public var isIntact: Bool
     /// Rows checked (up to and including the first broken one).
     public var checked: Int
     public var firstBroken: BrokenLink?
+
+    public init(isIntact: Bool, checked: Int, firstBroken: BrokenLink?) {
+        self.isIntact = isIntact
+        self.checked = checked
+        self.firstBroken = firstBroken
+    }
 
     private enum CodingKeys: String, CodingKey {
         case checked

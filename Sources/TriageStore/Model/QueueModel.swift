@@ -38,6 +38,21 @@ public struct ClaimedArrival: Sendable, Hashable {
     public var payloadJSON: String
     public var images: [ImageSubmission]
 
+    public init(arrivalID: Int, scoringRound: Int, attempt: Int, leaseToken: UUID, source: String,
+                externalID: String, patientRef: String, receivedAt: Date, payloadJSON: String,
+                images: [ImageSubmission]) {
+        self.arrivalID = arrivalID
+        self.scoringRound = scoringRound
+        self.attempt = attempt
+        self.leaseToken = leaseToken
+        self.source = source
+        self.externalID = externalID
+        self.patientRef = patientRef
+        self.receivedAt = receivedAt
+        self.payloadJSON = payloadJSON
+        self.images = images
+    }
+
     /// Rebuilds the submission as producers send it, for validation and scoring.
     /// Throws `DecodingError` when the payload is not a clinical presentation.
     public func submission() throws -> ArrivalSubmission {

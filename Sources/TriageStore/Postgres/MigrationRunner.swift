@@ -142,8 +142,9 @@ public struct MigrationRunner: Sendable {
         logger.info("applying migration", metadata: ["migration": "\(migration.fileName)"])
         try await connection.query("BEGIN", logger: logger)
         do {
-            // The simple-query protocol runs a whole file of statements in one message.
-            _ = try await connection.simpleQuery(migration.sql).get()
+            for statement in SQLScript.statements(migration.sql) {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
             try await connection.query("""
                 INSERT INTO schema_migrations (version, file_name, checksum)
                 VALUES (\(migration.version), \(migration.fileName), \(migration.checksum))

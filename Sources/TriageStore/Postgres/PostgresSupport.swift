@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 
 extension PostgresClient {
+    @discardableResult
     /// Runs `body` in one transaction on one pooled connection, rethrowing `body`'s own error
     /// (PostgresNIO's `withTransaction` wraps it, which would hide typed errors such as `DecisionError`).
     func transaction<Result: Sendable>(

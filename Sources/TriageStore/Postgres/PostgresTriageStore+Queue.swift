@@ -3,7 +3,7 @@ import Logging
 import PostgresNIO
 import TriageCore
 
-extension PostgresTriageStore: ArrivalQueue {
+extension PostgresTriageStore {
     public func enqueue(_ submission: ArrivalSubmission, flags: [Finding], context: AuditContext) async throws
         -> EnqueueResult
     {

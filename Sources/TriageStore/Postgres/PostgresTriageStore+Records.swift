@@ -3,7 +3,7 @@ import Logging
 import PostgresNIO
 import TriageCore
 
-extension PostgresTriageStore: AssessmentRepository {
+extension PostgresTriageStore {
     public func assessment(id: Int) async throws -> AssessmentDetail? {
         try await client.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger) { connection in
             guard let row = try await connection.firstRow("""
@@ -55,7 +55,7 @@ extension PostgresTriageStore: AssessmentRepository {
     }
 }
 
-extension PostgresTriageStore: AuditTrail {
+extension PostgresTriageStore {
     public func auditEntries(_ filter: AuditFilter) async throws -> [AuditEntry] {
         let arrivalEntity = filter.arrivalID.map(String.init)
         return try await client.withConnection { connection in

@@ -3,7 +3,7 @@ import Logging
 import PostgresNIO
 import TriageCore
 
-extension PostgresTriageStore: WorklistRepository {
+extension PostgresTriageStore {
     public func snapshot() async throws -> WorklistSnapshot {
         // One read-only snapshot, so the revision matches the rows.
         try await client.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger) { connection in
