@@ -39,5 +39,64 @@ let package = Package(
             dependencies: ["TriageCore"],
             swiftSettings: strictSwift
         ),
+        .target(
+            name: "TriageStore",
+            dependencies: [
+                "TriageCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        /// Fresh throw-away databases on the PostgreSQL named by EDTRIAGE_TEST_DATABASE_URL, for any test target.
+        .target(
+            name: "TriageStoreTestSupport",
+            dependencies: [
+                "TriageStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TriageStoreTestSupport",
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "TriageStoreTests",
+            dependencies: ["TriageStore", "TriageStoreTestSupport"],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "TriageService",
+            dependencies: [
+                "TriageCore",
+                "TriageStore",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources/openapi.yaml")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "TriageWorkerTests",
+            dependencies: ["TriageService", "TriageStore", "TriageStoreTestSupport"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "TriageServiceTests",
+            dependencies: [
+                "TriageService",
+                "TriageStore",
+                "TriageStoreTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strictSwift
+        ),
     ]
 )

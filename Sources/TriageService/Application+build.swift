@@ -1,0 +1,130 @@
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+import Prometheus
+import ServiceLifecycle
+import TriageCore
+import TriageStore
+import UnixSignals
+
+/// Builds the HTTP application over `repository`. The caller runs it (alone, in tests, or inside the
+/// service group of `buildServiceGroup`).
+///
+/// - Parameters:
+///   - metrics: The registry `/metrics` exposes. The executable bootstraps swift-metrics with a
+///     `PrometheusMetricsFactory` over the same registry; tests pass a fresh one and bootstrap nothing.
+public func buildApplication(
+    configuration: ServiceConfiguration,
+    repository: any TriageRepository,
+    readiness: any ReadinessCheck,
+    metrics: PrometheusCollectorRegistry,
+    logger: Logger
+) async throws -> some ApplicationProtocol {
+    let router = try await buildRouter(
+        configuration: configuration, repository: repository, readiness: readiness, metrics: metrics)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port),
+                             serverName: "edtriage"),
+        logger: logger)
+}
+
+/// The router with every endpoint of `Endpoint.all`, each behind its access-table check.
+public func buildRouter(
+    configuration: ServiceConfiguration,
+    repository: any TriageRepository,
+    readiness: any ReadinessCheck,
+    metrics: PrometheusCollectorRegistry
+) async throws -> Router<TriageRequestContext> {
+    let router = Router(context: TriageRequestContext.self)
+    // Order matters: router middleware wraps the routes added after it. Problems outermost, so even
+    // failures of the logging and metrics middleware become problem+json.
+    router.addMiddleware {
+        ProblemMiddleware()
+        LogRequestsMiddleware(.info)
+        MetricsMiddleware()
+    }
+    let verifier = try await TokenVerifier(configuration: configuration.auth)
+    let routes = APIRoutes(router: router, authenticator: BearerAuthenticator(verifier: verifier, auditTrail: repository))
+    let bodyLimit = configuration.http.bodyLimitBytes
+    HealthController(readiness: readiness).addRoutes(to: routes)
+    MetricsController(registry: metrics, queue: repository).addRoutes(to: routes)
+    OpenAPIController().addRoutes(to: routes)
+    WorklistController(worklist: repository, maxWait: .seconds(configuration.http.longPollMaxSeconds))
+        .addRoutes(to: routes)
+    AssessmentController(assessments: repository, worklist: repository, bodyLimit: bodyLimit).addRoutes(to: routes)
+    ArrivalController(queue: repository, worklist: repository, assessments: repository,
+                      validator: ArrivalValidator(limits: configuration.triage.arrivalLimits), bodyLimit: bodyLimit)
+        .addRoutes(to: routes)
+    AdminController(auditTrail: repository, queue: repository).addRoutes(to: routes)
+    return router
+}
+
+/// Which parts `edtriage serve` runs (`--no-api`, `--no-worker`).
+public struct ServeParts: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    public static let api = ServeParts(rawValue: 1 << 0)
+    public static let worker = ServeParts(rawValue: 1 << 1)
+    public static let all: ServeParts = [.api, .worker]
+}
+
+/// The whole service as one `ServiceGroup`: the PostgreSQL client, the queue worker and the HTTP server.
+///
+/// On SIGTERM or SIGINT the group shuts its services down in reverse order: the HTTP server first (stops
+/// accepting, lets in-flight requests finish; long-polls return at once), then the worker (stops claiming,
+/// finishes the arrivals it is scoring and releases the others), then the database client, last.
+/// Runs pending migrations first when `database.migrate_on_start` is set.
+public func buildServiceGroup(
+    configuration: ServiceConfiguration,
+    parts: ServeParts = .all,
+    metrics: PrometheusCollectorRegistry,
+    logger: Logger
+) async throws -> ServiceGroup {
+    if configuration.database.migrateOnStart {
+        try await migrateDatabase(configuration: configuration, logger: logger)
+    }
+    let client = PostgresClient(
+        configuration: configuration.database.url.clientConfiguration(maximumConnections: configuration.database.poolSize),
+        backgroundLogger: logger)
+    let store = PostgresTriageStore(client: client, configuration: configuration.storeConfiguration, logger: logger)
+    var services: [any Service] = [client]
+    if parts.contains(.worker) {
+        services.append(TriageWorker(
+            queue: store, validator: ArrivalValidator(limits: configuration.triage.arrivalLimits),
+            configuration: configuration.worker.workerConfiguration, listenURL: configuration.database.url,
+            logger: logger))
+    }
+    if parts.contains(.api) {
+        let readiness = DatabaseReadiness(
+            client: client, migrationsDirectory: configuration.database.migrationsDirectory, logger: logger)
+        services.append(try await buildApplication(
+            configuration: configuration, repository: store, readiness: readiness, metrics: metrics, logger: logger))
+    }
+    return ServiceGroup(configuration: .init(
+        services: services.map { .init(service: $0) },
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger))
+}
+
+/// Applies pending migrations with the owner's connection (`database.migration_url`, else `database.url`)
+/// and returns them.
+@discardableResult
+public func migrateDatabase(configuration: ServiceConfiguration, logger: Logger) async throws -> [Migration] {
+    let url = configuration.database.migrationURL ?? configuration.database.url
+    let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: 1), backgroundLogger: logger)
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await client.run() }
+        defer { group.cancelAll() }
+        return try await MigrationRunner(
+            directory: configuration.database.migrationsDirectory, client: client, logger: logger).migrate()
+    }
+}
+
+/// A signed development token for `edtriage token --role ROLE` (needs the HS256 secret).
+public func mintToken(configuration: ServiceConfiguration, role: Role, actorID: String) async throws -> String {
+    try await TokenVerifier(configuration: configuration.auth)
+        .mintToken(actorID: actorID, role: role, lifetime: .seconds(configuration.auth.tokenTTLSeconds))
+}

@@ -1,0 +1,77 @@
+import Hummingbird
+
+/// One route of the HTTP API and the roles that may call it.
+///
+/// `Endpoint.all` is the single access table: the router registers routes only through it, the
+/// authorization middleware enforces it, the role-matrix test walks it and `accessTableMarkdown`
+/// renders it for the README.
+public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
+    public let method: HTTPRequest.Method
+    /// OpenAPI-style template, e.g. `/v1/assessments/{id}`.
+    public let path: String
+    /// Roles allowed to call it; nil for public endpoints that need no token.
+    public let allowedRoles: Set<Role>?
+    public let summary: String
+
+    init(_ method: HTTPRequest.Method, _ path: String, _ allowedRoles: Set<Role>?, _ summary: String) {
+        self.method = method
+        self.path = path
+        self.allowedRoles = allowedRoles
+        self.summary = summary
+    }
+
+    public var isPublic: Bool { allowedRoles == nil }
+
+    public func allows(_ role: Role) -> Bool { allowedRoles?.contains(role) ?? true }
+
+    public var description: String { "\(method.rawValue) \(path)" }
+}
+
+extension Endpoint {
+    private static let everyRole = Set(Role.allCases)
+    private static let clinicians: Set<Role> = [.nurse, .physician]
+
+    public static let health = Endpoint(.get, "/healthz", nil, "Process is up")
+    public static let readiness = Endpoint(.get, "/readyz", nil, "Database reachable and migrations current")
+    public static let metrics = Endpoint(.get, "/metrics", nil, "Prometheus metrics")
+    public static let openAPI = Endpoint(.get, "/v1/openapi.yaml", nil, "This API's OpenAPI document")
+
+    public static let worklist = Endpoint(.get, "/v1/worklist", everyRole, "Prioritised worklist")
+    public static let assessment = Endpoint(.get, "/v1/assessments/{id}", clinicians,
+                                            "Assessment with explanation, inputs and decision history")
+    public static let confirm = Endpoint(.post, "/v1/assessments/{id}/confirm", clinicians, "Confirm the proposed level")
+    public static let override = Endpoint(.post, "/v1/assessments/{id}/override", clinicians,
+                                          "Override the level, with a reason")
+    /// Arrivals come from the triage desk (nurses, physicians) or from a registration feed holding an admin token.
+    public static let submitArrival = Endpoint(.post, "/v1/arrivals", [.nurse, .physician, .admin], "Enqueue an arrival")
+    public static let discharge = Endpoint(.post, "/v1/arrivals/{id}/discharge", clinicians, "Remove from the board")
+    public static let vitals = Endpoint(.post, "/v1/arrivals/{id}/vitals", clinicians, "New vitals: re-triage")
+    public static let image = Endpoint(.get, "/v1/arrivals/{id}/images/{n}", clinicians, "An image sent with an arrival")
+
+    public static let audit = Endpoint(.get, "/v1/audit", [.admin], "Audit trail, filtered")
+    public static let auditVerify = Endpoint(.get, "/v1/audit/verify", [.admin], "Verify the audit hash chain")
+    public static let failedArrivals = Endpoint(.get, "/v1/admin/failed", [.admin], "Arrivals that failed scoring")
+    public static let requeue = Endpoint(.post, "/v1/admin/failed/{id}/requeue", [.admin], "Requeue a failed arrival")
+
+    /// Every endpoint, in the order of the README table.
+    public static let all: [Endpoint] = [
+        health, readiness, metrics, openAPI,
+        worklist, assessment, confirm, override,
+        submitArrival, discharge, vitals, image,
+        audit, auditVerify, failedArrivals, requeue,
+    ]
+
+    /// The access table as a Markdown table for the README: one row per endpoint, one column per role.
+    public static func accessTableMarkdown() -> String {
+        let roles = Role.allCases
+        var lines = ["| Endpoint | " + roles.map(\.rawValue).joined(separator: " | ") + " |",
+                     "|---|" + roles.map { _ in ":-:|" }.joined()]
+        for endpoint in all {
+            let cells = roles.map { role in
+                endpoint.isPublic ? "public" : (endpoint.allows(role) ? "✓" : "—")
+            }
+            lines.append("| `\(endpoint.method.rawValue) \(endpoint.path)` | " + cells.joined(separator: " | ") + " |")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,25 @@
+/// What a bearer token lets its holder do; the `role` claim of the JWT.
+public enum Role: String, Codable, Sendable, CaseIterable, Comparable {
+    /// A wall board: reads the worklist and nothing else.
+    case dashboard
+    case nurse
+    case physician
+    /// Operations: audit trail, failed arrivals, requeues.
+    case admin
+
+    public static func < (lhs: Role, rhs: Role) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// The caller behind a verified bearer token.
+public struct AuthenticatedUser: Sendable, Equatable {
+    /// The `sub` claim: who acts, recorded as the actor of every audit row and decision.
+    public let actorID: String
+    public let role: Role
+
+    public init(actorID: String, role: Role) {
+        self.actorID = actorID
+        self.role = role
+    }
+}

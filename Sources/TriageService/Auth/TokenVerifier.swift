@@ -1,0 +1,87 @@
+import Foundation
+import JWTKit
+
+/// Why a bearer token was refused, in words safe to return to the caller and to store in the audit trail.
+public struct TokenRejection: Error, Equatable, CustomStringConvertible {
+    public let reason: String
+    /// The `sub` the token claims, read without trusting it, for the audit row; nil when unreadable.
+    public var claimedSubject: String?
+    public var description: String { reason }
+}
+
+/// Verifies bearer tokens (signature, expiry, issuer, audience) and mints development tokens.
+///
+/// Tokens are signed with the HS256 secret, or by an external identity provider whose ES256 public key
+/// is configured; either key may be absent but not both.
+public struct TokenVerifier: Sendable {
+    private let keys: JWTKeyCollection
+    private let issuer: String
+    private let audience: String
+    private let canSign: Bool
+
+    /// RFC 7518 §3.2: an HS256 key must be at least as long as the hash output (32 bytes).
+    static let minimumSecretBytes = 32
+
+    public init(configuration: ServiceConfiguration.Auth) async throws {
+        let keys = JWTKeyCollection()
+        if let secret = configuration.hs256Secret {
+            guard secret.value.utf8.count >= Self.minimumSecretBytes else {
+                throw ConfigurationError(key: SecretKey.hs256Secret.name,
+                                         reason: "must be at least \(Self.minimumSecretBytes) bytes")
+            }
+            await keys.add(hmac: HMACKey(from: secret.value), digestAlgorithm: .sha256)
+        }
+        if let pem = configuration.es256PublicKeyPEM {
+            do {
+                await keys.add(ecdsa: try ES256PublicKey(pem: pem))
+            } catch {
+                throw ConfigurationError(key: "auth.es256_public_key_file", reason: "not a PEM P-256 public key")
+            }
+        }
+        guard configuration.hs256Secret != nil || configuration.es256PublicKeyPEM != nil else {
+            throw ConfigurationError(
+                key: SecretKey.hs256Secret.name,
+                reason: "no token key: set \(SecretKey.hs256Secret.environmentVariable), auth.hs256_secret_file "
+                    + "or auth.es256_public_key_file")
+        }
+        self.keys = keys
+        self.issuer = configuration.issuer
+        self.audience = configuration.audience
+        self.canSign = configuration.hs256Secret != nil
+    }
+
+    /// The user the token speaks for, or a `TokenRejection` saying why it is refused.
+    public func verify(_ token: String) async throws(TokenRejection) -> AuthenticatedUser {
+        let claims: TriageClaims
+        do {
+            claims = try await keys.verify(token, as: TriageClaims.self, iteratingKeys: true)
+        } catch {
+            let isExpiry = (error as? JWTError)?.errorType == .claimVerificationFailure
+            throw await rejection(isExpiry ? "token expired" : "token signature or format invalid", token: token)
+        }
+        guard claims.iss.value == issuer else { throw await rejection("token issuer not accepted", token: token) }
+        guard claims.aud.value.contains(audience) else {
+            throw await rejection("token audience not accepted", token: token)
+        }
+        guard !claims.sub.value.isEmpty else { throw await rejection("token has no subject", token: token) }
+        return AuthenticatedUser(actorID: claims.sub.value, role: claims.role)
+    }
+
+    private func rejection(_ reason: String, token: String) async -> TokenRejection {
+        let subject = try? await keys.unverified(token, as: ClaimedSubject.self).sub?.value
+        return TokenRejection(reason: reason, claimedSubject: subject.map { String($0.prefix(128)) })
+    }
+
+    /// Signs an HS256 token for `actorID` with `role`, valid for `lifetime` from `now`:
+    /// for `edtriage token` and tests. Needs the HS256 secret.
+    public func mintToken(actorID: String, role: Role, lifetime: Duration, now: Date = Date()) async throws -> String {
+        guard canSign else {
+            throw ConfigurationError(key: SecretKey.hs256Secret.name, reason: "minting tokens needs the HS256 secret")
+        }
+        let claims = TriageClaims(
+            sub: SubjectClaim(value: actorID), role: role, iss: IssuerClaim(value: issuer),
+            aud: AudienceClaim(value: [audience]), iat: IssuedAtClaim(value: now),
+            exp: ExpirationClaim(value: now.addingTimeInterval(TimeInterval(lifetime.components.seconds))))
+        return try await keys.sign(claims)
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+import JWTKit
+
+/// The JWT payload EDTriage issues and accepts.
+struct TriageClaims: JWTPayload, Equatable {
+    var sub: SubjectClaim
+    var role: Role
+    var iss: IssuerClaim
+    var aud: AudienceClaim
+    var iat: IssuedAtClaim
+    var exp: ExpirationClaim
+
+    /// Signature-independent checks jwt-kit runs after the signature verifies; issuer and audience are
+    /// checked by `TokenVerifier`, which knows the configured values.
+    func verify(using algorithm: some JWTAlgorithm) async throws {
+        try exp.verifyNotExpired()
+    }
+}
+
+/// Just the subject of a token that failed verification, read without trusting it, for the audit row.
+struct ClaimedSubject: JWTPayload {
+    var sub: SubjectClaim?
+
+    func verify(using algorithm: some JWTAlgorithm) async throws {}
+}

@@ -1,0 +1,129 @@
+import Configuration
+
+/// One non-secret configuration key: its dotted name, its default and what it means.
+///
+/// `ServiceConfiguration.keys` is the one list of them: it supplies the defaults when loading,
+/// a test checks `config/edtriage.yaml` against it, and it renders the README's table.
+public struct ConfigurationKey: Sendable {
+    /// Dotted name as written in the YAML file, e.g. `http.port`.
+    public let name: String
+    /// The value used when neither the file nor the environment sets the key; nil for optional keys.
+    public let defaultValue: ConfigContent?
+    public let meaning: String
+
+    public init(_ name: String, _ defaultValue: ConfigContent?, _ meaning: String) {
+        self.name = name
+        self.defaultValue = defaultValue
+        self.meaning = meaning
+    }
+
+    /// The environment variable that overrides the key: `http.body_limit_bytes` → `EDTRIAGE_HTTP_BODY_LIMIT_BYTES`.
+    public var environmentVariable: String {
+        ConfigurationKey.environmentVariable(for: name)
+    }
+
+    static func environmentVariable(for dottedName: String) -> String {
+        "EDTRIAGE_" + dottedName.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
+    }
+}
+
+/// A secret read only from the environment or from a file named in the configuration, never from the YAML file.
+public struct SecretKey: Sendable {
+    /// Dotted name, used only to derive the environment variable and to reject the key in the YAML file.
+    public let name: String
+    /// The configuration key holding a path to a file with the secret.
+    public let fileKey: String
+    public let meaning: String
+
+    public var environmentVariable: String { ConfigurationKey.environmentVariable(for: name) }
+}
+
+extension ServiceConfiguration {
+    /// Every non-secret key with its default. Keep `config/edtriage.yaml` in step (a test checks it).
+    public static let keys: [ConfigurationKey] = [
+        .init("http.host", .string("127.0.0.1"), "Address the HTTP server binds to."),
+        .init("http.port", .int(8080), "HTTP port."),
+        .init("http.body_limit_bytes", .int(32 * 1024 * 1024),
+              "Largest accepted request body (arrivals carry base64 images); larger bodies get 413."),
+        .init("http.long_poll_max_seconds", .int(30), "Upper bound for `GET /v1/worklist?wait=`."),
+        .init("database.url", .string("postgres://edtriage_app@127.0.0.1:54329/edtriage?sslmode=disable"),
+              "The service's PostgreSQL connection (least-privileged role). Put no password here."),
+        .init("database.migration_url", nil,
+              "Owner connection used to run migrations; `database.url` when unset."),
+        .init("database.password_file", nil,
+              "File holding the database password (instead of `EDTRIAGE_DATABASE_PASSWORD`)."),
+        .init("database.migrations_path", .string("Migrations"), "Folder of the numbered SQL migration files."),
+        .init("database.migrate_on_start", .bool(false), "Run pending migrations before serving."),
+        .init("database.pool_size", .int(10), "Maximum open connections per process."),
+        .init("worker.concurrency", .int(2), "Arrivals scored at the same time by one process."),
+        .init("worker.batch_size", .int(8), "Arrivals claimed per round trip."),
+        .init("worker.lease_seconds", .int(60),
+              "A claim expires after this long, so another worker takes over a crashed worker's arrival."),
+        .init("worker.poll_interval_ms", .int(2_000),
+              "Polling fallback between queue notifications (LISTEN/NOTIFY wakes the worker at once)."),
+        .init("worker.max_attempts", .int(5), "Attempts before an arrival is parked as failed."),
+        .init("worker.backoff_base_ms", .int(2_000), "First retry delay; doubles per attempt."),
+        .init("worker.backoff_cap_ms", .int(300_000), "Longest retry delay."),
+        // Reassessment intervals follow the CTAS reassessment standard (Bullard et al., CJEM 2008/2017:
+        // level I continuous, II every 15 min, III 30, IV 60, V 120), mapped level-for-level onto ESI;
+        // the Australasian Triage Scale's maximum waits (immediate, 10, 30, 60, 120 min) are of the same order.
+        .init("triage.reassessment_minutes.esi1", .int(0), "ESI 1 reassessment interval, minutes (0 = continuous)."),
+        .init("triage.reassessment_minutes.esi2", .int(15), "ESI 2 reassessment interval, minutes."),
+        .init("triage.reassessment_minutes.esi3", .int(30), "ESI 3 reassessment interval, minutes."),
+        .init("triage.reassessment_minutes.esi4", .int(60), "ESI 4 reassessment interval, minutes."),
+        .init("triage.reassessment_minutes.esi5", .int(120), "ESI 5 reassessment interval, minutes."),
+        .init("triage.max_images", .int(4), "Images accepted with one arrival."),
+        .init("triage.max_image_bytes", .int(5 * 1024 * 1024), "Largest accepted image, decoded bytes."),
+        .init("triage.image_content_types", .stringArray(["image/jpeg", "image/png", "image/webp"]),
+              "Accepted image media types."),
+        .init("triage.top_findings", .int(3), "Findings shown per worklist row."),
+        .init("auth.issuer", .string("edtriage"), "Required `iss` claim of bearer tokens."),
+        .init("auth.audience", .string("edtriage-api"), "Required `aud` claim of bearer tokens."),
+        .init("auth.hs256_secret_file", nil,
+              "File holding the HS256 signing secret (instead of `EDTRIAGE_AUTH_HS256_SECRET`)."),
+        .init("auth.es256_public_key_file", nil,
+              "PEM public key verifying ES256 tokens from an external identity provider."),
+        .init("auth.token_ttl_seconds", .int(12 * 3600), "Lifetime of tokens minted by `edtriage token` (one shift)."),
+        .init("model.path", nil, "GGUF model for the language-model scorer; unset scores with the rules alone."),
+        .init("model.threads", .int(2), "Inference threads."),
+        .init("model.backend", .string("cpu"), "Inference backend."),
+        .init("log.level", .string("info"), "trace, debug, info, notice, warning, error or critical."),
+    ]
+
+    /// Secrets: only from the environment or from the file named by their `fileKey`.
+    public static let secretKeys: [SecretKey] = [.hs256Secret, .databasePassword]
+}
+
+extension ServiceConfiguration {
+    /// The README's configuration table: key, environment variable, default, meaning; secrets last.
+    public static func configurationTableMarkdown() -> String {
+        var lines = ["| Key | Environment variable | Default | Meaning |", "|---|---|---|---|"]
+        for key in keys {
+            let defaultText = key.defaultValue.map(Self.markdown) ?? "unset"
+            lines.append("| `\(key.name)` | `\(key.environmentVariable)` | \(defaultText) | \(key.meaning) |")
+        }
+        for secret in secretKeys {
+            lines.append("| — (secret) | `\(secret.environmentVariable)` | unset | \(secret.meaning) Or `\(secret.fileKey)`. |")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func markdown(_ content: ConfigContent) -> String {
+        switch content {
+        case .string(let value): "`\(value)`"
+        case .int(let value): "`\(value)`"
+        case .bool(let value): "`\(value)`"
+        case .stringArray(let values): "`\(values.joined(separator: ","))`"
+        default: "`\(content)`"
+        }
+    }
+}
+
+extension SecretKey {
+    public static let hs256Secret = SecretKey(
+        name: "auth.hs256_secret", fileKey: "auth.hs256_secret_file",
+        meaning: "HS256 secret that signs and verifies bearer tokens (at least 32 bytes).")
+    public static let databasePassword = SecretKey(
+        name: "database.password", fileKey: "database.password_file",
+        meaning: "Password of the `database.url` role; overrides a password in the URL.")
+}

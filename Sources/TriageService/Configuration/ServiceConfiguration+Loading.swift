@@ -1,0 +1,190 @@
+import Configuration
+import Foundation
+import Logging
+import SystemPackage
+import TriageCore
+import TriageStore
+
+/// Why the configuration could not be loaded; the message names the key and never shows a secret.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let key: String
+    public let reason: String
+
+    public var description: String { "configuration key \(key): \(reason)" }
+}
+
+extension ServiceConfiguration {
+    /// The file `edtriage` reads when no other is named.
+    public static let defaultFilePath = "config/edtriage.yaml"
+
+    /// Loads the configuration: `EDTRIAGE_...` environment variables override the YAML file, which overrides
+    /// the defaults in `keys`. Secrets come only from the environment or from files named in the configuration.
+    ///
+    /// - Parameters:
+    ///   - file: YAML file to read; nil reads none (defaults and environment only).
+    ///   - environment: The process environment; tests pass their own.
+    public static func load(
+        file: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws -> ServiceConfiguration {
+        let fileProvider: (any ConfigProvider)? = if let file {
+            try await FileProvider<YAMLSnapshot>(filePath: FilePath(file))
+        } else {
+            nil
+        }
+        if let fileProvider {
+            try rejectSecrets(in: ConfigReader(provider: fileProvider))
+        }
+        let environmentProvider = EnvironmentVariablesProvider(
+            environmentVariables: environment,
+            secretsSpecifier: .specific(Set(secretKeys.map(\.environmentVariable)))
+        ).prefixKeys(with: "edtriage")
+        let defaults = InMemoryProvider(name: "defaults", values: Dictionary(uniqueKeysWithValues: keys.compactMap { key in
+            key.defaultValue.map { (AbsoluteConfigKey(ConfigKey(key.name)), ConfigValue($0, isSecret: false)) }
+        }))
+        let providers: [any ConfigProvider] = [environmentProvider] + [fileProvider].compactMap { $0 } + [defaults]
+        let secrets = SecretSource(environment: environment)
+        return try ServiceConfiguration(reader: ConfigReader(providers: providers), secrets: secrets)
+    }
+
+    /// Refuses a configuration file that holds a secret or a URL with a password: secrets belong in the
+    /// environment or in a file of their own, so the YAML file can be committed and shared.
+    private static func rejectSecrets(in file: ConfigReader) throws {
+        for secret in secretKeys where file.string(forKey: ConfigKey(secret.name), isSecret: true) != nil {
+            throw ConfigurationError(
+                key: secret.name,
+                reason: "secrets are never read from the configuration file; set \(secret.environmentVariable) "
+                    + "or \(secret.fileKey)")
+        }
+        for key in ["database.url", "database.migration_url"] {
+            if let url = file.string(forKey: ConfigKey(key), isSecret: true), (try? DatabaseURL(url))?.password != nil {
+                throw ConfigurationError(
+                    key: key, reason: "the URL in the configuration file holds a password; set "
+                        + "EDTRIAGE_DATABASE_PASSWORD or database.password_file instead")
+            }
+        }
+    }
+
+    init(reader: ConfigReader, secrets: SecretSource) throws {
+        let values = ValueReader(reader: reader)
+        http = HTTP(
+            host: try values.string("http.host"),
+            port: try values.int("http.port", in: 1...65_535),
+            bodyLimitBytes: try values.int("http.body_limit_bytes", in: 1...(1 << 30)),
+            longPollMaxSeconds: try values.int("http.long_poll_max_seconds", in: 0...300))
+        let password = try secrets.value(of: .databasePassword, file: values.optionalString("database.password_file"))
+        database = Database(
+            url: try values.databaseURL("database.url", password: password),
+            migrationURL: try values.optionalString("database.migration_url").map { _ in
+                try values.databaseURL("database.migration_url", password: nil)
+            },
+            migrationsPath: try values.string("database.migrations_path"),
+            migrateOnStart: try values.bool("database.migrate_on_start"),
+            poolSize: try values.int("database.pool_size", in: 1...1_000))
+        worker = Worker(
+            concurrency: try values.int("worker.concurrency", in: 1...256),
+            batchSize: try values.int("worker.batch_size", in: 1...1_000),
+            leaseSeconds: try values.int("worker.lease_seconds", in: 1...86_400),
+            pollIntervalMilliseconds: try values.int("worker.poll_interval_ms", in: 1...600_000),
+            maxAttempts: try values.int("worker.max_attempts", in: 1...100),
+            backoffBaseMilliseconds: try values.int("worker.backoff_base_ms", in: 0...3_600_000),
+            backoffCapMilliseconds: try values.int("worker.backoff_cap_ms", in: 0...86_400_000))
+        var reassessment: [ESILevel: Int] = [:]
+        for level in ESILevel.allCases {
+            reassessment[level] = try values.int("triage.reassessment_minutes.esi\(level.rawValue)", in: 0...1_440)
+        }
+        triage = Triage(
+            reassessmentMinutes: reassessment,
+            maxImages: try values.int("triage.max_images", in: 0...64),
+            maxImageBytes: try values.int("triage.max_image_bytes", in: 1...(1 << 30)),
+            imageContentTypes: try values.stringArray("triage.image_content_types"),
+            topFindings: try values.int("triage.top_findings", in: 0...20))
+        let es256KeyFile = try values.optionalString("auth.es256_public_key_file")
+        auth = Auth(
+            issuer: try values.string("auth.issuer"),
+            audience: try values.string("auth.audience"),
+            hs256Secret: try secrets.value(of: .hs256Secret, file: values.optionalString("auth.hs256_secret_file")),
+            es256PublicKeyPEM: try es256KeyFile.map { try SecretSource.contents(of: $0, key: "auth.es256_public_key_file") },
+            tokenTTLSeconds: try values.int("auth.token_ttl_seconds", in: 60...(7 * 86_400)))
+        model = Model(
+            path: try values.optionalString("model.path"),
+            threads: try values.int("model.threads", in: 1...256),
+            backend: try values.string("model.backend"))
+        let level = try values.string("log.level")
+        guard let logLevel = Logger.Level(rawValue: level) else {
+            throw ConfigurationError(key: "log.level", reason: "unknown level \(level)")
+        }
+        self.logLevel = logLevel
+    }
+}
+
+/// Typed, range-checked reads that name the key in every error; a value of the wrong type is an error,
+/// never silently replaced by the default.
+private struct ValueReader {
+    let reader: ConfigReader
+
+    func string(_ key: String) throws -> String {
+        try wrapping(key) { try reader.requiredString(forKey: ConfigKey(key)) }
+    }
+
+    /// An optional string key; an empty value counts as unset so the YAML file can list the key with `""`.
+    func optionalString(_ key: String) throws -> String? {
+        let value = reader.string(forKey: ConfigKey(key))
+        return value?.isEmpty == false ? value : nil
+    }
+
+    func stringArray(_ key: String) throws -> [String] {
+        try wrapping(key) { try reader.requiredStringArray(forKey: ConfigKey(key)) }
+    }
+
+    func bool(_ key: String) throws -> Bool {
+        try wrapping(key) { try reader.requiredBool(forKey: ConfigKey(key)) }
+    }
+
+    func int(_ key: String, in range: ClosedRange<Int>) throws -> Int {
+        let value = try wrapping(key) { try reader.requiredInt(forKey: ConfigKey(key)) }
+        guard range.contains(value) else {
+            throw ConfigurationError(key: key, reason: "\(value) is outside \(range.lowerBound)...\(range.upperBound)")
+        }
+        return value
+    }
+
+    func databaseURL(_ key: String, password: Secret?) throws -> DatabaseURL {
+        let text = try wrapping(key) { try reader.requiredString(forKey: ConfigKey(key), isSecret: true) }
+        var url = try wrapping(key) { try DatabaseURL(text) }
+        if let password { url.password = password.value }
+        return url
+    }
+
+    private func wrapping<T>(_ key: String, _ read: () throws -> T) throws -> T {
+        do {
+            return try read()
+        } catch let error as DatabaseURL.ParseError {
+            throw ConfigurationError(key: key, reason: error.description)
+        } catch {
+            throw ConfigurationError(key: key, reason: "missing or not a valid value (\(error))")
+        }
+    }
+}
+
+/// Reads secrets from the environment, or from a file whose path the configuration names.
+struct SecretSource {
+    let environment: [String: String]
+
+    func value(of secret: SecretKey, file: String?) throws -> Secret? {
+        if let value = environment[secret.environmentVariable], !value.isEmpty {
+            return Secret(value)
+        }
+        return try file.map { Secret(try Self.contents(of: $0, key: secret.fileKey)) }
+    }
+
+    /// The file's text without the trailing newline editors add.
+    static func contents(of path: String, key: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(key: key, reason: "cannot read \(path)")
+        }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw ConfigurationError(key: key, reason: "\(path) is empty") }
+        return trimmed
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TriageCore
+import TriageStore
+
+/// Everything the service reads at start-up, in one value: built once by `ServiceConfiguration.load`,
+/// then handed down so no other code reads the environment or files.
+public struct ServiceConfiguration: Sendable {
+    public var http: HTTP
+    public var database: Database
+    public var worker: Worker
+    public var triage: Triage
+    public var auth: Auth
+    public var model: Model
+    public var logLevel: Logger.Level
+
+    public init(http: HTTP, database: Database, worker: Worker, triage: Triage, auth: Auth, model: Model,
+                logLevel: Logger.Level) {
+        self.http = http
+        self.database = database
+        self.worker = worker
+        self.triage = triage
+        self.auth = auth
+        self.model = model
+        self.logLevel = logLevel
+    }
+
+    public struct HTTP: Sendable {
+        public var host: String
+        public var port: Int
+        /// Request bodies above this size get 413 before they are decoded.
+        public var bodyLimitBytes: Int
+        /// Upper bound for `GET /v1/worklist?wait=`, so a board cannot hold a connection forever.
+        public var longPollMaxSeconds: Int
+
+        public init(host: String, port: Int, bodyLimitBytes: Int, longPollMaxSeconds: Int) {
+            self.host = host
+            self.port = port
+            self.bodyLimitBytes = bodyLimitBytes
+            self.longPollMaxSeconds = longPollMaxSeconds
+        }
+    }
+
+    public struct Database: Sendable {
+        /// The service's connection (least-privileged role).
+        public var url: DatabaseURL
+        /// The owner's connection used to run migrations; `url` when absent.
+        public var migrationURL: DatabaseURL?
+        /// Folder of the numbered SQL migration files.
+        public var migrationsPath: String
+        public var migrateOnStart: Bool
+        public var poolSize: Int
+
+        public init(url: DatabaseURL, migrationURL: DatabaseURL?, migrationsPath: String, migrateOnStart: Bool,
+                    poolSize: Int) {
+            self.url = url
+            self.migrationURL = migrationURL
+            self.migrationsPath = migrationsPath
+            self.migrateOnStart = migrateOnStart
+            self.poolSize = poolSize
+        }
+
+        public var migrationsDirectory: URL { URL(fileURLWithPath: migrationsPath) }
+    }
+
+    public struct Worker: Sendable {
+        /// Arrivals scored at the same time by one process.
+        public var concurrency: Int
+        /// Arrivals claimed per round trip.
+        public var batchSize: Int
+        /// How long a claim holds before another worker may take the arrival over.
+        public var leaseSeconds: Int
+        /// Idle wait between empty polls.
+        public var pollIntervalMilliseconds: Int
+        /// Attempts before an arrival is parked as failed for an admin to requeue.
+        public var maxAttempts: Int
+        public var backoffBaseMilliseconds: Int
+        public var backoffCapMilliseconds: Int
+
+        public init(concurrency: Int, batchSize: Int, leaseSeconds: Int, pollIntervalMilliseconds: Int,
+                    maxAttempts: Int, backoffBaseMilliseconds: Int, backoffCapMilliseconds: Int) {
+            self.concurrency = concurrency
+            self.batchSize = batchSize
+            self.leaseSeconds = leaseSeconds
+            self.pollIntervalMilliseconds = pollIntervalMilliseconds
+            self.maxAttempts = maxAttempts
+            self.backoffBaseMilliseconds = backoffBaseMilliseconds
+            self.backoffCapMilliseconds = backoffCapMilliseconds
+        }
+
+        /// The queue worker's settings.
+        public var workerConfiguration: WorkerConfiguration {
+            WorkerConfiguration(
+                concurrency: concurrency, batchSize: batchSize, lease: .seconds(leaseSeconds),
+                pollInterval: .milliseconds(pollIntervalMilliseconds),
+                retry: RetryPolicy(maxAttempts: maxAttempts, baseDelay: .milliseconds(backoffBaseMilliseconds),
+                                   maxDelay: .milliseconds(backoffCapMilliseconds)))
+        }
+    }
+
+    public struct Triage: Sendable {
+        /// Minutes until a patient at each level is due for reassessment (0 = continuous).
+        public var reassessmentMinutes: [ESILevel: Int]
+        public var maxImages: Int
+        public var maxImageBytes: Int
+        public var imageContentTypes: [String]
+        /// Findings shown per worklist row.
+        public var topFindings: Int
+
+        public init(reassessmentMinutes: [ESILevel: Int], maxImages: Int, maxImageBytes: Int,
+                    imageContentTypes: [String], topFindings: Int) {
+            self.reassessmentMinutes = reassessmentMinutes
+            self.maxImages = maxImages
+            self.maxImageBytes = maxImageBytes
+            self.imageContentTypes = imageContentTypes
+            self.topFindings = topFindings
+        }
+
+        /// What the arrival validator accepts.
+        public var arrivalLimits: ArrivalLimits {
+            ArrivalLimits(maxImages: maxImages, maxImageBytes: maxImageBytes,
+                          allowedImageContentTypes: Set(imageContentTypes))
+        }
+    }
+
+    public struct Auth: Sendable {
+        public var issuer: String
+        public var audience: String
+        /// HS256 shared secret, from `EDTRIAGE_AUTH_HS256_SECRET` or `auth.hs256_secret_file`.
+        public var hs256Secret: Secret?
+        /// PEM of the ES256 public key that verifies tokens signed by an external identity provider.
+        public var es256PublicKeyPEM: String?
+        /// Lifetime of tokens minted by `edtriage token`.
+        public var tokenTTLSeconds: Int
+
+        public init(issuer: String, audience: String, hs256Secret: Secret?, es256PublicKeyPEM: String?,
+                    tokenTTLSeconds: Int) {
+            self.issuer = issuer
+            self.audience = audience
+            self.hs256Secret = hs256Secret
+            self.es256PublicKeyPEM = es256PublicKeyPEM
+            self.tokenTTLSeconds = tokenTTLSeconds
+        }
+    }
+
+    public struct Model: Sendable {
+        /// GGUF model file for the language-model scorer; nil runs the rules alone.
+        public var path: String?
+        public var threads: Int
+        public var backend: String
+
+        public init(path: String?, threads: Int, backend: String) {
+            self.path = path
+            self.threads = threads
+            self.backend = backend
+        }
+    }
+}
+
+extension ServiceConfiguration {
+    /// The store's limits and board policy.
+    public var storeConfiguration: StoreConfiguration {
+        StoreConfiguration(maxImageBytes: triage.maxImageBytes,
+                           reassessment: ReassessmentIntervals(minutes: triage.reassessmentMinutes),
+                           topFindings: triage.topFindings)
+    }
+}
+
+extension DatabaseURL {
+    /// PostgresNIO client settings with at most `maximumConnections` open.
+    public func clientConfiguration(maximumConnections: Int) -> PostgresClient.Configuration {
+        var configuration = clientConfiguration
+        configuration.options.maximumConnections = maximumConnections
+        return configuration
+    }
+}
+
+/// A secret value that never prints itself, so it cannot leak through logs or `dump`.
+public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+    public let value: String
+
+    public init(_ value: String) { self.value = value }
+
+    public var description: String { "<secret>" }
+    public var debugDescription: String { "<secret>" }
+}

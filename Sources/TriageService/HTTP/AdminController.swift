@@ -1,0 +1,92 @@
+import Foundation
+import Hummingbird
+import TriageStore
+
+/// Admin-only: the audit trail and its verification, failed arrivals and their requeue.
+struct AdminController: Sendable {
+    let auditTrail: any AuditTrail
+    let queue: any ArrivalQueue
+
+    static let maxPageSize = 1_000
+
+    func addRoutes(to routes: APIRoutes) {
+        routes.on(.audit, use: audit)
+        routes.on(.auditVerify, use: verify)
+        routes.on(.failedArrivals, use: failed)
+        routes.on(.requeue, use: requeue)
+    }
+
+    struct AuditPage: Encodable, Sendable {
+        let entries: [AuditEntry]
+        /// Pass as `after_seq` for the next page; nil on the last page.
+        let nextAfterSeq: Int?
+
+        private enum CodingKeys: String, CodingKey {
+            case entries
+            case nextAfterSeq = "next_after_seq"
+        }
+    }
+
+    /// `?since=&until=` (ISO 8601), `?actor=`, `?arrival_id=`, `?after_seq=`, `?limit=` (1…1000, default 100).
+    @Sendable func audit(_ request: Request, context: TriageRequestContext) async throws -> Response {
+        let query = QueryReader(request.uri.queryParameters)
+        let limit = try query.int("limit", in: 1...Self.maxPageSize) ?? 100
+        let filter = AuditFilter(
+            since: try query.date("since"), until: try query.date("until"), actor: query.string("actor"),
+            arrivalID: try query.int("arrival_id", in: 1...Int.max), afterSeq: try query.int("after_seq", in: 0...Int.max),
+            limit: limit)
+        let entries = try await auditTrail.auditEntries(filter)
+        let page = AuditPage(entries: entries, nextAfterSeq: entries.count == limit ? entries.last?.seq : nil)
+        return try JSONResponse(body: page).response(from: request, context: context)
+    }
+
+    @Sendable func verify(_ request: Request, context: TriageRequestContext) async throws -> Response {
+        try JSONResponse(body: try await auditTrail.verifyAudit()).response(from: request, context: context)
+    }
+
+    struct FailedList: Encodable, Sendable {
+        let failed: [FailedArrival]
+    }
+
+    @Sendable func failed(_ request: Request, context: TriageRequestContext) async throws -> Response {
+        let limit = try QueryReader(request.uri.queryParameters).int("limit", in: 1...Self.maxPageSize) ?? 100
+        return try JSONResponse(body: FailedList(failed: try await queue.failedArrivals(limit: limit)))
+            .response(from: request, context: context)
+    }
+
+    @Sendable func requeue(_ request: Request, context: TriageRequestContext) async throws -> Response {
+        let arrivalID = try context.id("id", of: "the arrival")
+        let user = try context.requireIdentity()
+        try await queue.requeue(arrivalID: arrivalID, context: user.auditContext(requestID: context.id))
+        return try JSONResponse(status: .accepted, body: QueuedArrival(arrivalID: arrivalID))
+            .response(from: request, context: context)
+    }
+}
+
+/// Typed query parameters; a present but unreadable value is 422 naming the parameter.
+struct QueryReader {
+    let parameters: Parameters
+
+    init(_ parameters: Parameters) { self.parameters = parameters }
+
+    func string(_ name: String) -> String? {
+        parameters.get(name).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text = string(name) else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw Problem(.validation, "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound)",
+                          field: name)
+        }
+        return value
+    }
+
+    func date(_ name: String) throws -> Date? {
+        guard let text = string(name) else { return nil }
+        guard let date = try? Date(text, strategy: .iso8601) else {
+            throw Problem(.validation, "\(name) must be an ISO 8601 date-time", field: name)
+        }
+        return date
+    }
+}

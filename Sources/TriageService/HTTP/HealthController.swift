@@ -1,0 +1,76 @@
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+import TriageStore
+
+/// Whether this process may take traffic: the database answers and its schema matches the migration files.
+public protocol ReadinessCheck: Sendable {
+    /// Nil when ready, else the reason (no patient data, no connection details).
+    func notReadyReason() async -> String?
+}
+
+/// Readiness against PostgreSQL, read-only so it works with the service's least-privileged role:
+/// compares `schema_migrations` with the files in the migrations folder (version and checksum).
+public struct DatabaseReadiness: ReadinessCheck {
+    let client: PostgresClient
+    let migrationsDirectory: URL
+    let logger: Logger
+
+    public init(client: PostgresClient, migrationsDirectory: URL, logger: Logger) {
+        self.client = client
+        self.migrationsDirectory = migrationsDirectory
+        self.logger = logger
+    }
+
+    public func notReadyReason() async -> String? {
+        let files: [Migration]
+        do {
+            files = try MigrationRunner(directory: migrationsDirectory, client: client, logger: logger).migrations()
+        } catch {
+            return "the migration files cannot be read"
+        }
+        var applied: [Int: String] = [:]
+        do {
+            let rows = try await client.query("SELECT version, checksum FROM schema_migrations", logger: logger)
+            for try await (version, checksum) in rows.decode((Int, String).self) {
+                applied[version] = checksum
+            }
+        } catch let error as PSQLError where error.code == .server {
+            return "the database has no migrations applied"
+        } catch {
+            return "the database is unreachable"
+        }
+        let pending = files.filter { applied[$0.version] != $0.checksum }
+        if !pending.isEmpty {
+            return "\(pending.count) migration(s) pending or changed"
+        }
+        if applied.count > files.count {
+            return "the database is newer than this build's migrations"
+        }
+        return nil
+    }
+}
+
+/// `/healthz` (the process answers) and `/readyz` (it can do its work).
+struct HealthController: Sendable {
+    let readiness: any ReadinessCheck
+
+    struct Status: Encodable, Sendable {
+        let status: String
+    }
+
+    func addRoutes(to routes: APIRoutes) {
+        routes.on(.health) { request, context in
+            try JSONResponse(headers: [.cacheControl: "no-store"], body: Status(status: "ok"))
+                .response(from: request, context: context)
+        }
+        routes.on(.readiness) { request, context in
+            if let reason = await readiness.notReadyReason() {
+                throw Problem(.unavailable, "not ready: \(reason)")
+            }
+            return try JSONResponse(headers: [.cacheControl: "no-store"], body: Status(status: "ready"))
+                .response(from: request, context: context)
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Hummingbird
+
+extension Request {
+    /// Decodes a JSON body of at most `limit` bytes. A declared or actual size above the limit is 413 before
+    /// anything is parsed; syntax errors are 400 and field errors 422 (see `Problem(decoding:)`).
+    func decodeJSON<Value: Decodable>(_ type: Value.Type, limit: Int) async throws -> Value {
+        try Self.decode(Value.self, from: try await collectBody(limit: limit))
+    }
+
+    /// Like `decodeJSON`, but an empty body decodes as nil (for optional bodies such as a discharge reason).
+    func decodeOptionalJSON<Value: Decodable>(_ type: Value.Type, limit: Int) async throws -> Value? {
+        let buffer = try await collectBody(limit: limit)
+        return buffer.readableBytes == 0 ? nil : try Self.decode(Value.self, from: buffer)
+    }
+
+    private static func decode<Value: Decodable>(_ type: Value.Type, from buffer: ByteBuffer) throws -> Value {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(Value.self, from: Data(buffer.readableBytesView))
+    }
+
+    private func collectBody(limit: Int) async throws -> ByteBuffer {
+        if let declared = headers[.contentLength].flatMap(Int.init), declared > limit {
+            throw Problem(.contentTooLarge, "the request body is larger than \(limit) bytes")
+        }
+        return try await body.collect(upTo: limit)
+    }
+
+    /// The version an `If-Match` header demands: 428 when absent, 412 when it names no version we issue.
+    func requiredVersion() throws -> Int {
+        guard let header = headers[.ifMatch] else {
+            throw Problem(.preconditionRequired, "send If-Match with the ETag of the row you read")
+        }
+        guard let version = EntityTag.versions(in: header).first else {
+            throw Problem(.versionMismatch, "If-Match names no current version")
+        }
+        return version
+    }
+}
+
+extension RequestContext {
+    /// The `{name}` path parameter as a positive integer id; anything else is 404 (no such resource).
+    func id(_ name: String, of what: String) throws -> Int {
+        guard let text = parameters.get(name), let id = Int(text), id > 0 else {
+            throw Problem.notFound(what)
+        }
+        return id
+    }
+}
+
+/// Strong entity tags carrying an integer: the worklist revision or a board row's version.
+enum EntityTag {
+    static func header(_ version: Int) -> String { "\"\(version)\"" }
+
+    /// The integer versions listed in an `If-Match` / `If-None-Match` value, ignoring weak prefixes,
+    /// `*` and tags we never issue.
+    static func versions(in header: String) -> [Int] {
+        header.split(separator: ",").compactMap { tag in
+            var text = tag.trimmingCharacters(in: .whitespaces)
+            if text.hasPrefix("W/") { text.removeFirst(2) }
+            guard text.count >= 2, text.first == "\"", text.last == "\"" else { return nil }
+            return Int(text.dropFirst().dropLast())
+        }
+    }
+}
+
+/// A JSON response with a status and extra headers (ETag, Cache-Control).
+struct JSONResponse<Body: Encodable & Sendable>: ResponseGenerator {
+    var status: HTTPResponse.Status = .ok
+    var headers: HTTPFields = [:]
+    let body: Body
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(body)
+        var headers = self.headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.contentLength] = String(data.count)
+        // Bodies hold patient data: a shared cache must never keep them.
+        if headers[.cacheControl] == nil { headers[.cacheControl] = "private, no-store" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import Hummingbird
+import ServiceLifecycle
+import TriageStore
+
+/// `GET /v1/worklist`: the board, with revision ETags, `If-None-Match` → 304 and `?wait=` long-polling.
+struct WorklistController: Sendable {
+    let worklist: any WorklistRepository
+    /// Longest honoured `?wait=`.
+    let maxWait: Duration
+
+    func addRoutes(to routes: APIRoutes) {
+        routes.on(.worklist, use: list)
+    }
+
+    @Sendable func list(_ request: Request, context: TriageRequestContext) async throws -> Response {
+        let known = request.headers[.ifNoneMatch].map(EntityTag.versions(in:)) ?? []
+        var revision = try await worklist.revision()
+        if known.contains(revision) {
+            let wait = try waitDuration(request)
+            if wait > .zero {
+                revision = try await waitForChange(after: revision, timeout: wait)
+            }
+            if known.contains(revision) {
+                return Response(status: .notModified, headers: [.eTag: EntityTag.header(revision)])
+            }
+        }
+        let snapshot = try await worklist.snapshot()
+        return try JSONResponse(headers: [.eTag: EntityTag.header(snapshot.revision)], body: snapshot)
+            .response(from: request, context: context)
+    }
+
+    /// Waits for a newer revision, but gives up at graceful shutdown so a long-polling board never holds
+    /// the server open: the board simply polls again.
+    private func waitForChange(after revision: Int, timeout: Duration) async throws -> Int {
+        do {
+            return try await cancelWhenGracefulShutdown {
+                try await worklist.waitForChange(after: revision, timeout: timeout)
+            }
+        } catch is CancellationError {
+            return revision
+        }
+    }
+
+    private func waitDuration(_ request: Request) throws -> Duration {
+        let seconds = try QueryReader(request.uri.queryParameters).int("wait", in: 0...Int.max) ?? 0
+        return min(.seconds(seconds), maxWait)
+    }
+}

@@ -1,0 +1,26 @@
+import TriageCore
+
+/// Turns one presentation into one assessment draft. The worker's only view of scoring, so tests
+/// and later scorers (the language model) plug in without touching the queue logic.
+public protocol ArrivalScoring: Sendable {
+    func score(_ presentation: ClinicalPresentation) async throws -> AssessmentDraft
+}
+
+/// The deterministic rules, optionally combined with one more scorer (e.g. the local model) under
+/// `CombinationPolicy`, which never lets the other scorer make a level less urgent than the rules'.
+public struct RulesScoringPipeline: ArrivalScoring {
+    public let rules: TriageRules
+    public let additionalScorer: (any TriageScorer)?
+
+    public init(rules: TriageRules = TriageRules(), additionalScorer: (any TriageScorer)? = nil) {
+        self.rules = rules
+        self.additionalScorer = additionalScorer
+    }
+
+    public func score(_ presentation: ClinicalPresentation) async throws -> AssessmentDraft {
+        let assessment = rules.assess(presentation)
+        let other = try await additionalScorer?.score(presentation, rules: assessment)
+        return CombinationPolicy.combine(rules: assessment, other: other,
+                                         inputSHA256: try presentation.canonicalSHA256())
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import TriageCore
+import TriageStore
+
+/// Scores queued arrivals: waits for a NOTIFY (or the poll interval), claims a batch, re-validates
+/// and scores each arrival, and commits the assessment with the board change in one transaction.
+///
+/// Failures retry with backoff, then go to the dead letter; input that fails validation goes there at
+/// once. On graceful shutdown it stops claiming, finishes the arrivals already being scored and gives
+/// back the claimed ones it has not started. Logs carry arrival ids only, never patient data.
+public struct TriageWorker: Service {
+    let queue: any ArrivalQueue
+    let scoring: any ArrivalScoring
+    let validator: ArrivalValidator
+    let configuration: WorkerConfiguration
+    /// Where the LISTEN connection goes; nil disables it (polling only).
+    let listenURL: DatabaseURL?
+    let logger: Logger
+    let metrics = WorkerMetrics()
+
+    /// The channel the arrivals insert/requeue trigger notifies (Migrations/0002).
+    static let arrivalsChannel = "edtriage_arrivals"
+
+    public init(queue: any ArrivalQueue, scoring: any ArrivalScoring = RulesScoringPipeline(),
+                validator: ArrivalValidator = ArrivalValidator(), configuration: WorkerConfiguration,
+                listenURL: DatabaseURL?, logger: Logger) {
+        self.queue = queue
+        self.scoring = scoring
+        self.validator = validator
+        self.configuration = configuration
+        self.listenURL = listenURL
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let (wakeups, doorbell) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        await withTaskGroup(of: Void.self) { group in
+            if let listenURL {
+                let listener = NotificationListener(
+                    url: listenURL, channel: Self.arrivalsChannel, reconnectDelay: configuration.reconnectDelay,
+                    maxReconnectDelay: configuration.maxReconnectDelay, logger: logger)
+                group.addTask { await listener.run { doorbell.yield() } }
+            }
+            group.addTask { await pollTicker(doorbell) }
+            await withGracefulShutdownHandler {
+                for await _ in wakeups {
+                    await drainQueue()
+                }
+            } onGracefulShutdown: {
+                doorbell.finish()
+            }
+            group.cancelAll()
+        }
+        logger.info("worker stopped")
+    }
+
+    /// Rings the doorbell every poll interval (the fallback for lost notifications and for retries
+    /// whose backoff has passed) and refreshes the queue-depth gauges.
+    private func pollTicker(_ doorbell: AsyncStream<Void>.Continuation) async {
+        while !Task.isCancelled {
+            doorbell.yield()
+            if let depth = try? await queue.queueDepth() { metrics.record(depth) }
+            try? await Task.sleep(for: configuration.pollInterval)
+        }
+    }
+
+    /// Claims and scores batches until the queue has nothing ready or shutdown begins.
+    private func drainQueue() async {
+        while !Task.isShuttingDownGracefully {
+            let claims: [ClaimedArrival]
+            do {
+                claims = try await metrics.claimLatency.time {
+                    try await queue.claim(limit: configuration.batchSize, lease: configuration.lease,
+                                          maxAttempts: configuration.retry.maxAttempts)
+                }
+            } catch {
+                logger.error("claim failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+                return
+            }
+            if claims.isEmpty { return }
+            await processBatch(claims)
+        }
+    }
+
+    /// Scores the batch with at most `concurrency` arrivals at a time.
+    private func processBatch(_ claims: [ClaimedArrival]) async {
+        await withTaskGroup(of: Void.self) { group in
+            var pending = claims[...]
+            var running = 0
+            while let claim = pending.popFirst() {
+                if running == configuration.concurrency {
+                    await group.next()
+                    running -= 1
+                }
+                group.addTask { await process(claim) }
+                running += 1
+            }
+        }
+    }
+
+    /// One claimed arrival, start to finish. Never throws: every outcome is recorded on the queue.
+    func process(_ claim: ClaimedArrival) async {
+        var logger = logger
+        logger[metadataKey: "arrival_id"] = "\(claim.arrivalID)"
+        logger[metadataKey: "attempt"] = "\(claim.attempt)"
+        if Task.isShuttingDownGracefully {
+            await giveBack(claim, logger: logger)
+            return
+        }
+        do {
+            let presentation: ClinicalPresentation
+            switch Self.revalidate(claim, with: validator) {
+            case .success(let validated): presentation = validated
+            case .failure(let rejection):
+                try await queue.deadLetter(claim, reason: rejection.reason)
+                metrics.deadLetters.increment()
+                logger.warning("arrival rejected by validation", metadata: ["field": "\(rejection.field)"])
+                return
+            }
+            let draft = try await metrics.scoringLatency.time { try await scoring.score(presentation) }
+            _ = try await queue.complete(claim, presentation: presentation, draft: draft)
+            metrics.assessments.increment()
+            logger.debug("assessment written", metadata: ["level": "\(draft.proposedLevel.rawValue)"])
+        } catch let error as QueueError {
+            // The claim was lost (lease reclaimed, or new vitals started a new round): not ours to record.
+            logger.info("claim lost before commit", metadata: ["reason": "\(error)"])
+        } catch {
+            await recordFailure(claim, error: error, logger: logger)
+        }
+    }
+
+    /// Why a stored arrival can never be scored; its text names a field, never a value.
+    struct Rejection: Error {
+        var field: String
+        var reason: String
+    }
+
+    /// Applies the validation producers apply before inserting, since plain-SQL producers skip it.
+    static func revalidate(_ claim: ClaimedArrival, with validator: ArrivalValidator)
+        -> Result<ClinicalPresentation, Rejection>
+    {
+        let submission: ArrivalSubmission
+        do {
+            submission = try claim.submission()
+        } catch let error as DecodingError {
+            let field = Self.path(of: error)
+            return .failure(Rejection(field: field, reason: "invalid payload at \(field): \(Self.kind(of: error))"))
+        } catch {
+            return .failure(Rejection(field: "payload", reason: "invalid payload"))
+        }
+        do {
+            _ = try validator.validate(submission)
+        } catch {
+            return .failure(Rejection(field: error.field, reason: "invalid \(error.field): \(error.message)"))
+        }
+        return .success(submission.presentation)
+    }
+
+    private func recordFailure(_ claim: ClaimedArrival, error: any Error, logger: Logger) async {
+        let reason = "scoring failed: \(String(reflecting: type(of: error)))"
+        do {
+            switch try await queue.fail(claim, reason: reason, policy: configuration.retry) {
+            case .retryScheduled(let delay):
+                metrics.retries.increment()
+                logger.warning("scoring failed; will retry", metadata: ["retry_in": "\(delay)"])
+            case .deadLettered:
+                metrics.deadLetters.increment()
+                logger.error("scoring failed on the last attempt; moved to the dead letter")
+            }
+        } catch {
+            // The lease will expire and the arrival be reclaimed: nothing is lost.
+            logger.error("could not record a failure", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+        }
+    }
+
+    private func giveBack(_ claim: ClaimedArrival, logger: Logger) async {
+        do {
+            try await queue.release(claim)
+        } catch {
+            logger.warning("could not release a claim; its lease will expire",
+                           metadata: ["error": "\(String(reflecting: type(of: error)))"])
+        }
+    }
+
+    /// The JSON path of a decoding error, e.g. `vitals.hr` (keys only: no values).
+    static func path(of error: DecodingError) -> String {
+        let context: DecodingError.Context? = switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context),
+             .dataCorrupted(let context): context
+        @unknown default: nil
+        }
+        var keys = context?.codingPath.map(\.stringValue) ?? []
+        if case .keyNotFound(let key, _) = error { keys.append(key.stringValue) }
+        return keys.isEmpty ? "payload" : keys.joined(separator: ".")
+    }
+
+    static func kind(of error: DecodingError) -> String {
+        switch error {
+        case .typeMismatch: "wrong type"
+        case .valueNotFound: "missing value"
+        case .keyNotFound: "missing field"
+        case .dataCorrupted: "malformed value"
+        @unknown default: "undecodable"
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Metrics
+import TriageStore
+
+/// The worker's swift-metrics instruments (exported by whatever backend the service bootstraps).
+struct WorkerMetrics: Sendable {
+    let queueReady = Gauge(label: "edtriage_queue_depth", dimensions: [("state", "ready")])
+    let queueProcessing = Gauge(label: "edtriage_queue_depth", dimensions: [("state", "processing")])
+    let queueFailed = Gauge(label: "edtriage_queue_depth", dimensions: [("state", "failed")])
+    let claimLatency = Timer(label: "edtriage_claim_duration_seconds")
+    let scoringLatency = Timer(label: "edtriage_scoring_duration_seconds")
+    let assessments = Counter(label: "edtriage_assessments_total")
+    let retries = Counter(label: "edtriage_scoring_failures_total", dimensions: [("outcome", "retry")])
+    let deadLetters = Counter(label: "edtriage_scoring_failures_total", dimensions: [("outcome", "dead_letter")])
+
+    func record(_ depth: QueueDepth) {
+        queueReady.record(depth.ready)
+        queueProcessing.record(depth.processing)
+        queueFailed.record(depth.failed)
+    }
+}
+
+extension Timer {
+    /// Runs `body` and records how long it took.
+    func time<T>(_ body: () async throws -> T) async rethrows -> T {
+        let start = ContinuousClock.now
+        defer { record(duration: ContinuousClock.now - start) }
+        return try await body()
+    }
+
+    private func record(duration: Duration) {
+        let parts = duration.components
+        recordNanoseconds(parts.seconds * 1_000_000_000 + parts.attoseconds / 1_000_000_000)
+    }
+}

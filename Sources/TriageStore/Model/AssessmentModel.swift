@@ -1,0 +1,80 @@
+import Foundation
+import TriageCore
+
+/// One clinician decision, as the assessment's history shows it.
+public struct DecisionRecord: Codable, Sendable, Hashable {
+    public var id: Int
+    public var kind: String
+    public var level: ESILevel?
+    public var reason: String?
+    public var actor: String
+    public var role: String
+    public var version: Int
+    public var decidedAt: Date
+
+    private enum CodingKeys: String, CodingKey {
+        case id, kind, level, reason, actor, role, version
+        case decidedAt = "decided_at"
+    }
+}
+
+/// An image stored with an arrival, without its bytes.
+public struct ImageMetadata: Codable, Sendable, Hashable {
+    public var index: Int
+    public var contentType: String
+    public var sha256: String
+    public var byteSize: Int
+
+    public init(index: Int, contentType: String, sha256: String, byteSize: Int) {
+        self.index = index
+        self.contentType = contentType
+        self.sha256 = sha256
+        self.byteSize = byteSize
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case index, sha256
+        case contentType = "content_type"
+        case byteSize = "byte_size"
+    }
+}
+
+/// An image's bytes, for `GET .../images/{index}`.
+public struct StoredImage: Sendable, Hashable {
+    public var contentType: String
+    public var data: Data
+}
+
+/// Everything needed to explain and reproduce one assessment.
+public struct AssessmentDetail: Codable, Sendable, Hashable {
+    public var id: Int
+    public var arrivalID: Int
+    public var scoringRound: Int
+    public var attempt: Int
+    public var proposedLevel: ESILevel
+    public var rulesLevel: ESILevel
+    public var scores: ClinicalScores
+    public var findings: [Finding]
+    public var explanation: String
+    public var confidence: Double
+    public var scorer: ScorerIdentity
+    public var rulesVersion: String
+    /// The presentation that was scored.
+    public var presentation: ClinicalPresentation
+    public var inputSHA256: String
+    public var createdAt: Date
+    /// Decisions taken on this assessment, oldest first.
+    public var decisions: [DecisionRecord]
+    public var images: [ImageMetadata]
+
+    private enum CodingKeys: String, CodingKey {
+        case id, attempt, scores, findings, explanation, confidence, scorer, presentation, decisions, images
+        case arrivalID = "arrival_id"
+        case scoringRound = "scoring_round"
+        case proposedLevel = "proposed_level"
+        case rulesLevel = "rules_level"
+        case rulesVersion = "rules_version"
+        case inputSHA256 = "input_sha256"
+        case createdAt = "created_at"
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import TriageCore
+
+/// One row of the append-only audit log.
+public struct AuditEntry: Codable, Sendable, Hashable {
+    public var seq: Int
+    public var occurredAt: Date
+    public var actor: String
+    public var role: String
+    /// e.g. `arrival.accepted`, `assessment.written`, `decision.override`, `token.rejected`.
+    public var action: String
+    public var entity: String
+    public var entityID: String?
+    public var requestID: String?
+    public var before: JSONValue?
+    public var after: JSONValue?
+    public var prevHash: String
+    public var hash: String
+
+    private enum CodingKeys: String, CodingKey {
+        case seq, actor, role, action, entity, before, after, hash
+        case occurredAt = "occurred_at"
+        case entityID = "entity_id"
+        case requestID = "request_id"
+        case prevHash = "prev_hash"
+    }
+}
+
+/// Which audit rows to list. All conditions are optional and combine with AND.
+public struct AuditFilter: Sendable, Hashable {
+    public var since: Date?
+    public var until: Date?
+    public var actor: String?
+    public var arrivalID: Int?
+    /// Only rows after this sequence number (for paging).
+    public var afterSeq: Int?
+    public var limit: Int
+
+    public init(since: Date? = nil, until: Date? = nil, actor: String? = nil, arrivalID: Int? = nil,
+                afterSeq: Int? = nil, limit: Int = 100) {
+        self.since = since
+        self.until = until
+        self.actor = actor
+        self.arrivalID = arrivalID
+        self.afterSeq = afterSeq
+        self.limit = limit
+    }
+}
+
+/// The result of walking the whole hash chain.
+public struct AuditVerification: Codable, Sendable, Hashable {
+    public struct BrokenLink: Codable, Sendable, Hashable {
+        public var seq: Int
+        public var reason: String
+
+        public init(seq: Int, reason: String) {
+            self.seq = seq
+            self.reason = reason
+        }
+    }
+
+    public var isIntact: Bool
+    /// Rows checked (up to and including the first broken one).
+    public var checked: Int
+    public var firstBroken: BrokenLink?
+
+    public init(isIntact: Bool, checked: Int, firstBroken: BrokenLink?) {
+        self.isIntact = isIntact
+        self.checked = checked
+        self.firstBroken = firstBroken
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case checked
+        case isIntact = "is_intact"
+        case firstBroken = "first_broken"
+    }
+}

@@ -1,0 +1,322 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TriageCore
+
+extension PostgresTriageStore {
+    public func enqueue(_ submission: ArrivalSubmission, flags: [Finding], context: AuditContext) async throws
+        -> EnqueueResult
+    {
+        for (index, image) in submission.images.enumerated() where image.data.count > configuration.maxImageBytes {
+            throw QueueError.invalidInput(
+                "images[\(index)]: \(image.data.count) bytes exceeds the limit of \(configuration.maxImageBytes)")
+        }
+        let payload = try jsonText(submission.presentation)
+        let flagsJSON = try jsonText(flags)
+        return try await client.transaction(logger: logger) { connection in
+            let inserted = try await connection.firstRow("""
+                INSERT INTO arrivals (source, external_id, patient_ref, received_at, payload, intake_flags)
+                VALUES (\(submission.source), \(submission.externalID), \(submission.patientRef),
+                        COALESCE(\(submission.receivedAt), now()), \(payload)::jsonb, \(flagsJSON)::jsonb)
+                ON CONFLICT (source, external_id) DO NOTHING
+                RETURNING id
+                """, logger: logger)
+            guard let inserted else {
+                guard let existing = try await connection.firstRow("""
+                    SELECT id FROM arrivals WHERE source = \(submission.source) AND external_id = \(submission.externalID)
+                    """, logger: logger) else { throw UnexpectedDatabaseState("conflicting arrival vanished") }
+                return EnqueueResult(arrivalID: try existing.value("id"), isDuplicate: true)
+            }
+            let id: Int = try inserted.value("id")
+            for (index, image) in submission.images.enumerated() {
+                try await connection.query("""
+                    INSERT INTO arrival_images (arrival_id, position, content_type, data, sha256, byte_size)
+                    VALUES (\(id), \(index), \(image.contentType), \(image.data),
+                            encode(sha256(\(image.data)), 'hex'), \(image.data.count))
+                    """, logger: logger)
+            }
+            try await AuditLedger.append(.arrival(id, context, action: "arrival.accepted", after: .object([
+                "source": .string(submission.source),
+                "images": .int(submission.images.count),
+                "intake_flags": .array(flags.map { .string($0.rule) }),
+            ])), on: connection, logger: logger)
+            return EnqueueResult(arrivalID: id, isDuplicate: false)
+        }
+    }
+
+    public func claim(limit: Int, lease: Duration, maxAttempts: Int) async throws -> [ClaimedArrival] {
+        try await client.transaction(logger: logger) { connection in
+            try await deadLetterExpiredLeases(maxAttempts: maxAttempts, on: connection)
+            let claimed = try await connection.rows("""
+                WITH picked AS (
+                    SELECT id FROM arrivals
+                    WHERE (state = 'queued' AND next_attempt_at <= now())
+                       OR (state = 'processing' AND lease_until < now())
+                    ORDER BY id
+                    LIMIT \(limit)
+                    FOR UPDATE SKIP LOCKED
+                )
+                UPDATE arrivals a
+                SET state = 'processing', attempts = a.attempts + 1, lease_token = gen_random_uuid(),
+                    lease_until = now() + make_interval(secs => \(lease.seconds)), updated_at = now()
+                FROM picked WHERE a.id = picked.id
+                RETURNING a.id, a.scoring_round, a.attempts, a.lease_token, a.source, a.external_id,
+                          a.patient_ref, a.received_at, a.payload::text AS payload
+                """, logger: logger)
+            let ids: [Int] = try claimed.map { try $0.value("id") }
+            let images = try await imagesByArrival(ids, on: connection)
+            return try claimed.map { row in
+                let id: Int = try row.value("id")
+                return ClaimedArrival(
+                    arrivalID: id, scoringRound: try row.value("scoring_round"), attempt: try row.value("attempts"),
+                    leaseToken: try row.value("lease_token"), source: try row.value("source"),
+                    externalID: try row.value("external_id"), patientRef: try row.value("patient_ref"),
+                    receivedAt: try row.value("received_at"), payloadJSON: try row.value("payload"),
+                    images: images[id] ?? [])
+            }.sorted { $0.arrivalID < $1.arrivalID }
+        }
+    }
+
+    /// A worker that died on its last allowed attempt leaves a lease that expires: that arrival goes to
+    /// the dead letter instead of being claimed again forever (a poison message).
+    private func deadLetterExpiredLeases(maxAttempts: Int, on connection: PostgresConnection) async throws {
+        let expired = try await connection.rows("""
+            UPDATE arrivals
+            SET state = 'failed', lease_token = NULL, lease_until = NULL, updated_at = now(),
+                last_error = 'lease expired on attempt ' || attempts || ' of ' || \(maxAttempts)
+            WHERE id IN (SELECT id FROM arrivals
+                         WHERE state = 'processing' AND lease_until < now() AND attempts >= \(maxAttempts)
+                         FOR UPDATE SKIP LOCKED)
+            RETURNING id, attempts
+            """, logger: logger)
+        for row in expired {
+            try await AuditLedger.append(.arrival(try row.value("id"), .worker, action: "arrival.failed", after: .object([
+                "attempts": .int(try row.value("attempts")), "cause": .string("lease expired"),
+            ])), on: connection, logger: logger)
+        }
+    }
+
+    private func imagesByArrival(_ ids: [Int], on connection: PostgresConnection) async throws
+        -> [Int: [ImageSubmission]]
+    {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await connection.rows("""
+            SELECT arrival_id, content_type, data FROM arrival_images
+            WHERE arrival_id = ANY(\(ids)) ORDER BY arrival_id, position
+            """, logger: logger)
+        var images: [Int: [ImageSubmission]] = [:]
+        for row in rows {
+            images[try row.value("arrival_id"), default: []].append(
+                ImageSubmission(contentType: try row.value("content_type"), data: try row.value("data")))
+        }
+        return images
+    }
+
+    /// Locks the claimed arrival if the claim still owns it; returns its attempts, or throws `claimLost`.
+    private func lockClaim(_ claim: ClaimedArrival, on connection: PostgresConnection) async throws -> Int {
+        guard let row = try await connection.firstRow("""
+            SELECT attempts FROM arrivals
+            WHERE id = \(claim.arrivalID) AND state = 'processing' AND lease_token = \(claim.leaseToken)
+            FOR UPDATE
+            """, logger: logger) else { throw QueueError.claimLost(arrivalID: claim.arrivalID) }
+        return try row.value("attempts")
+    }
+
+    public func complete(_ claim: ClaimedArrival, presentation: ClinicalPresentation, draft: AssessmentDraft)
+        async throws -> Int
+    {
+        let scores = try jsonText(draft.scores)
+        let findings = try jsonText(draft.findings)
+        let input = try jsonText(presentation)
+        return try await client.transaction(logger: logger) { connection in
+            _ = try await lockClaim(claim, on: connection)
+            guard let assessment = try await connection.firstRow("""
+                INSERT INTO assessments (arrival_id, scoring_round, attempt, esi_level, rules_level, news2_total,
+                    scores, findings, explanation, confidence, scorer_name, scorer_version, rules_version,
+                    input, input_sha256)
+                VALUES (\(claim.arrivalID), \(claim.scoringRound), \(claim.attempt), \(draft.proposedLevel.rawValue),
+                    \(draft.rulesLevel.rawValue), \(draft.scores.news2?.total), \(scores)::jsonb, \(findings)::jsonb,
+                    \(draft.explanation), \(draft.confidence), \(draft.scorer.name), \(draft.scorer.version),
+                    \(draft.rulesVersion), \(input)::jsonb, \(draft.inputSHA256))
+                RETURNING id
+                """, logger: logger) else { throw UnexpectedDatabaseState("assessment insert returned nothing") }
+            let assessmentID: Int = try assessment.value("id")
+            // A patient discharged while this round was being scored stays off the board.
+            try await connection.query("""
+                INSERT INTO worklist (arrival_id, assessment_id, proposed_level, effective_level, status, assessed_at)
+                VALUES (\(claim.arrivalID), \(assessmentID), \(draft.proposedLevel.rawValue),
+                        \(draft.proposedLevel.rawValue), 'awaiting_confirmation', now())
+                ON CONFLICT (arrival_id) DO UPDATE
+                SET assessment_id = EXCLUDED.assessment_id, proposed_level = EXCLUDED.proposed_level,
+                    effective_level = EXCLUDED.effective_level, status = 'awaiting_confirmation',
+                    decided_by = NULL, decided_role = NULL, decided_at = NULL, assessed_at = now(),
+                    version = worklist.version + 1
+                WHERE worklist.status <> 'discharged'
+                """, logger: logger)
+            _ = try await bumpRevision(on: connection)
+            try await connection.query("""
+                UPDATE arrivals
+                SET state = 'done', lease_token = NULL, lease_until = NULL, last_error = NULL, updated_at = now()
+                WHERE id = \(claim.arrivalID)
+                """, logger: logger)
+            try await AuditLedger.append(.arrival(claim.arrivalID, .worker, action: "assessment.written", after: .object([
+                "assessment_id": .int(assessmentID),
+                "scoring_round": .int(claim.scoringRound),
+                "attempt": .int(claim.attempt),
+                "proposed_level": .int(draft.proposedLevel.rawValue),
+                "rules_level": .int(draft.rulesLevel.rawValue),
+                "scorer": .string("\(draft.scorer.name) \(draft.scorer.version)"),
+                "rules_version": .string(draft.rulesVersion),
+                "input_sha256": .string(draft.inputSHA256),
+            ])), on: connection, logger: logger)
+            return assessmentID
+        }
+    }
+
+    public func fail(_ claim: ClaimedArrival, reason: String, policy: RetryPolicy) async throws -> FailureOutcome {
+        try await client.transaction(logger: logger) { connection in
+            let attempts = try await lockClaim(claim, on: connection)
+            guard attempts < policy.maxAttempts else {
+                try await moveToDeadLetter(claim, reason: reason, on: connection)
+                return .deadLettered
+            }
+            let delay = policy.delay(afterAttempt: attempts, jitter: Double.random(in: 0...1))
+            try await connection.query("""
+                UPDATE arrivals
+                SET state = 'queued', lease_token = NULL, lease_until = NULL, last_error = \(reason),
+                    next_attempt_at = now() + make_interval(secs => \(delay.seconds)), updated_at = now()
+                WHERE id = \(claim.arrivalID)
+                """, logger: logger)
+            return .retryScheduled(after: delay)
+        }
+    }
+
+    public func deadLetter(_ claim: ClaimedArrival, reason: String) async throws {
+        try await client.transaction(logger: logger) { connection in
+            _ = try await lockClaim(claim, on: connection)
+            try await moveToDeadLetter(claim, reason: reason, on: connection)
+        }
+    }
+
+    private func moveToDeadLetter(_ claim: ClaimedArrival, reason: String, on connection: PostgresConnection)
+        async throws
+    {
+        try await connection.query("""
+            UPDATE arrivals
+            SET state = 'failed', lease_token = NULL, lease_until = NULL, last_error = \(reason), updated_at = now()
+            WHERE id = \(claim.arrivalID)
+            """, logger: logger)
+        try await AuditLedger.append(.arrival(claim.arrivalID, .worker, action: "arrival.failed", after: .object([
+            "attempts": .int(claim.attempt), "scoring_round": .int(claim.scoringRound), "error": .string(reason),
+        ])), on: connection, logger: logger)
+    }
+
+    public func release(_ claim: ClaimedArrival) async throws {
+        try await client.query("""
+            UPDATE arrivals
+            SET state = 'queued', attempts = attempts - 1, lease_token = NULL, lease_until = NULL,
+                next_attempt_at = now(), updated_at = now()
+            WHERE id = \(claim.arrivalID) AND state = 'processing' AND lease_token = \(claim.leaseToken)
+            """, logger: logger)
+    }
+
+    public func failedArrivals(limit: Int) async throws -> [FailedArrival] {
+        try await client.withConnection { connection in
+            try await connection.rows("""
+                SELECT id, source, scoring_round, attempts, COALESCE(last_error, '') AS last_error, updated_at
+                FROM arrivals WHERE state = 'failed' ORDER BY updated_at, id LIMIT \(limit)
+                """, logger: logger)
+        }.map { row in
+            FailedArrival(arrivalID: try row.value("id"), source: try row.value("source"),
+                          scoringRound: try row.value("scoring_round"), attempts: try row.value("attempts"),
+                          lastError: try row.value("last_error"), failedAt: try row.value("updated_at"))
+        }
+    }
+
+    public func requeue(arrivalID: Int, context: AuditContext) async throws {
+        try await client.transaction(logger: logger) { connection in
+            let state = try await lockedState(arrivalID, on: connection)
+            guard state == .failed else { throw QueueError.notFailed(arrivalID: arrivalID, state: state) }
+            try await connection.query("""
+                UPDATE arrivals
+                SET state = 'queued', attempts = 0, next_attempt_at = now(), last_error = NULL, updated_at = now()
+                WHERE id = \(arrivalID)
+                """, logger: logger)
+            try await AuditLedger.append(.arrival(arrivalID, context, action: "arrival.requeued",
+                                                  before: .object(["state": .string("failed")]),
+                                                  after: .object(["state": .string("queued")])),
+                                         on: connection, logger: logger)
+        }
+    }
+
+    private func lockedState(_ arrivalID: Int, on connection: PostgresConnection) async throws -> ArrivalQueueState {
+        guard let row = try await connection.firstRow(
+            "SELECT state FROM arrivals WHERE id = \(arrivalID) FOR UPDATE", logger: logger)
+        else { throw QueueError.arrivalNotFound(arrivalID: arrivalID) }
+        guard let state = ArrivalQueueState(rawValue: try row.value("state")) else {
+            throw UnexpectedDatabaseState("unknown arrival state")
+        }
+        return state
+    }
+
+    public func recordVitals(arrivalID: Int, vitals: Vitals, context: AuditContext) async throws {
+        let vitalsJSON = try jsonText(vitals)
+        try await client.transaction(logger: logger) { connection in
+            _ = try await lockedState(arrivalID, on: connection)
+            let board = try await connection.firstRow(
+                "SELECT status FROM worklist WHERE arrival_id = \(arrivalID)", logger: logger)
+            if try board?.value("status", as: String.self) == BoardState.discharged.rawValue {
+                throw QueueError.notOnBoard(arrivalID: arrivalID)
+            }
+            // A new scoring round: a worker still scoring the old round loses its claim (token cleared).
+            guard let row = try await connection.firstRow("""
+                UPDATE arrivals
+                SET payload = jsonb_set(payload, '{vitals}', \(vitalsJSON)::jsonb),
+                    scoring_round = scoring_round + 1, state = 'queued', attempts = 0, lease_token = NULL,
+                    lease_until = NULL, next_attempt_at = now(), last_error = NULL, updated_at = now()
+                WHERE id = \(arrivalID)
+                RETURNING scoring_round
+                """, logger: logger) else { throw QueueError.arrivalNotFound(arrivalID: arrivalID) }
+            let round: Int = try row.value("scoring_round")
+            try await connection.query("""
+                INSERT INTO vitals_observations (arrival_id, scoring_round, vitals, recorded_by)
+                VALUES (\(arrivalID), \(round), \(vitalsJSON)::jsonb, \(context.actor))
+                """, logger: logger)
+            try await connection.query("SELECT pg_notify('edtriage_arrivals', '')", logger: logger)
+            try await AuditLedger.append(.arrival(arrivalID, context, action: "vitals.recorded",
+                                                  after: .object(["scoring_round": .int(round)])),
+                                         on: connection, logger: logger)
+        }
+    }
+
+    public func arrivalStatus(arrivalID: Int) async throws -> ArrivalStatus? {
+        guard let row = try await client.withConnection({ connection in
+            try await connection.firstRow("""
+                SELECT a.id, a.state, a.scoring_round, a.attempts, a.last_error,
+                       (SELECT s.id FROM assessments s WHERE s.arrival_id = a.id
+                        ORDER BY s.scoring_round DESC LIMIT 1) AS assessment_id
+                FROM arrivals a WHERE a.id = \(arrivalID)
+                """, logger: logger)
+        }) else { return nil }
+        guard let state = ArrivalQueueState(rawValue: try row.value("state")) else {
+            throw UnexpectedDatabaseState("unknown arrival state")
+        }
+        return ArrivalStatus(arrivalID: try row.value("id"), state: state, scoringRound: try row.value("scoring_round"),
+                             attempts: try row.value("attempts"), lastError: try row.value("last_error"),
+                             assessmentID: try row.value("assessment_id"))
+    }
+
+    public func queueDepth() async throws -> QueueDepth {
+        guard let row = try await client.withConnection({ connection in
+            try await connection.firstRow("""
+                SELECT count(*) FILTER (WHERE state = 'queued') AS queued,
+                       count(*) FILTER (WHERE state = 'processing') AS processing,
+                       count(*) FILTER (WHERE state = 'failed') AS failed,
+                       count(*) FILTER (WHERE state = 'queued' AND next_attempt_at <= now()) AS ready
+                FROM arrivals WHERE state <> 'done'
+                """, logger: logger)
+        }) else { throw UnexpectedDatabaseState("count returned no row") }
+        return QueueDepth(queued: try row.value("queued"), processing: try row.value("processing"),
+                          failed: try row.value("failed"), ready: try row.value("ready"))
+    }
+}

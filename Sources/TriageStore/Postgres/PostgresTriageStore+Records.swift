@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TriageCore
+
+extension PostgresTriageStore {
+    public func assessment(id: Int) async throws -> AssessmentDetail? {
+        try await client.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger) { connection in
+            guard let row = try await connection.firstRow("""
+                SELECT id, arrival_id, scoring_round, attempt, esi_level, rules_level, scores::text AS scores,
+                       findings::text AS findings, explanation, confidence, scorer_name, scorer_version,
+                       rules_version, input::text AS input, input_sha256, created_at
+                FROM assessments WHERE id = \(id)
+                """, logger: logger) else { return nil }
+            let arrivalID: Int = try row.value("arrival_id")
+            let decisions = try await connection.rows("""
+                SELECT id, kind, level, reason, actor, role, row_version, decided_at
+                FROM decisions WHERE assessment_id = \(id) ORDER BY id
+                """, logger: logger).map(decisionRecord)
+            let images = try await connection.rows("""
+                SELECT position, content_type, sha256, byte_size FROM arrival_images
+                WHERE arrival_id = \(arrivalID) ORDER BY position
+                """, logger: logger).map { image in
+                ImageMetadata(index: try image.value("position"), contentType: try image.value("content_type"),
+                              sha256: try image.value("sha256"), byteSize: try image.value("byte_size"))
+            }
+            return AssessmentDetail(
+                id: id, arrivalID: arrivalID, scoringRound: try row.value("scoring_round"),
+                attempt: try row.value("attempt"), proposedLevel: try level(row, "esi_level"),
+                rulesLevel: try level(row, "rules_level"), scores: try row.json("scores"),
+                findings: try row.json("findings"), explanation: try row.value("explanation"),
+                confidence: try row.value("confidence"),
+                scorer: ScorerIdentity(name: try row.value("scorer_name"), version: try row.value("scorer_version")),
+                rulesVersion: try row.value("rules_version"), presentation: try row.json("input"),
+                inputSHA256: try row.value("input_sha256"), createdAt: try row.value("created_at"),
+                decisions: decisions, images: images)
+        }
+    }
+
+    private func decisionRecord(_ row: PostgresRandomAccessRow) throws -> DecisionRecord {
+        DecisionRecord(id: try row.value("id"), kind: try row.value("kind"),
+                       level: try row.value("level", as: Int?.self).flatMap(ESILevel.init(rawValue:)),
+                       reason: try row.value("reason"), actor: try row.value("actor"), role: try row.value("role"),
+                       version: try row.value("row_version"), decidedAt: try row.value("decided_at"))
+    }
+
+    public func image(arrivalID: Int, index: Int) async throws -> StoredImage? {
+        try await client.withConnection { connection in
+            try await connection.firstRow("""
+                SELECT content_type, data FROM arrival_images WHERE arrival_id = \(arrivalID) AND position = \(index)
+                """, logger: logger).map { row in
+                StoredImage(contentType: try row.value("content_type"), data: try row.value("data"))
+            }
+        }
+    }
+}
+
+extension PostgresTriageStore {
+    public func auditEntries(_ filter: AuditFilter) async throws -> [AuditEntry] {
+        let arrivalEntity = filter.arrivalID.map(String.init)
+        return try await client.withConnection { connection in
+            try await connection.rows("""
+                SELECT \(unescaped: AuditLedger.selectColumns) FROM audit_log
+                WHERE (\(filter.since)::timestamptz IS NULL OR occurred_at >= \(filter.since))
+                  AND (\(filter.until)::timestamptz IS NULL OR occurred_at < \(filter.until))
+                  AND (\(filter.actor)::text IS NULL OR actor = \(filter.actor))
+                  AND (\(arrivalEntity)::text IS NULL OR (entity = 'arrival' AND entity_id = \(arrivalEntity)))
+                  AND seq > \(filter.afterSeq ?? 0)
+                ORDER BY seq LIMIT \(max(0, filter.limit))
+                """, logger: logger)
+        }.map { try AuditLedger.entry(from: $0).entry }
+    }
+
+    public func verifyAudit() async throws -> AuditVerification {
+        let pageSize = 1000
+        var expectedSeq = 1
+        var previousHash = AuditChain.genesisHash
+        var checked = 0
+        while true {
+            let page = try await client.withConnection { connection in
+                try await connection.rows("""
+                    SELECT \(unescaped: AuditLedger.selectColumns) FROM audit_log
+                    WHERE seq >= \(expectedSeq) ORDER BY seq LIMIT \(pageSize)
+                    """, logger: logger)
+            }
+            for row in page {
+                let (entry, micros) = try AuditLedger.entry(from: row)
+                checked += 1
+                if let reason = AuditLedger.brokenReason(entry, occurredMicros: micros, expectedSeq: expectedSeq,
+                                                         expectedPreviousHash: previousHash) {
+                    return AuditVerification(isIntact: false, checked: checked,
+                                             firstBroken: .init(seq: entry.seq, reason: reason))
+                }
+                expectedSeq = entry.seq + 1
+                previousHash = entry.hash
+            }
+            if page.count < pageSize {
+                return AuditVerification(isIntact: true, checked: checked, firstBroken: nil)
+            }
+        }
+    }
+
+    public func appendRejectedToken(subject: String?, reason: String, requestID: String?) async throws {
+        let context = AuditContext(actor: subject ?? "anonymous", role: "none", requestID: requestID)
+        try await client.transaction(logger: logger) { connection in
+            try await AuditLedger.append(AuditRecord(context, action: "token.rejected", entity: "request",
+                                                     entityID: nil, after: .object(["reason": .string(reason)])),
+                                         on: connection, logger: logger)
+        }
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TriageCore
+
+extension PostgresTriageStore {
+    public func snapshot() async throws -> WorklistSnapshot {
+        // One read-only snapshot, so the revision matches the rows.
+        try await client.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger) { connection in
+            guard let head = try await connection.firstRow(
+                "SELECT revision, now() AS now FROM worklist_state", logger: logger)
+            else { throw UnexpectedDatabaseState("worklist_state has no row") }
+            let now: Date = try head.value("now")
+            let rows = try await connection.rows(boardQuery(arrivalID: nil), logger: logger)
+            return WorklistSnapshot(revision: try head.value("revision"), generatedAt: now,
+                                    rows: try rows.map { try boardRow($0, now: now) })
+        }
+    }
+
+    public func row(arrivalID: Int) async throws -> WorklistRow? {
+        try await client.withConnection { connection in
+            guard let row = try await connection.firstRow(boardQuery(arrivalID: arrivalID), logger: logger) else {
+                return nil
+            }
+            return try boardRow(row, now: try row.value("now"))
+        }
+    }
+
+    /// Board rows in board order; one row when `arrivalID` is given.
+    private func boardQuery(arrivalID: Int?) -> PostgresQuery {
+        """
+        SELECT w.arrival_id, w.assessment_id, a.patient_ref, a.payload::text AS payload,
+               a.intake_flags::text AS intake_flags, a.received_at, w.proposed_level, w.effective_level,
+               w.status, w.version, w.decided_by, w.decided_role, w.decided_at,
+               COALESCE(w.decided_at, w.assessed_at) AS clock_start, s.findings::text AS findings, now() AS now
+        FROM worklist w
+        JOIN arrivals a ON a.id = w.arrival_id
+        JOIN assessments s ON s.id = w.assessment_id
+        WHERE w.status <> 'discharged' AND (\(arrivalID)::int8 IS NULL OR w.arrival_id = \(arrivalID))
+        ORDER BY w.effective_level, a.received_at, w.arrival_id
+        """
+    }
+
+    private func boardRow(_ row: PostgresRandomAccessRow, now: Date) throws -> WorklistRow {
+        let presentation = try row.json("payload", as: ClinicalPresentation.self)
+        let effectiveLevel = try level(row, "effective_level")
+        let receivedAt: Date = try row.value("received_at")
+        let clockStart: Date = try row.value("clock_start")
+        guard let state = BoardState(rawValue: try row.value("status")) else {
+            throw UnexpectedDatabaseState("unknown board state")
+        }
+        return WorklistRow(
+            arrivalID: try row.value("arrival_id"), assessmentID: try row.value("assessment_id"),
+            patientRef: try row.value("patient_ref"), age: presentation.age, sex: presentation.sex,
+            chiefComplaint: presentation.chiefComplaint, arrivalMode: presentation.arrivalMode,
+            proposedLevel: try level(row, "proposed_level"), effectiveLevel: effectiveLevel, state: state,
+            receivedAt: receivedAt, minutesWaiting: max(0, Int(now.timeIntervalSince(receivedAt) / 60)),
+            topFindings: Array(try row.json("findings", as: [Finding].self).prefix(configuration.topFindings)),
+            intakeFlags: try row.json("intake_flags"),
+            reassessmentDue: clockStart.addingTimeInterval(configuration.reassessment.interval(for: effectiveLevel)),
+            version: try row.value("version"), decidedBy: try row.value("decided_by"),
+            decidedRole: try row.value("decided_role"), decidedAt: try row.value("decided_at"))
+    }
+
+    public func revision() async throws -> Int {
+        guard let row = try await client.withConnection({ connection in
+            try await connection.firstRow("SELECT revision FROM worklist_state", logger: logger)
+        }) else { throw UnexpectedDatabaseState("worklist_state has no row") }
+        return try row.value("revision")
+    }
+
+    public func waitForChange(after revision: Int, timeout: Duration) async throws -> Int {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let current = try await self.revision()
+            if current > revision || ContinuousClock.now >= deadline { return current }
+            try await Task.sleep(for: min(configuration.revisionPollInterval, deadline - ContinuousClock.now))
+        }
+    }
+
+    public func decide(_ decision: Decision, arrivalID: Int, expectedVersion: Int, context: AuditContext)
+        async throws -> DecisionReceipt
+    {
+        let reason = try Self.validatedReason(decision)
+        return try await client.transaction(logger: logger) { connection in
+            guard let row = try await connection.firstRow("""
+                SELECT assessment_id, proposed_level, effective_level, status, version
+                FROM worklist WHERE arrival_id = \(arrivalID) FOR UPDATE
+                """, logger: logger), try row.value("status", as: String.self) != BoardState.discharged.rawValue
+            else { throw DecisionError.notFound }
+            let version: Int = try row.value("version")
+            guard version == expectedVersion else { throw DecisionError.versionMismatch(current: version) }
+            let proposed = try level(row, "proposed_level")
+            let before = BoardSide(state: try row.value("status"), level: try level(row, "effective_level"),
+                                   version: version)
+            let after = try Self.outcome(of: decision, proposed: proposed, current: before, newVersion: version + 1)
+            try await connection.query("""
+                UPDATE worklist
+                SET effective_level = \(after.level.rawValue), status = \(after.state), decided_by = \(context.actor),
+                    decided_role = \(context.role), decided_at = now(), version = \(after.version)
+                WHERE arrival_id = \(arrivalID)
+                """, logger: logger)
+            guard let inserted = try await connection.firstRow("""
+                INSERT INTO decisions (arrival_id, assessment_id, kind, level, reason, actor, role, request_id,
+                                       row_version)
+                VALUES (\(arrivalID), \(try row.value("assessment_id", as: Int.self)), \(decision.kind),
+                        \(Self.decidedLevel(decision, proposed: proposed)), \(reason), \(context.actor),
+                        \(context.role), \(context.requestID), \(after.version))
+                RETURNING id
+                """, logger: logger) else { throw UnexpectedDatabaseState("decision insert returned nothing") }
+            let decisionID: Int = try inserted.value("id")
+            let revision = try await bumpRevision(on: connection)
+            var afterJSON = after.json
+            afterJSON["decision_id"] = .int(decisionID)
+            if let reason { afterJSON["reason"] = .string(reason) }
+            try await AuditLedger.append(.arrival(arrivalID, context, action: "decision.\(decision.kind)",
+                                                  before: .object(before.json), after: .object(afterJSON)),
+                                         on: connection, logger: logger)
+            guard let state = BoardState(rawValue: after.state) else { throw UnexpectedDatabaseState("bad state") }
+            return DecisionReceipt(decisionID: decisionID, arrivalID: arrivalID, state: state,
+                                   effectiveLevel: after.level, version: after.version, revision: revision)
+        }
+    }
+
+    /// The trimmed reason; an override without one is refused before touching the database.
+    static func validatedReason(_ decision: Decision) throws -> String? {
+        switch decision {
+        case .confirm:
+            return nil
+        case .override(_, let reason):
+            let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty else { throw DecisionError.invalid("an override needs a reason") }
+            return trimmed
+        case .discharge(let reason):
+            let trimmed = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
+            return trimmed?.isEmpty == false ? trimmed : nil
+        }
+    }
+
+    /// The level stored on the decision row: the confirmed or chosen level (none for a discharge).
+    private static func decidedLevel(_ decision: Decision, proposed: ESILevel) -> Int? {
+        switch decision {
+        case .confirm: proposed.rawValue
+        case .override(let level, _): level.rawValue
+        case .discharge: nil
+        }
+    }
+
+    /// The board side of a row after `decision`.
+    static func outcome(of decision: Decision, proposed: ESILevel, current: BoardSide, newVersion: Int) throws
+        -> BoardSide
+    {
+        switch decision {
+        case .confirm:
+            return BoardSide(state: BoardState.confirmed.rawValue, level: proposed, version: newVersion)
+        case .override(let level, _):
+            guard level != proposed else {
+                throw DecisionError.invalid("an override must change the proposed level (\(proposed)); confirm instead")
+            }
+            return BoardSide(state: BoardState.overridden.rawValue, level: level, version: newVersion)
+        case .discharge:
+            return BoardSide(state: BoardState.discharged.rawValue, level: current.level, version: newVersion)
+        }
+    }
+}
+
+/// The decision-relevant part of a board row, as the audit records it before and after.
+struct BoardSide {
+    var state: String
+    var level: ESILevel
+    var version: Int
+
+    var json: [String: JSONValue] {
+        ["state": .string(state), "effective_level": .int(level.rawValue), "version": .int(version)]
+    }
+}
+
+/// Reads an ESI level column.
+func level(_ row: PostgresRandomAccessRow, _ column: String) throws -> ESILevel {
+    guard let level = ESILevel(rawValue: try row.value(column, as: Int.self)) else {
+        throw UnexpectedDatabaseState("\(column) out of range")
+    }
+    return level
+}

@@ -1,0 +1,81 @@
+import Foundation
+import TriageCore
+
+/// The inbound queue: producers enqueue, workers claim, score and complete.
+public protocol ArrivalQueue: Sendable {
+    /// Stores a validated arrival, its images and an `arrival.accepted` audit row in one transaction.
+    /// A known `(source, external_id)` returns the existing id with `isDuplicate` and writes nothing.
+    /// `flags` are the validator's findings on plausible-but-extreme values.
+    func enqueue(_ submission: ArrivalSubmission, flags: [Finding], context: AuditContext) async throws -> EnqueueResult
+
+    /// Leases up to `limit` ready arrivals (queued and due, or processing with an expired lease)
+    /// with `FOR UPDATE SKIP LOCKED`. Expired leases already at `maxAttempts` go to the dead letter.
+    func claim(limit: Int, lease: Duration, maxAttempts: Int) async throws -> [ClaimedArrival]
+
+    /// Commits one scoring in one transaction: the assessment, the board row (back to
+    /// awaiting_confirmation), the revision bump, the audit row and the arrival → done.
+    /// Throws `QueueError.claimLost` when the claim no longer owns the arrival. Returns the assessment id.
+    func complete(_ claim: ClaimedArrival, presentation: ClinicalPresentation, draft: AssessmentDraft) async throws -> Int
+
+    /// Records a failed attempt: back to the queue after a backoff, or the dead letter after the last attempt.
+    func fail(_ claim: ClaimedArrival, reason: String, policy: RetryPolicy) async throws -> FailureOutcome
+
+    /// Sends the arrival straight to the dead letter (input that no retry can fix, e.g. failed validation).
+    func deadLetter(_ claim: ClaimedArrival, reason: String) async throws
+
+    /// Gives a claim back without counting the attempt (graceful shutdown).
+    func release(_ claim: ClaimedArrival) async throws
+
+    /// Dead-lettered arrivals, oldest failure first.
+    func failedArrivals(limit: Int) async throws -> [FailedArrival]
+
+    /// Puts a dead-lettered arrival back in the queue with fresh attempts, audited.
+    func requeue(arrivalID: Int, context: AuditContext) async throws
+
+    /// Records new vitals for a patient and queues a new scoring round (re-triage).
+    func recordVitals(arrivalID: Int, vitals: Vitals, context: AuditContext) async throws
+
+    func arrivalStatus(arrivalID: Int) async throws -> ArrivalStatus?
+
+    func queueDepth() async throws -> QueueDepth
+}
+
+/// The board nurses and physicians work from.
+public protocol WorklistRepository: Sendable {
+    func snapshot() async throws -> WorklistSnapshot
+
+    /// One board row (nil when not on the board), e.g. for an ETag before a decision.
+    func row(arrivalID: Int) async throws -> WorklistRow?
+
+    func revision() async throws -> Int
+
+    /// Returns the revision as soon as it exceeds `revision`, or the current one after `timeout`.
+    func waitForChange(after revision: Int, timeout: Duration) async throws -> Int
+
+    /// Confirms, overrides or discharges in one transaction (decision row, board row, revision, audit),
+    /// only when the row is still at `expectedVersion`.
+    /// Throws `DecisionError` for a missing row, a stale version or an invalid decision.
+    func decide(_ decision: Decision, arrivalID: Int, expectedVersion: Int, context: AuditContext) async throws
+        -> DecisionReceipt
+}
+
+/// Stored assessments and images.
+public protocol AssessmentRepository: Sendable {
+    func assessment(id: Int) async throws -> AssessmentDetail?
+    func image(arrivalID: Int, index: Int) async throws -> StoredImage?
+}
+
+/// The append-only, hash-chained audit log.
+public protocol AuditTrail: Sendable {
+    func auditEntries(_ filter: AuditFilter) async throws -> [AuditEntry]
+
+    /// Walks the chain from the first row and reports the first broken link.
+    func verifyAudit() async throws -> AuditVerification
+
+    /// Audits a request refused for a bad or expired token. `subject` is the token's claimed
+    /// subject when it could be read; no patient data is involved.
+    func appendRejectedToken(subject: String?, reason: String, requestID: String?) async throws
+}
+
+/// Everything the service needs from storage.
+public typealias TriageRepository = ArrivalQueue & WorklistRepository & AssessmentRepository & AuditTrail

@@ -1,0 +1,114 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import TriageCore
+import TriageStore
+@testable import TriageService
+
+@Suite struct ArrivalTests {
+    @Test func submitAndDuplicate() async throws {
+        try await ServiceHarness.run { harness in
+            let arrival = Arrivals.chestPain("ext-1")
+            let first = try await harness.send(.post, "/v1/arrivals", as: .nurse, json: arrival)
+            #expect(first.status == .accepted)
+            let accepted = try harness.decode(ServiceHarness.ArrivalReply.self, first)
+            #expect(accepted.duplicate == false)
+
+            let again = try await harness.send(.post, "/v1/arrivals", as: .admin, json: arrival)
+            #expect(again.status == .ok)
+            let duplicate = try harness.decode(ServiceHarness.ArrivalReply.self, again)
+            #expect(duplicate.arrivalID == accepted.arrivalID)
+            #expect(duplicate.duplicate == true)
+            #expect(try await harness.database.count("arrivals") == 1)
+        }
+    }
+
+    @Test func malformedJSONIs400ProblemJSON() async throws {
+        try await ServiceHarness.run { harness in
+            let response = try await harness.send(.post, "/v1/arrivals", as: .nurse, json: #"{"source": "adt", "#)
+            #expect(response.status == .badRequest)
+            #expect(response.headers[.contentType] == "application/problem+json")
+            let problem = try harness.problem(response)
+            #expect(problem.type == "https://edtriage.example/problems/malformed-request")
+            #expect(problem.status == 400)
+            #expect(problem.title == "Malformed request")
+            #expect(problem.instance == "/v1/arrivals")
+            #expect(!String(buffer: response.body).contains("Swift"))
+            #expect(try await harness.database.count("arrivals") == 0)
+        }
+    }
+
+    /// Impossible vitals and missing fields are 422 naming the field, and nothing is written (no arrival,
+    /// no audit row). The message never repeats the submitted value.
+    @Test func rejectedArrivalWritesNothing() async throws {
+        try await ServiceHarness.run { harness in
+            let impossible = try await harness.send(.post, "/v1/arrivals", as: .nurse,
+                                                    json: Arrivals.chestPain(heartRate: 900))
+            #expect(impossible.status == .unprocessableContent)
+            let problem = try harness.problem(impossible)
+            #expect(problem.field == "vitals.hr")
+            #expect(!problem.detail.contains("900"))
+
+            let missing = try await harness.send(.post, "/v1/arrivals", as: .nurse,
+                                                 json: #"{"source": "adt", "external_id": "x", "patient_ref": "p"}"#)
+            #expect(missing.status == .unprocessableContent)
+            #expect(try harness.problem(missing).field == "age")
+
+            #expect(try await harness.database.count("arrivals") == 0)
+            #expect(try await harness.database.count("audit_log") == 0)
+        }
+    }
+
+    @Test func oversizeBodyIs413() async throws {
+        try await ServiceHarness.run(environment: ["EDTRIAGE_HTTP_BODY_LIMIT_BYTES": "2048"]) { harness in
+            let padded = Arrivals.chestPain().replacingOccurrences(
+                of: "pain for two hours", with: String(repeating: "x", count: 4096))
+            let response = try await harness.send(.post, "/v1/arrivals", as: .nurse, json: padded)
+            #expect(response.status == .contentTooLarge)
+            #expect(try harness.problem(response).type == "https://edtriage.example/problems/content-too-large")
+            #expect(try await harness.database.count("arrivals") == 0)
+        }
+    }
+
+    @Test func newVitalsReTriageThePatient() async throws {
+        try await ServiceHarness.run { harness in
+            let row = try await harness.boardRow(for: Arrivals.chestPain())
+            let confirmed = try await harness.send(.post, "/v1/assessments/\(row.assessmentID)/confirm", as: .nurse,
+                                                   headers: [.ifMatch: EntityTag.header(row.version)])
+            #expect(confirmed.status == .ok)
+            let uri = "/v1/arrivals/\(row.arrivalID)/vitals"
+
+            let impossible = try await harness.send(.post, uri, as: .nurse, json: #"{"vitals": {"spo2": 140}}"#)
+            #expect(impossible.status == .unprocessableContent)
+            #expect(try harness.problem(impossible).field == "vitals.spo2")
+            #expect(try await harness.database.count("vitals_observations") == 0)
+
+            let accepted = try await harness.send(.post, uri, as: .nurse,
+                                                  json: #"{"vitals": {"hr": 132, "rr": 30, "sbp": 84, "spo2": 88}}"#)
+            #expect(accepted.status == .accepted)
+            try await harness.scoreQueued()
+            let after = try #require(try await harness.store.row(arrivalID: row.arrivalID))
+            #expect(after.state == .awaitingConfirmation)
+            #expect(after.assessmentID != row.assessmentID)
+            #expect(after.proposedLevel.isMoreUrgent(than: row.proposedLevel))
+
+            let unknown = try await harness.send(.post, "/v1/arrivals/424242/vitals", as: .physician,
+                                                 json: #"{"vitals": {"hr": 80}}"#)
+            #expect(unknown.status == .notFound)
+        }
+    }
+
+    @Test func imagesAreServedToClinicians() async throws {
+        try await ServiceHarness.run { harness in
+            let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3])
+            let id = try await harness.submit(Arrivals.chestPain(
+                images: #"[{"content_type": "image/png", "data_base64": "\#(png.base64EncodedString())"}]"#))
+            let image = try await harness.send(.get, "/v1/arrivals/\(id)/images/0", as: .physician)
+            #expect(image.status == .ok)
+            #expect(image.headers[.contentType] == "image/png")
+            #expect(Data(image.body.readableBytesView) == png)
+            #expect(try await harness.send(.get, "/v1/arrivals/\(id)/images/1", as: .nurse).status == .notFound)
+        }
+    }
+}

@@ -1,0 +1,220 @@
+import Foundation
+import Testing
+import TriageCore
+@testable import TriageStore
+import TriageStoreTestSupport
+
+@Suite("Arrival queue")
+struct QueueTests {
+    @Test("the same (source, external_id) twice is one patient, and the duplicate writes nothing")
+    func duplicateEnqueue() async throws {
+        try await TestDatabase.with { database in
+            try await database.withStore { store async throws in
+                let image = ImageSubmission(contentType: "image/png", data: Data([0x89, 0x50, 0x4E, 0x47]))
+                let first = try await store.enqueue(Fixtures.submission("A1", images: [image]), flags: [],
+                                                    context: Fixtures.nurse)
+                let second = try await store.enqueue(Fixtures.submission("A1", complaint: "other"), flags: [],
+                                                     context: Fixtures.nurse)
+                #expect(!first.isDuplicate)
+                #expect(second == EnqueueResult(arrivalID: first.arrivalID, isDuplicate: true))
+                let other = try await store.enqueue(Fixtures.submission("A1", source: "other-adt"), flags: [],
+                                                    context: Fixtures.nurse)
+                #expect(other.arrivalID != first.arrivalID)
+            }
+            #expect(try await database.count("arrivals") == 2)
+            #expect(try await database.count("arrival_images") == 1)
+            #expect(try await database.count("audit_log", where: "action = 'arrival.accepted'") == 2)
+            #expect(try await database.ownerQuery("SELECT sha256 FROM arrival_images").first
+                == "0f4636c78f65d3639ece5a064b5ae753e3408614a14fb18ab4d7540d2c248543")
+        }
+    }
+
+    @Test("a rejected arrival (oversized image) writes nothing")
+    func rejectedArrivalWritesNothing() async throws {
+        try await TestDatabase.with { database in
+            try await database.withStore(StoreConfiguration(maxImageBytes: 8)) { store async throws in
+                let big = ImageSubmission(contentType: "image/png", data: Data(repeating: 1, count: 9))
+                await #expect(throws: QueueError.self) {
+                    try await store.enqueue(Fixtures.submission("B1", images: [big]), flags: [], context: Fixtures.nurse)
+                }
+            }
+            for table in ["arrivals", "arrival_images", "audit_log"] {
+                #expect(try await database.count(table) == 0)
+            }
+        }
+    }
+
+    @Test("four concurrent claimers never claim the same arrival (1,000 arrivals)")
+    func noDoubleClaim() async throws {
+        try await TestDatabase.with { database in
+            try await database.insertArrivals(count: 1000)
+            let claimed = try await database.withStore { store async throws in
+                try await withThrowingTaskGroup(of: [Int].self) { group in
+                    for _ in 0..<4 {
+                        group.addTask {
+                            var mine: [Int] = []
+                            while true {
+                                let claims = try await store.claim(limit: 25, lease: .seconds(60), maxAttempts: 3)
+                                if claims.isEmpty { return mine }
+                                for claim in claims {
+                                    let (presentation, draft) = try Fixtures.draft(for: claim)
+                                    _ = try await store.complete(claim, presentation: presentation, draft: draft)
+                                    mine.append(claim.arrivalID)
+                                }
+                            }
+                        }
+                    }
+                    return try await group.reduce(into: [Int]()) { $0 += $1 }
+                }
+            }
+            #expect(claimed.count == 1000)
+            #expect(Set(claimed).count == 1000)
+            #expect(try await database.count("assessments") == 1000)
+            #expect(try await database.count("arrivals", where: "state = 'done' AND attempts = 1") == 1000)
+            #expect(try await database.count("worklist") == 1000)
+            try await database.withStore { store async throws in
+                #expect(try await store.revision() == 1000)
+                #expect(try await store.verifyAudit().isIntact)
+            }
+        }
+    }
+
+    @Test("a worker killed mid-batch loses nothing: its expired lease is reclaimed and its late commit refused")
+    func leaseExpiry() async throws {
+        try await TestDatabase.with { database in
+            try await database.insertArrivals(count: 5)
+            try await database.withStore { store async throws in
+                let dead = try await store.claim(limit: 10, lease: .milliseconds(300), maxAttempts: 3)
+                #expect(dead.count == 5)
+                #expect(try await store.claim(limit: 10, lease: .seconds(30), maxAttempts: 3).isEmpty)
+                try await Task.sleep(for: .milliseconds(500))
+                let reclaimed = try await store.claim(limit: 10, lease: .seconds(30), maxAttempts: 3)
+                #expect(reclaimed.map(\.arrivalID) == dead.map(\.arrivalID))
+                #expect(reclaimed.allSatisfy { $0.attempt == 2 })
+                let (presentation, draft) = try Fixtures.draft(for: dead[0])
+                await #expect(throws: QueueError.claimLost(arrivalID: dead[0].arrivalID)) {
+                    try await store.complete(dead[0], presentation: presentation, draft: draft)
+                }
+                for claim in reclaimed {
+                    let (presentation, draft) = try Fixtures.draft(for: claim)
+                    _ = try await store.complete(claim, presentation: presentation, draft: draft)
+                }
+            }
+            #expect(try await database.count("assessments") == 5)
+            #expect(try await database.count("assessments", where: "attempt = 2") == 5)
+        }
+    }
+
+    @Test("an expired lease on the last attempt goes to the dead letter instead of looping")
+    func poisonLease() async throws {
+        try await TestDatabase.with { database in
+            try await database.insertArrivals(count: 1)
+            try await database.withStore { store async throws in
+                #expect(try await store.claim(limit: 1, lease: .milliseconds(100), maxAttempts: 1).count == 1)
+                try await Task.sleep(for: .milliseconds(250))
+                #expect(try await store.claim(limit: 1, lease: .seconds(30), maxAttempts: 1).isEmpty)
+                let failed = try await store.failedArrivals(limit: 10)
+                #expect(failed.count == 1)
+                #expect(failed.first?.lastError.contains("lease expired") == true)
+            }
+        }
+    }
+
+    @Test("failures back off exponentially with jitter, then dead-letter; an admin requeues")
+    func retryBackoffDeadLetter() async throws {
+        try await TestDatabase.with { database in
+            try await database.insertArrivals(count: 1)
+            try await database.withStore { store async throws in
+                let policy = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(400), maxDelay: .seconds(10))
+                var claim = try #require(try await store.claim(limit: 1, lease: .seconds(30), maxAttempts: 3).first)
+                let outcome = try await store.fail(claim, reason: "scorer crashed", policy: policy)
+                guard case .retryScheduled(let delay) = outcome else { Issue.record("expected a retry"); return }
+                #expect(delay >= .milliseconds(200) && delay <= .milliseconds(400))
+                #expect(try await store.claim(limit: 1, lease: .seconds(30), maxAttempts: 3).isEmpty)
+                try await Task.sleep(for: delay + .milliseconds(50))
+                claim = try #require(try await store.claim(limit: 1, lease: .seconds(30), maxAttempts: 3).first)
+                #expect(claim.attempt == 2)
+                guard case .retryScheduled(let second) = try await store.fail(claim, reason: "again", policy: policy)
+                else { Issue.record("expected a second retry"); return }
+                #expect(second >= .milliseconds(400) && second <= .milliseconds(800))
+                try await Task.sleep(for: second + .milliseconds(50))
+                claim = try #require(try await store.claim(limit: 1, lease: .seconds(30), maxAttempts: 3).first)
+                #expect(try await store.fail(claim, reason: "still broken", policy: policy) == .deadLettered)
+
+                let failed = try await store.failedArrivals(limit: 10)
+                #expect(failed.map(\.arrivalID) == [claim.arrivalID])
+                #expect(failed.first?.lastError == "still broken")
+                #expect(failed.first?.attempts == 3)
+                #expect(try await store.queueDepth().failed == 1)
+
+                try await store.requeue(arrivalID: claim.arrivalID, context: AuditContext(actor: "ada", role: "admin"))
+                await #expect(throws: QueueError.notFailed(arrivalID: claim.arrivalID, state: .queued)) {
+                    try await store.requeue(arrivalID: claim.arrivalID, context: AuditContext(actor: "ada", role: "admin"))
+                }
+                let again = try #require(try await store.claim(limit: 1, lease: .seconds(30), maxAttempts: 3).first)
+                #expect(again.attempt == 1)
+                let audit = try await store.auditEntries(AuditFilter(arrivalID: claim.arrivalID))
+                #expect(audit.map(\.action) == ["arrival.failed", "arrival.requeued"])
+            }
+        }
+    }
+
+    @Test("the backoff doubles per attempt, respects the cap, and jitter stays within half to full delay")
+    func backoffSchedule() {
+        let policy = RetryPolicy(maxAttempts: 10, baseDelay: .seconds(1), maxDelay: .seconds(30))
+        #expect(policy.delay(afterAttempt: 1, jitter: 1) == .seconds(1))
+        #expect(policy.delay(afterAttempt: 3, jitter: 1) == .seconds(4))
+        #expect(policy.delay(afterAttempt: 3, jitter: 0) == .seconds(2))
+        #expect(policy.delay(afterAttempt: 9, jitter: 1) == .seconds(30))
+        #expect(policy.delay(afterAttempt: 100, jitter: 0.5) == .milliseconds(22_500))
+    }
+
+    @Test("one assessment per committed attempt; new vitals start a new round and return the row to awaiting")
+    func oneAssessmentPerAttempt() async throws {
+        try await TestDatabase.with { database in
+            try await database.withStore { store async throws in
+                let arrival = try await store.enqueue(Fixtures.submission("C1"), flags: [], context: Fixtures.nurse)
+                let claim = try #require(try await Fixtures.scoreAll(store).first)
+                let (presentation, draft) = try Fixtures.draft(for: claim)
+                await #expect(throws: QueueError.claimLost(arrivalID: arrival.arrivalID)) {
+                    try await store.complete(claim, presentation: presentation, draft: draft)
+                }
+                let row = try #require(try await store.row(arrivalID: arrival.arrivalID))
+                _ = try await store.decide(.confirm, arrivalID: arrival.arrivalID, expectedVersion: row.version,
+                                           context: Fixtures.nurse)
+
+                let sick = Vitals(heartRate: 135, respiratoryRate: 30, systolicBP: 85, spo2: 88, temperatureC: 39.4)
+                try await store.recordVitals(arrivalID: arrival.arrivalID, vitals: sick, context: Fixtures.nurse)
+                let status = try #require(try await store.arrivalStatus(arrivalID: arrival.arrivalID))
+                #expect(status.state == .queued && status.scoringRound == 2)
+                let second = try #require(try await Fixtures.scoreAll(store).first)
+                #expect(second.scoringRound == 2 && second.attempt == 1)
+                let retriaged = try #require(try await store.row(arrivalID: arrival.arrivalID))
+                #expect(retriaged.state == .awaitingConfirmation)
+                #expect(retriaged.version == row.version + 2)
+                #expect(retriaged.proposedLevel.isMoreUrgent(than: row.proposedLevel))
+                let detail = try #require(try await store.assessment(id: retriaged.assessmentID))
+                #expect(detail.presentation.vitals == sick)
+                #expect(detail.scoringRound == 2)
+            }
+            #expect(try await database.count("assessments") == 2)
+            #expect(try await database.count("vitals_observations") == 1)
+        }
+    }
+
+    @Test("new vitals for a discharged patient are refused")
+    func vitalsAfterDischarge() async throws {
+        try await TestDatabase.with { database in
+            try await database.withStore { store async throws in
+                let arrival = try await store.enqueue(Fixtures.submission("D1"), flags: [], context: Fixtures.nurse)
+                try await Fixtures.scoreAll(store)
+                _ = try await store.decide(.discharge(reason: nil), arrivalID: arrival.arrivalID, expectedVersion: 1,
+                                           context: Fixtures.nurse)
+                await #expect(throws: QueueError.notOnBoard(arrivalID: arrival.arrivalID)) {
+                    try await store.recordVitals(arrivalID: arrival.arrivalID, vitals: Vitals(heartRate: 90),
+                                                 context: Fixtures.nurse)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Testing
+import TriageCore
+@testable import TriageService
+import TriageStore
+import TriageStoreTestSupport
+
+/// A scorer that fails its first `failures` calls, then scores with the rules.
+final class FlakyScoring: ArrivalScoring, @unchecked Sendable {
+    private let lock = NSLock()
+    private var remainingFailures: Int
+    struct Crash: Error {}
+
+    init(failures: Int) { remainingFailures = failures }
+
+    func score(_ presentation: ClinicalPresentation) async throws -> AssessmentDraft {
+        let fail = lock.withLock {
+            defer { remainingFailures -= 1 }
+            return remainingFailures > 0
+        }
+        if fail { throw Crash() }
+        return try await RulesScoringPipeline().score(presentation)
+    }
+}
+
+@Suite("Queue worker")
+struct TriageWorkerTests {
+    static let quickRetry = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(50), maxDelay: .milliseconds(200))
+
+    /// Runs `workers` worker services against `database` until `body` returns, then shuts them down gracefully.
+    func withWorkers<T: Sendable>(
+        _ database: TestDatabase, count workers: Int = 1, scoring: any ArrivalScoring = RulesScoringPipeline(),
+        configuration: WorkerConfiguration, listen: Bool = true,
+        _ body: (PostgresTriageStore) async throws -> T
+    ) async throws -> T {
+        try await database.withStore { store in
+            let services = (0..<workers).map { _ in
+                TriageWorker(queue: store, scoring: scoring, configuration: configuration,
+                             listenURL: listen ? database.appURL : nil, logger: TestDatabase.logger)
+            }
+            let group = ServiceGroup(services: services, gracefulShutdownSignals: [], cancellationSignals: [],
+                                     logger: TestDatabase.logger)
+            return try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                do {
+                    let result = try await body(store)
+                    await group.triggerGracefulShutdown()
+                    try await tasks.waitForAll()
+                    return result
+                } catch {
+                    await group.triggerGracefulShutdown()
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Polls `condition` every 50 ms for up to `timeout`.
+    func eventually(_ timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return try await condition()
+    }
+
+    @Test("a NOTIFY wakes an idle worker long before its poll interval")
+    func notifyWakesWorker() async throws {
+        try await TestDatabase.with { database in
+            let configuration = WorkerConfiguration(pollInterval: .seconds(600))
+            try await withWorkers(database, configuration: configuration) { store async throws in
+                // Let the first poll pass and the LISTEN connection come up.
+                try await Task.sleep(for: .milliseconds(700))
+                let start = ContinuousClock.now
+                try await database.insertArrivals(count: 1)
+                #expect(try await eventually { try await database.count("assessments") == 1 })
+                #expect(ContinuousClock.now - start < .seconds(10))
+            }
+        }
+    }
+
+    @Test("four workers score 1,000 plain-SQL arrivals, each exactly once on its first claim")
+    func fourWorkers() async throws {
+        try await TestDatabase.with { database in
+            try await database.insertArrivals(count: 1000)
+            let configuration = WorkerConfiguration(concurrency: 2, batchSize: 16, pollInterval: .milliseconds(200))
+            try await withWorkers(database, count: 4, configuration: configuration) { store async throws in
+                #expect(try await eventually(.seconds(90)) { try await database.count("assessments") == 1000 })
+                #expect(try await store.verifyAudit().isIntact)
+            }
+            #expect(try await database.count("arrivals", where: "state = 'done' AND attempts = 1") == 1000)
+            #expect(try await database.count("worklist", where: "status = 'awaiting_confirmation'") == 1000)
+        }
+    }
+
+    @Test("a plain-SQL arrival with impossible vitals is dead-lettered at once with the validation message")
+    func invalidPlainSQLArrival() async throws {
+        try await TestDatabase.with { database in
+            let impossible = #"{"age":{"years":30},"sex":"M","arrival_mode":"walk-in","chief_complaint":"cough","vitals":{"hr":900}}"#
+            try await database.insertArrivals(count: 1, payload: impossible)
+            try await database.ownerQuery("""
+                INSERT INTO arrivals (source, external_id, patient_ref, payload)
+                VALUES ('sql', 'no-age', 'MRN-x', '{"sex":"M"}')
+                """)
+            try await withWorkers(database, configuration: WorkerConfiguration(pollInterval: .milliseconds(100))) { store async throws in
+                #expect(try await eventually { try await store.failedArrivals(limit: 10).count == 2 })
+                let failed = try await store.failedArrivals(limit: 10)
+                #expect(failed.allSatisfy { $0.attempts == 1 })
+                #expect(failed.contains { $0.lastError.contains("hr") })
+                #expect(failed.contains { $0.lastError.contains("age") })
+                #expect(failed.allSatisfy { !$0.lastError.contains("MRN") })
+            }
+            #expect(try await database.count("assessments") == 0)
+        }
+    }
+
+    @Test("a scorer that keeps failing is retried with backoff, then dead-lettered; a transient failure recovers")
+    func retriesThenDeadLetter() async throws {
+        try await TestDatabase.with { database in
+            try await database.insertArrivals(count: 1)
+            let configuration = WorkerConfiguration(pollInterval: .milliseconds(50), retry: Self.quickRetry)
+            try await withWorkers(database, scoring: FlakyScoring(failures: 100), configuration: configuration) { store async throws in
+                #expect(try await eventually { try await store.failedArrivals(limit: 1).count == 1 })
+                let failed = try #require(try await store.failedArrivals(limit: 1).first)
+                #expect(failed.attempts == 3)
+                #expect(failed.lastError.contains("Crash"))
+            }
+            #expect(try await database.count("assessments") == 0)
+        }
+        try await TestDatabase.with { database in
+            try await database.insertArrivals(count: 1)
+            let configuration = WorkerConfiguration(pollInterval: .milliseconds(50), retry: Self.quickRetry)
+            try await withWorkers(database, scoring: FlakyScoring(failures: 2), configuration: configuration) { _ async throws in
+                #expect(try await eventually { try await database.count("assessments") == 1 })
+            }
+            #expect(try await database.count("assessments", where: "attempt = 3") == 1)
+        }
+    }
+
+    @Test("decoding errors name the field, never the value")
+    func decodingErrorPath() throws {
+        let claim = ClaimedArrival(arrivalID: 1, scoringRound: 1, attempt: 1, leaseToken: UUID(), source: "s",
+                                   externalID: "e", patientRef: "secret-ref", receivedAt: Date(),
+                                   payloadJSON: #"{"age":{"years":"forty"},"sex":"F","arrival_mode":"walk-in","chief_complaint":"secret"}"#,
+                                   images: [])
+        guard case .failure(let rejection) = TriageWorker.revalidate(claim, with: ArrivalValidator()) else {
+            Issue.record("expected a rejection")
+            return
+        }
+        #expect(rejection.field == "age.years")
+        #expect(!rejection.reason.contains("forty") && !rejection.reason.contains("secret"))
+    }
+}
