@@ -13,6 +13,9 @@ let strictSwift: [SwiftSetting] = [
 let package = Package(
     name: "EDTriage",
     platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "edtriage", targets: ["edtriage"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
@@ -95,6 +98,20 @@ let package = Package(
                 "TriageStore",
                 "TriageStoreTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "edtriage",
+            dependencies: [
+                "TriageCore",
+                "TriageStore",
+                "TriageService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSwift
         ),

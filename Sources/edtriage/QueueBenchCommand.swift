@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TriageCore
+import TriageService
+import TriageStore
+
+/// Ingests N arrivals while K workers drain the queue with the rules scorer, and measures what a board
+/// sees: arrivals per second, and the time from enqueue to the patient's row on the worklist.
+///
+/// Point it at a dedicated, migrated database (bench/queue.sh makes one): it adds N patients to the board.
+struct QueueBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "queue", abstract: "Queue throughput and arrival→worklist latency with the rules scorer.")
+
+    @OptionGroup var options: ConfigurationOptions
+    @Option(help: "Arrivals to ingest.") var arrivals = 1000
+    @Option(help: "Worker services, each with worker.concurrency scoring tasks.") var workers = 4
+
+    func run() async throws {
+        let configuration = try await options.load()
+        let logger = Logger(label: "edtriage.bench")
+        let (count, workerCount) = (arrivals, workers)
+        let result = try await withStore(configuration, logger: logger) { store in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<workerCount {
+                    group.addTask {
+                        try await TriageWorker(
+                            queue: store, configuration: configuration.worker.workerConfiguration,
+                            listenURL: configuration.database.url, logger: logger
+                        ).run()
+                    }
+                }
+                defer { group.cancelAll() }
+                return try await QueueBenchmark(store: store, arrivals: count).run()
+            }
+        }
+        print(result.report(arrivals: count, workers: workerCount, concurrency: configuration.worker.concurrency))
+    }
+}
+
+/// One benchmark run: enqueue everything, watch the board until every arrival is on it.
+struct QueueBenchmark: Sendable {
+    let store: PostgresTriageStore
+    let arrivals: Int
+
+    struct Result {
+        var enqueueSeconds: Double
+        var drainSeconds: Double
+        /// Seconds from enqueue to first sight on the board, sorted.
+        var latencies: [Double]
+
+        func percentile(_ p: Double) -> Double {
+            latencies[min(latencies.count - 1, Int((Double(latencies.count) * p).rounded(.up)) - 1)]
+        }
+
+        func report(arrivals: Int, workers: Int, concurrency: Int) -> String {
+            """
+            arrivals \(arrivals), workers \(workers) × concurrency \(concurrency)
+            enqueue      \(String(format: "%8.1f", Double(arrivals) / enqueueSeconds)) arrivals/s
+            end to end   \(String(format: "%8.1f", Double(arrivals) / drainSeconds)) arrivals/s (first enqueue → last on board, \(String(format: "%.2f", drainSeconds)) s)
+            arrival→worklist latency  p50 \(String(format: "%.0f", percentile(0.50) * 1000)) ms  p99 \(String(format: "%.0f", percentile(0.99) * 1000)) ms  max \(String(format: "%.0f", (latencies.last ?? 0) * 1000)) ms
+            """
+        }
+    }
+
+    func run() async throws -> Result {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let runID = UUID().uuidString.prefix(8)
+        let context = AuditContext(actor: "edtriage-bench", role: "ingest")
+        let validator = ArrivalValidator()
+
+        async let watched = watchBoard(since: start, clock: clock)
+        var enqueuedAt: [Int: ContinuousClock.Instant] = [:]
+        for index in 0..<arrivals {
+            let submission = Self.syntheticArrival(index, runID: String(runID))
+            let flags = try validator.validate(submission)
+            let before = clock.now
+            let result = try await store.enqueue(submission, flags: flags, context: context)
+            enqueuedAt[result.arrivalID] = before
+        }
+        let enqueueSeconds = (clock.now - start).seconds
+        let seen = try await watched
+        let latencies = enqueuedAt.compactMap { id, at in seen.firstSeen[id].map { ($0 - at).seconds } }.sorted()
+        return Result(enqueueSeconds: enqueueSeconds, drainSeconds: (seen.last - start).seconds, latencies: latencies)
+    }
+
+    /// Long-polls the worklist like a board and records when each arrival first appears.
+    private func watchBoard(since start: ContinuousClock.Instant, clock: ContinuousClock) async throws
+        -> (firstSeen: [Int: ContinuousClock.Instant], last: ContinuousClock.Instant)
+    {
+        let initial = try await store.snapshot()
+        let preexisting = Set(initial.rows.map(\.arrivalID))
+        var firstSeen: [Int: ContinuousClock.Instant] = [:]
+        var revision = initial.revision
+        while firstSeen.count < arrivals {
+            revision = try await store.waitForChange(after: revision, timeout: .seconds(5))
+            let now = clock.now
+            for row in try await store.snapshot().rows where !preexisting.contains(row.arrivalID) && firstSeen[row.arrivalID] == nil {
+                firstSeen[row.arrivalID] = now
+            }
+        }
+        return (firstSeen, clock.now)
+    }
+
+    /// A plausible adult walk-in; vitals vary with the index so the rules take different paths.
+    static func syntheticArrival(_ index: Int, runID: String) -> ArrivalSubmission {
+        let complaints = ["ankle injury", "abdominal pain", "chest pain", "sore throat", "laceration", "headache"]
+        let vitals = Vitals(heartRate: Double(70 + index % 50), respiratoryRate: Double(12 + index % 14),
+                            systolicBP: Double(100 + index % 60), diastolicBP: 70, spo2: Double(92 + index % 8),
+                            temperatureC: 36.5 + Double(index % 20) / 10, pain: index % 10, gcs: 15,
+                            consciousness: .alert, onOxygen: false)
+        return ArrivalSubmission(
+            source: "bench-\(runID)", externalID: "\(index)", patientRef: "BENCH-\(index)",
+            presentation: ClinicalPresentation(age: .years(18 + index % 70), sex: index % 2 == 0 ? .female : .male,
+                                               arrivalMode: .walkIn, chiefComplaint: complaints[index % complaints.count],
+                                               note: "Synthetic benchmark arrival.", vitals: vitals))
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TriageStore
+
+/// Prints the board as a nurse would read it, most urgent first.
+struct WorklistCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "worklist", abstract: "Print the current worklist.")
+
+    @OptionGroup var options: ConfigurationOptions
+    @Option(help: "Wait up to this many seconds until the board has at least --min-rows rows.") var wait: Int = 0
+    @Option(help: "Rows to wait for with --wait.") var minRows: Int = 1
+
+    func run() async throws {
+        let configuration = try await options.load()
+        let (wait, minRows) = (wait, minRows)
+        let snapshot = try await withStore(configuration, logger: Logger(label: "edtriage.worklist")) { store in
+            var snapshot = try await store.snapshot()
+            let deadline = ContinuousClock.now + .seconds(wait)
+            while snapshot.rows.count < minRows, ContinuousClock.now < deadline {
+                _ = try await store.waitForChange(after: snapshot.revision, timeout: deadline - .now)
+                snapshot = try await store.snapshot()
+            }
+            return snapshot
+        }
+        print(WorklistTable(snapshot: snapshot).text)
+    }
+}
+
+/// Fixed-width text rendering of a worklist snapshot.
+struct WorklistTable {
+    let snapshot: WorklistSnapshot
+
+    var text: String {
+        let header = ["ESI", "arrival", "age/sex", "complaint", "waiting", "state", "top finding"]
+        let rows = snapshot.rows.map { row in
+            [
+                "\(row.effectiveLevel.rawValue)" + (row.effectiveLevel != row.proposedLevel ? " (proposed \(row.proposedLevel.rawValue))" : ""),
+                "#\(row.arrivalID)",
+                "\(row.age.description) \(row.sex.rawValue)",
+                String(row.chiefComplaint.prefix(28)),
+                "\(row.minutesWaiting) min",
+                row.state.rawValue,
+                String((row.topFindings.first?.summary ?? "").prefix(70)),
+            ]
+        }
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        let lines = ([header] + rows).map { cells in
+            zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+        }
+        return (["worklist revision \(snapshot.revision), \(snapshot.rows.count) patients"] + lines).joined(separator: "\n")
+    }
+}

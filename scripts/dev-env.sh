@@ -1,0 +1,20 @@
+# Sourced by scripts/run.sh, scripts/test.sh and bench/*.sh: the embedded defaults for this machine.
+#
+# Without EDTRIAGE_DATABASE_URL it starts the project-local PostgreSQL (scripts/postgres.sh) and points the
+# service at it: the service role for serving, the owner for migrations and test databases. It fetches the
+# bundled model, and makes a development JWT secret in .local/ unless one is configured.
+# Anything already set in the environment wins.
+
+if [[ -z "${EDTRIAGE_DATABASE_URL:-}" ]]; then
+    scripts/postgres.sh start
+    export EDTRIAGE_DATABASE_URL="$(scripts/postgres.sh app-url)"
+    export EDTRIAGE_DATABASE_MIGRATION_URL="${EDTRIAGE_DATABASE_MIGRATION_URL:-$(scripts/postgres.sh url)}"
+fi
+export EDTRIAGE_TEST_DATABASE_URL="${EDTRIAGE_TEST_DATABASE_URL:-${EDTRIAGE_DATABASE_MIGRATION_URL:-$EDTRIAGE_DATABASE_URL}}"
+export EDTRIAGE_MODEL_PATH="${EDTRIAGE_MODEL_PATH:-$(scripts/fetch-model.sh)}"
+
+if [[ -z "${EDTRIAGE_AUTH_HS256_SECRET:-}${EDTRIAGE_AUTH_HS256_SECRET_FILE:-}" ]]; then
+    mkdir -p .local
+    [[ -s .local/dev-jwt-secret ]] || (umask 077 && head -c 32 /dev/urandom | base64 > .local/dev-jwt-secret)
+    export EDTRIAGE_AUTH_HS256_SECRET_FILE="$PWD/.local/dev-jwt-secret"
+fi

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds and runs EDTriage with its embedded defaults: the project-local PostgreSQL, the bundled model and
+# the sample arrivals in samples/. Prints the worklist, its URL and a dashboard token, then serves until
+# Ctrl-C. To use an existing PostgreSQL, set EDTRIAGE_DATABASE_URL (and EDTRIAGE_DATABASE_MIGRATION_URL).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/dev-env.sh
+
+swift build --product edtriage
+edtriage=.build/debug/edtriage
+port="${EDTRIAGE_HTTP_PORT:-8080}"
+
+"$edtriage" migrate
+"$edtriage" serve &
+server=$!
+trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
+for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    kill -0 "$server" 2>/dev/null || { echo "run.sh: the service exited" >&2; exit 1; }
+    sleep 0.2
+done
+
+"$edtriage" ingest samples/arrivals.ndjson
+"$edtriage" worklist --wait 30 --min-rows "$(grep -c . samples/arrivals.ndjson)"
+
+token="$("$edtriage" token --role dashboard)"
+cat <<INFO
+
+Worklist API:    http://127.0.0.1:$port/v1/worklist
+Dashboard token: $token
+Try:             curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$port/v1/worklist
+Tokens for other roles: $edtriage token --role nurse|physician|admin
+Serving until Ctrl-C.
+INFO
+wait "$server"
