@@ -25,6 +25,22 @@ final class FlakyScoring: ArrivalScoring, @unchecked Sendable {
     }
 }
 
+/// A scorer that holds every call until `open()`, so a test can shut down with work in flight.
+final class GatedScoring: ArrivalScoring, @unchecked Sendable {
+    private let lock = NSLock()
+    private var isOpen = false
+    private(set) var started = 0
+
+    func open() { lock.withLock { isOpen = true } }
+    var startedCount: Int { lock.withLock { started } }
+
+    func score(_ presentation: ClinicalPresentation) async throws -> AssessmentDraft {
+        lock.withLock { started += 1 }
+        while !lock.withLock({ isOpen }) { try await Task.sleep(for: .milliseconds(20)) }
+        return try await RulesScoringPipeline().score(presentation)
+    }
+}
+
 @Suite("Queue worker")
 struct TriageWorkerTests {
     static let quickRetry = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(50), maxDelay: .milliseconds(200))
@@ -137,6 +153,33 @@ struct TriageWorkerTests {
                 #expect(try await eventually { try await database.count("assessments") == 1 })
             }
             #expect(try await database.count("assessments", where: "attempt = 3") == 1)
+        }
+    }
+
+    @Test("graceful shutdown finishes the arrival in flight and gives back the claimed ones not started")
+    func gracefulShutdown() async throws {
+        try await TestDatabase.with { database in
+            try await database.insertArrivals(count: 4)
+            let gate = GatedScoring()
+            let configuration = WorkerConfiguration(concurrency: 1, batchSize: 4, pollInterval: .milliseconds(100))
+            try await database.withStore { store async throws in
+                let worker = TriageWorker(queue: store, scoring: gate, configuration: configuration, listenURL: nil,
+                                          logger: TestDatabase.logger)
+                let group = ServiceGroup(services: [worker], gracefulShutdownSignals: [], cancellationSignals: [],
+                                         logger: TestDatabase.logger)
+                try await withThrowingTaskGroup(of: Void.self) { tasks in
+                    tasks.addTask { try await group.run() }
+                    #expect(try await eventually { gate.startedCount == 1 })
+                    #expect(try await store.queueDepth().processing == 4)
+                    await group.triggerGracefulShutdown()
+                    try await Task.sleep(for: .milliseconds(200))
+                    gate.open()
+                    try await tasks.waitForAll()
+                }
+            }
+            #expect(gate.startedCount == 1)
+            #expect(try await database.count("assessments") == 1)
+            #expect(try await database.count("arrivals", where: "state = 'queued' AND attempts = 0") == 3)
         }
     }
 

@@ -140,8 +140,7 @@ public struct MigrationRunner: Sendable {
 
     private func apply(_ migration: Migration, on connection: PostgresConnection) async throws {
         logger.info("applying migration", metadata: ["migration": "\(migration.fileName)"])
-        try await connection.query("BEGIN", logger: logger)
-        do {
+        try await connection.transaction(logger: logger) { connection in
             for statement in SQLScript.statements(migration.sql) {
                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
@@ -149,10 +148,6 @@ public struct MigrationRunner: Sendable {
                 INSERT INTO schema_migrations (version, file_name, checksum)
                 VALUES (\(migration.version), \(migration.fileName), \(migration.checksum))
                 """, logger: logger)
-            try await connection.query("COMMIT", logger: logger)
-        } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
-            throw error
         }
     }
 }
