@@ -76,11 +76,13 @@ public struct MigrationRunner: Sendable {
         return Int(digits)
     }
 
-    /// Files not yet applied, after checking that every applied one is unchanged.
+    /// Files not yet applied, after checking that every applied one is unchanged. Works with the
+    /// service role's connection, so `serve` with migrations disabled can still refuse a changed file.
     public func pending() async throws -> [Migration] {
         let files = try migrations()
         return try await withMigrationLock { connection in
-            try await self.unapplied(files, on: connection)
+            guard try await self.historyExists(on: connection) else { return files }
+            return try await self.unapplied(files, on: connection)
         }
     }
 
@@ -89,6 +91,14 @@ public struct MigrationRunner: Sendable {
     public func migrate() async throws -> [Migration] {
         let files = try migrations()
         return try await withMigrationLock { connection in
+            try await connection.query("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version    integer PRIMARY KEY,
+                    file_name  text NOT NULL,
+                    checksum   text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                )
+                """, logger: logger)
             let pending = try await self.unapplied(files, on: connection)
             for migration in pending {
                 try await self.apply(migration, on: connection)
@@ -103,14 +113,6 @@ public struct MigrationRunner: Sendable {
         try await client.withConnection { connection in
             try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
             do {
-                try await connection.query("""
-                    CREATE TABLE IF NOT EXISTS schema_migrations (
-                        version    integer PRIMARY KEY,
-                        file_name  text NOT NULL,
-                        checksum   text NOT NULL,
-                        applied_at timestamptz NOT NULL DEFAULT now()
-                    )
-                    """, logger: logger)
                 let result = try await body(connection)
                 try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
                 return result
@@ -119,6 +121,14 @@ public struct MigrationRunner: Sendable {
                 throw error
             }
         }
+    }
+
+    /// False before the first migration; `pending` may run as the service role, which cannot create tables.
+    private func historyExists(on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query(
+            "SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger)
+        for try await exists in rows.decode(Bool.self) { return exists }
+        return false
     }
 
     private func unapplied(_ files: [Migration], on connection: PostgresConnection) async throws -> [Migration] {
