@@ -98,6 +98,28 @@ struct TriageWorkerTests {
         }
     }
 
+    @Test("the LISTEN connection reconnects after the server drops it")
+    func listenReconnects() async throws {
+        try await TestDatabase.with { database in
+            let configuration = WorkerConfiguration(pollInterval: .seconds(600), reconnectDelay: .milliseconds(100))
+            try await withWorkers(database, configuration: configuration) { store async throws in
+                let listener = "SELECT pid::text FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'"
+                #expect(try await eventually { try await database.ownerQuery(listener).count == 1 })
+                let first = try await database.ownerQuery(listener)
+                try await database.ownerQuery("""
+                    SELECT pg_terminate_backend(pid)::text FROM pg_stat_activity
+                    WHERE datname = current_database() AND query ILIKE 'LISTEN%'
+                    """)
+                #expect(try await eventually {
+                    let now = try await database.ownerQuery(listener)
+                    return now.count == 1 && now != first
+                })
+                try await database.insertArrivals(count: 1)
+                #expect(try await eventually(.seconds(10)) { try await database.count("assessments") == 1 })
+            }
+        }
+    }
+
     @Test("four workers score 1,000 plain-SQL arrivals, each exactly once on its first claim")
     func fourWorkers() async throws {
         try await TestDatabase.with { database in
