@@ -43,6 +43,9 @@ final class GatedScoring: ArrivalScoring, @unchecked Sendable {
 
 @Suite("Queue worker")
 struct TriageWorkerTests {
+    /// The server processes of LISTENing connections on the current database.
+    static let listeners = "SELECT pid::text FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'"
+
     static let quickRetry = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(50), maxDelay: .milliseconds(200))
 
     /// Runs `workers` worker services against `database` until `body` returns, then shuts them down gracefully.
@@ -88,8 +91,10 @@ struct TriageWorkerTests {
         try await TestDatabase.with { database in
             let configuration = WorkerConfiguration(pollInterval: .seconds(600))
             try await withWorkers(database, configuration: configuration) { store async throws in
-                // Let the first poll pass and the LISTEN connection come up.
-                try await Task.sleep(for: .milliseconds(700))
+                // Wait for the LISTEN connection, and for the catch-up claim made after connecting to pass,
+                // so that only a notification can wake the worker before its 10-minute poll.
+                #expect(try await eventually { try await database.ownerQuery(Self.listeners).count == 1 })
+                try await Task.sleep(for: .milliseconds(500))
                 let start = ContinuousClock.now
                 try await database.insertArrivals(count: 1)
                 #expect(try await eventually { try await database.count("assessments") == 1 })
@@ -103,7 +108,7 @@ struct TriageWorkerTests {
         try await TestDatabase.with { database in
             let configuration = WorkerConfiguration(pollInterval: .seconds(600), reconnectDelay: .milliseconds(100))
             try await withWorkers(database, configuration: configuration) { store async throws in
-                let listener = "SELECT pid::text FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'"
+                let listener = Self.listeners
                 #expect(try await eventually { try await database.ownerQuery(listener).count == 1 })
                 let first = try await database.ownerQuery(listener)
                 try await database.ownerQuery("""

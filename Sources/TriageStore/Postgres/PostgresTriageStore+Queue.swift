@@ -322,14 +322,14 @@ extension PostgresTriageStore {
                              assessmentID: try row.value("assessment_id"))
     }
 
+    /// One count per state, each matching a partial index, so the growing set of done rows is never scanned.
     public func queueDepth() async throws -> QueueDepth {
         guard let row = try await client.withConnection({ connection in
             try await connection.firstRow("""
-                SELECT count(*) FILTER (WHERE state = 'queued') AS queued,
-                       count(*) FILTER (WHERE state = 'processing') AS processing,
-                       count(*) FILTER (WHERE state = 'failed') AS failed,
-                       count(*) FILTER (WHERE state = 'queued' AND next_attempt_at <= now()) AS ready
-                FROM arrivals WHERE state <> 'done'
+                SELECT (SELECT count(*) FROM arrivals WHERE state = 'queued') AS queued,
+                       (SELECT count(*) FROM arrivals WHERE state = 'processing') AS processing,
+                       (SELECT count(*) FROM arrivals WHERE state = 'failed') AS failed,
+                       (SELECT count(*) FROM arrivals WHERE state = 'queued' AND next_attempt_at <= now()) AS ready
                 """, logger: logger)
         }) else { throw UnexpectedDatabaseState("count returned no row") }
         return QueueDepth(queued: try row.value("queued"), processing: try row.value("processing"),
