@@ -45,7 +45,10 @@ public struct MigrationRunner: Sendable {
     /// Advisory lock key: "edtriage" in ASCII, for runs of this runner only.
     private static let lockKey = 0x6564_7472_6961_6765
 
-    public init(directory: URL, client: PostgresClient, logger: Logger) {
+    /// `Migrations` in the working directory: the default when the config names no folder.
+    public static var defaultDirectory: URL { URL(fileURLWithPath: "Migrations", isDirectory: true) }
+
+    public init(directory: URL = MigrationRunner.defaultDirectory, client: PostgresClient, logger: Logger) {
         self.directory = directory
         self.client = client
         self.logger = logger
