@@ -40,9 +40,11 @@ struct ServiceHarness: Sendable {
                     client: postgres, configuration: configuration.storeConfiguration, logger: TestDatabase.logger)
                 let readiness = DatabaseReadiness(
                     client: postgres, migrationsDirectory: TestDatabase.migrationsDirectory, logger: TestDatabase.logger)
+                var logger = Logger(label: "edtriage.tests.http")
+                logger.logLevel = .warning
                 let app = try await buildApplication(
                     configuration: configuration, repository: store, readiness: readiness,
-                    metrics: PrometheusCollectorRegistry(), logger: Logger(label: "edtriage.tests.http"))
+                    metrics: PrometheusCollectorRegistry(), logger: logger)
                 let verifier = try await TokenVerifier(configuration: configuration.auth)
                 try await app.test(.router) { client in
                     try await body(ServiceHarness(configuration: configuration, store: store, database: database,
@@ -93,7 +95,7 @@ struct ServiceHarness: Sendable {
         let pipeline = RulesScoringPipeline()
         for claim in try await store.claim(limit: 100, lease: .seconds(60), maxAttempts: 5) {
             let presentation = try claim.submission().presentation
-            try await store.complete(claim, presentation: presentation, draft: try await pipeline.score(presentation))
+            _ = try await store.complete(claim, presentation: presentation, draft: try await pipeline.score(presentation))
         }
     }
 
