@@ -108,9 +108,7 @@ struct ServiceHarness: Sendable {
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(T.self, from: Data(response.body.readableBytesView))
+        try JSONDecoder.iso8601.decode(T.self, from: Data(response.body.readableBytesView))
     }
 
     func problem(_ response: TestResponse) throws -> Problem.Body {
@@ -143,5 +141,14 @@ enum Arrivals {
          "note": "pain for two hours", "vitals": {"hr": \(heartRate), "rr": 18, "sbp": 132, "dbp": 84,
          "spo2": 97, "temp_c": 36.8, "pain": 6, "gcs": 15, "avpu": "A"}, "images": \(images)}
         """
+    }
+}
+
+extension JSONDecoder {
+    /// Our wire format's dates are ISO 8601.
+    static var iso8601: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
     }
 }
