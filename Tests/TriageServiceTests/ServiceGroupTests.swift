@@ -43,15 +43,28 @@ import TriageStoreTestSupport
                 let (_, response) = try await URLSession.shared.data(for: submit)
                 #expect((response as? HTTPURLResponse)?.statusCode == 202)
 
+                var board = URLRequest(url: base.appendingPathComponent("v1/worklist"))
+                board.setValue("Bearer \(nurse)", forHTTPHeaderField: "Authorization")
                 try await eventually {
-                    var board = URLRequest(url: base.appendingPathComponent("v1/worklist"))
-                    board.setValue("Bearer \(nurse)", forHTTPHeaderField: "Authorization")
                     let (data, _) = try await URLSession.shared.data(for: board)
                     return try JSONDecoder.iso8601.decode(WorklistSnapshot.self, from: data).rows.count == 1
                 }
 
+                // A board long-polling at shutdown is answered at once (304), so it does not hold the
+                // server open for its 30 s wait.
+                let (_, current) = try await URLSession.shared.data(for: board)
+                var poll = URLRequest(url: URL(string: "\(base)/v1/worklist?wait=30")!)
+                poll.setValue("Bearer \(nurse)", forHTTPHeaderField: "Authorization")
+                poll.setValue((current as? HTTPURLResponse)?.value(forHTTPHeaderField: "ETag"),
+                              forHTTPHeaderField: "If-None-Match")
+                async let polled = URLSession.shared.data(for: poll)
+                try await Task.sleep(for: .milliseconds(500))
+                let shutdownStarted = ContinuousClock.now
                 await group.triggerGracefulShutdown()
+                let (_, pollResponse) = try await polled
+                #expect((pollResponse as? HTTPURLResponse)?.statusCode == 304)
                 try await tasks.waitForAll()
+                #expect(ContinuousClock.now - shutdownStarted < .seconds(10))
             }
             #expect(try await database.count("arrivals", where: "state = 'done'") == 1)
         }
