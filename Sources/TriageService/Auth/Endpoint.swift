@@ -65,11 +65,12 @@ extension Endpoint {
     /// without a token and one per role. ✓ allowed, 401 unauthenticated, 403 forbidden.
     public static func accessTableMarkdown() -> String {
         let roles = Role.allCases
-        var lines = ["| Endpoint | no token | " + roles.map(\.rawValue).joined(separator: " | ") + " |",
-                     "|---|:-:|" + roles.map { _ in ":-:|" }.joined()]
+        var lines = ["| Endpoint | What | no token | " + roles.map(\.rawValue).joined(separator: " | ") + " |",
+                     "|---|---|:-:|" + roles.map { _ in ":-:|" }.joined()]
         for endpoint in all {
             let cells = [endpoint.isPublic ? "✓" : "401"] + roles.map { endpoint.allows($0) ? "✓" : "403" }
-            lines.append("| `\(endpoint.method.rawValue) \(endpoint.path)` | " + cells.joined(separator: " | ") + " |")
+            lines.append("| `\(endpoint.method.rawValue) \(endpoint.path)` | \(endpoint.summary) | "
+                         + cells.joined(separator: " | ") + " |")
         }
         return lines.joined(separator: "\n")
     }
