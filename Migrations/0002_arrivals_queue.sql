@@ -14,6 +14,10 @@ CREATE TABLE arrivals (
     payload         jsonb       NOT NULL CHECK (jsonb_typeof(payload) = 'object'),
     -- Plausible but extreme values the validator flagged at intake.
     intake_flags    jsonb       NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(intake_flags) = 'array'),
+    -- The database role that inserted the row, and the audit row recording its acceptance. The API and
+    -- ingest audit in the inserting transaction; a plain-SQL insert is audited when first claimed.
+    inserted_by     text        NOT NULL DEFAULT current_user,
+    accepted_seq    bigint,
     state           text        NOT NULL DEFAULT 'queued'
                                 CHECK (state IN ('queued', 'processing', 'done', 'failed')),
     scoring_round   integer     NOT NULL DEFAULT 1 CHECK (scoring_round >= 1),

@@ -46,6 +46,11 @@ struct AuditTests {
                 await #expect(throws: (any Error).self) { try await database.ownerQuery(statement) }
             }
             #expect(try await database.count("audit_log") == 4)
+            let privileges = try await database.ownerQuery("""
+                SELECT string_agg(p, ',' ORDER BY p) FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) AS p
+                WHERE has_table_privilege('edtriage_app', 'audit_log', p)
+                """)
+            #expect(privileges == ["INSERT,SELECT"])
         }
     }
 

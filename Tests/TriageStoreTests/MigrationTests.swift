@@ -12,12 +12,18 @@ struct MigrationTests {
                 let runner = MigrationRunner(directory: TestDatabase.migrationsDirectory, client: client,
                                              logger: TestDatabase.logger)
                 let files = try runner.migrations()
+                #expect(try await runner.pending() == files)
                 #expect(files.map(\.version) == Array(1...files.count))
                 #expect(try await runner.migrate().count == files.count)
                 #expect(try await runner.pending().isEmpty)
                 #expect(try await runner.migrate().isEmpty)
             }
             #expect(try await database.count("schema_migrations") == 5)
+            try await TestDatabase.withClient(database.appURL) { client async throws in
+                let runner = MigrationRunner(directory: TestDatabase.migrationsDirectory, client: client,
+                                             logger: TestDatabase.logger)
+                #expect(try await runner.pending().isEmpty)
+            }
         }
     }
 

@@ -25,8 +25,27 @@ final class FlakyScoring: ArrivalScoring, @unchecked Sendable {
     }
 }
 
+/// A scorer that holds every call until `open()`, so a test can shut down with work in flight.
+final class GatedScoring: ArrivalScoring, @unchecked Sendable {
+    private let lock = NSLock()
+    private var isOpen = false
+    private(set) var started = 0
+
+    func open() { lock.withLock { isOpen = true } }
+    var startedCount: Int { lock.withLock { started } }
+
+    func score(_ presentation: ClinicalPresentation) async throws -> AssessmentDraft {
+        lock.withLock { started += 1 }
+        while !lock.withLock({ isOpen }) { try await Task.sleep(for: .milliseconds(20)) }
+        return try await RulesScoringPipeline().score(presentation)
+    }
+}
+
 @Suite("Queue worker")
 struct TriageWorkerTests {
+    /// The server processes of LISTENing connections on the current database.
+    static let listeners = "SELECT pid::text FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'"
+
     static let quickRetry = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(50), maxDelay: .milliseconds(200))
 
     /// Runs `workers` worker services against `database` until `body` returns, then shuts them down gracefully.
@@ -72,12 +91,36 @@ struct TriageWorkerTests {
         try await TestDatabase.with { database in
             let configuration = WorkerConfiguration(pollInterval: .seconds(600))
             try await withWorkers(database, configuration: configuration) { store async throws in
-                // Let the first poll pass and the LISTEN connection come up.
-                try await Task.sleep(for: .milliseconds(700))
+                // Wait for the LISTEN connection, and for the catch-up claim made after connecting to pass,
+                // so that only a notification can wake the worker before its 10-minute poll.
+                #expect(try await eventually { try await database.ownerQuery(Self.listeners).count == 1 })
+                try await Task.sleep(for: .milliseconds(500))
                 let start = ContinuousClock.now
                 try await database.insertArrivals(count: 1)
                 #expect(try await eventually { try await database.count("assessments") == 1 })
                 #expect(ContinuousClock.now - start < .seconds(10))
+            }
+        }
+    }
+
+    @Test("the LISTEN connection reconnects after the server drops it")
+    func listenReconnects() async throws {
+        try await TestDatabase.with { database in
+            let configuration = WorkerConfiguration(pollInterval: .seconds(600), reconnectDelay: .milliseconds(100))
+            try await withWorkers(database, configuration: configuration) { store async throws in
+                let listener = Self.listeners
+                #expect(try await eventually { try await database.ownerQuery(listener).count == 1 })
+                let first = try await database.ownerQuery(listener)
+                try await database.ownerQuery("""
+                    SELECT pg_terminate_backend(pid)::text FROM pg_stat_activity
+                    WHERE datname = current_database() AND query ILIKE 'LISTEN%'
+                    """)
+                #expect(try await eventually {
+                    let now = try await database.ownerQuery(listener)
+                    return now.count == 1 && now != first
+                })
+                try await database.insertArrivals(count: 1)
+                #expect(try await eventually(.seconds(10)) { try await database.count("assessments") == 1 })
             }
         }
     }
@@ -137,6 +180,33 @@ struct TriageWorkerTests {
                 #expect(try await eventually { try await database.count("assessments") == 1 })
             }
             #expect(try await database.count("assessments", where: "attempt = 3") == 1)
+        }
+    }
+
+    @Test("graceful shutdown finishes the arrival in flight and gives back the claimed ones not started")
+    func gracefulShutdown() async throws {
+        try await TestDatabase.with { database in
+            try await database.insertArrivals(count: 4)
+            let gate = GatedScoring()
+            let configuration = WorkerConfiguration(concurrency: 1, batchSize: 4, pollInterval: .milliseconds(100))
+            try await database.withStore { store async throws in
+                let worker = TriageWorker(queue: store, scoring: gate, configuration: configuration, listenURL: nil,
+                                          logger: TestDatabase.logger)
+                let group = ServiceGroup(services: [worker], gracefulShutdownSignals: [], cancellationSignals: [],
+                                         logger: TestDatabase.logger)
+                try await withThrowingTaskGroup(of: Void.self) { tasks in
+                    tasks.addTask { try await group.run() }
+                    #expect(try await eventually { gate.startedCount == 1 })
+                    #expect(try await store.queueDepth().processing == 4)
+                    await group.triggerGracefulShutdown()
+                    try await Task.sleep(for: .milliseconds(200))
+                    gate.open()
+                    try await tasks.waitForAll()
+                }
+            }
+            #expect(gate.startedCount == 1)
+            #expect(try await database.count("assessments") == 1)
+            #expect(try await database.count("arrivals", where: "state = 'queued' AND attempts = 0") == 3)
         }
     }
 

@@ -45,7 +45,10 @@ public struct MigrationRunner: Sendable {
     /// Advisory lock key: "edtriage" in ASCII, for runs of this runner only.
     private static let lockKey = 0x6564_7472_6961_6765
 
-    public init(directory: URL, client: PostgresClient, logger: Logger) {
+    /// `Migrations` in the working directory: the default when the config names no folder.
+    public static var defaultDirectory: URL { URL(fileURLWithPath: "Migrations", isDirectory: true) }
+
+    public init(directory: URL = MigrationRunner.defaultDirectory, client: PostgresClient, logger: Logger) {
         self.directory = directory
         self.client = client
         self.logger = logger
@@ -76,11 +79,13 @@ public struct MigrationRunner: Sendable {
         return Int(digits)
     }
 
-    /// Files not yet applied, after checking that every applied one is unchanged.
+    /// Files not yet applied, after checking that every applied one is unchanged. Works with the
+    /// service role's connection, so `serve` with migrations disabled can still refuse a changed file.
     public func pending() async throws -> [Migration] {
         let files = try migrations()
         return try await withMigrationLock { connection in
-            try await self.unapplied(files, on: connection)
+            guard try await self.historyExists(on: connection) else { return files }
+            return try await self.unapplied(files, on: connection)
         }
     }
 
@@ -89,6 +94,14 @@ public struct MigrationRunner: Sendable {
     public func migrate() async throws -> [Migration] {
         let files = try migrations()
         return try await withMigrationLock { connection in
+            try await connection.query("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version    integer PRIMARY KEY,
+                    file_name  text NOT NULL,
+                    checksum   text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                )
+                """, logger: logger)
             let pending = try await self.unapplied(files, on: connection)
             for migration in pending {
                 try await self.apply(migration, on: connection)
@@ -103,14 +116,6 @@ public struct MigrationRunner: Sendable {
         try await client.withConnection { connection in
             try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
             do {
-                try await connection.query("""
-                    CREATE TABLE IF NOT EXISTS schema_migrations (
-                        version    integer PRIMARY KEY,
-                        file_name  text NOT NULL,
-                        checksum   text NOT NULL,
-                        applied_at timestamptz NOT NULL DEFAULT now()
-                    )
-                    """, logger: logger)
                 let result = try await body(connection)
                 try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
                 return result
@@ -119,6 +124,14 @@ public struct MigrationRunner: Sendable {
                 throw error
             }
         }
+    }
+
+    /// False before the first migration; `pending` may run as the service role, which cannot create tables.
+    private func historyExists(on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query(
+            "SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger)
+        for try await exists in rows.decode(Bool.self) { return exists }
+        return false
     }
 
     private func unapplied(_ files: [Migration], on connection: PostgresConnection) async throws -> [Migration] {
@@ -140,8 +153,7 @@ public struct MigrationRunner: Sendable {
 
     private func apply(_ migration: Migration, on connection: PostgresConnection) async throws {
         logger.info("applying migration", metadata: ["migration": "\(migration.fileName)"])
-        try await connection.query("BEGIN", logger: logger)
-        do {
+        try await connection.transaction(logger: logger) { connection in
             for statement in SQLScript.statements(migration.sql) {
                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
@@ -149,10 +161,6 @@ public struct MigrationRunner: Sendable {
                 INSERT INTO schema_migrations (version, file_name, checksum)
                 VALUES (\(migration.version), \(migration.fileName), \(migration.checksum))
                 """, logger: logger)
-            try await connection.query("COMMIT", logger: logger)
-        } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
-            throw error
         }
     }
 }

@@ -3,29 +3,40 @@ import Logging
 import PostgresNIO
 
 extension PostgresClient {
+    /// Runs `body` in one transaction on one pooled connection (see `PostgresConnection.transaction`).
     @discardableResult
-    /// Runs `body` in one transaction on one pooled connection, rethrowing `body`'s own error
-    /// (PostgresNIO's `withTransaction` wraps it, which would hide typed errors such as `DecisionError`).
     func transaction<Result: Sendable>(
         _ begin: PostgresQuery = "BEGIN",
         logger: Logger,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await withConnection { connection in
-            try await connection.query(begin, logger: logger)
-            do {
-                let result = try await body(connection)
-                try await connection.query("COMMIT", logger: logger)
-                return result
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
-            }
+            try await connection.transaction(begin, logger: logger, body)
         }
     }
 }
 
 extension PostgresConnection {
+    /// Runs `body` in one transaction, rethrowing `body`'s own error (PostgresNIO's `withTransaction`
+    /// wraps it, which would hide typed errors such as `DecisionError`).
+    @discardableResult
+    func transaction<Result: Sendable>(
+        _ begin: PostgresQuery = "BEGIN",
+        logger: Logger,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await query(begin, logger: logger)
+        do {
+            let result = try await body(self)
+            try await query("COMMIT", logger: logger)
+            return result
+        } catch {
+            _ = try? await query("ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+
     /// The rows of `query` as random-access rows, for reading columns by name.
     func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRandomAccessRow] {
         try await self.query(query, logger: logger).collect().map { $0.makeRandomAccess() }

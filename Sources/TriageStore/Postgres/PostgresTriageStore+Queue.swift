@@ -35,13 +35,21 @@ extension PostgresTriageStore {
                             encode(sha256(\(image.data)), 'hex'), \(image.data.count))
                     """, logger: logger)
             }
-            try await AuditLedger.append(.arrival(id, context, action: "arrival.accepted", after: .object([
+            try await recordAcceptance(id, context, after: .object([
                 "source": .string(submission.source),
                 "images": .int(submission.images.count),
                 "intake_flags": .array(flags.map { .string($0.rule) }),
-            ])), on: connection, logger: logger)
+            ]), on: connection)
             return EnqueueResult(arrivalID: id, isDuplicate: false)
         }
+    }
+
+    /// Appends `arrival.accepted` and links it from the arrival.
+    private func recordAcceptance(_ id: Int, _ context: AuditContext, after: JSONValue,
+                                  on connection: PostgresConnection) async throws {
+        let seq = try await AuditLedger.append(.arrival(id, context, action: "arrival.accepted", after: after),
+                                               on: connection, logger: logger)
+        try await connection.query("UPDATE arrivals SET accepted_seq = \(seq) WHERE id = \(id)", logger: logger)
     }
 
     public func claim(limit: Int, lease: Duration, maxAttempts: Int) async throws -> [ClaimedArrival] {
@@ -61,8 +69,16 @@ extension PostgresTriageStore {
                     lease_until = now() + make_interval(secs => \(lease.seconds)), updated_at = now()
                 FROM picked WHERE a.id = picked.id
                 RETURNING a.id, a.scoring_round, a.attempts, a.lease_token, a.source, a.external_id,
-                          a.patient_ref, a.received_at, a.payload::text AS payload
+                          a.patient_ref, a.received_at, a.payload::text AS payload, a.inserted_by,
+                          a.accepted_seq IS NULL AS unaudited
                 """, logger: logger)
+            // Rows a producer inserted with plain SQL get their acceptance audited now, by the role that inserted them.
+            for row in claimed where try row.value("unaudited", as: Bool.self) {
+                let producer = AuditContext(actor: try row.value("inserted_by"), role: "sql")
+                try await recordAcceptance(try row.value("id"), producer, after: .object([
+                    "source": .string(try row.value("source")), "via": .string("sql"),
+                ]), on: connection)
+            }
             let ids: [Int] = try claimed.map { try $0.value("id") }
             let images = try await imagesByArrival(ids, on: connection)
             return try claimed.map { row in
@@ -306,14 +322,14 @@ extension PostgresTriageStore {
                              assessmentID: try row.value("assessment_id"))
     }
 
+    /// One count per state, each matching a partial index, so the growing set of done rows is never scanned.
     public func queueDepth() async throws -> QueueDepth {
         guard let row = try await client.withConnection({ connection in
             try await connection.firstRow("""
-                SELECT count(*) FILTER (WHERE state = 'queued') AS queued,
-                       count(*) FILTER (WHERE state = 'processing') AS processing,
-                       count(*) FILTER (WHERE state = 'failed') AS failed,
-                       count(*) FILTER (WHERE state = 'queued' AND next_attempt_at <= now()) AS ready
-                FROM arrivals WHERE state <> 'done'
+                SELECT (SELECT count(*) FROM arrivals WHERE state = 'queued') AS queued,
+                       (SELECT count(*) FROM arrivals WHERE state = 'processing') AS processing,
+                       (SELECT count(*) FROM arrivals WHERE state = 'failed') AS failed,
+                       (SELECT count(*) FROM arrivals WHERE state = 'queued' AND next_attempt_at <= now()) AS ready
                 """, logger: logger)
         }) else { throw UnexpectedDatabaseState("count returned no row") }
         return QueueDepth(queued: try row.value("queued"), processing: try row.value("processing"),
