@@ -5,14 +5,20 @@ import Foundation
 public enum CanonicalJSON {
     /// Encodes `value` as canonical JSON (see `JSONValue.canonicalData()`).
     ///
-    /// Dates are written as ISO 8601 strings and `Data` as base64, so the bytes do not depend on
-    /// the platform. Throws when the value holds a non-finite number, which JSON cannot express.
+    /// Dates are written as UTC ISO 8601 strings with milliseconds and `Data` as base64, so the bytes
+    /// do not depend on the platform. Numbers pass through `Double`: integers beyond 2^53 lose precision.
+    /// Throws when the value holds a non-finite number, which JSON cannot express.
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
         let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(timestampStyle))
+        }
         let plain = try encoder.encode(value)
         return try JSONDecoder().decode(JSONValue.self, from: plain).canonicalData()
     }
+
+    private static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
 
     /// Lower-case hex SHA-256 of `data`.
     public static func sha256Hex(_ data: Data) -> String {

@@ -9,13 +9,6 @@ public struct VignetteCase: Decodable, Sendable, Hashable {
     /// The decision point and reason behind the expected level.
     public var why: String
 
-    public init(id: String, presentation: ClinicalPresentation, expectedLevel: ESILevel, why: String) {
-        self.id = id
-        self.presentation = presentation
-        self.expectedLevel = expectedLevel
-        self.why = why
-    }
-
     private enum CodingKeys: String, CodingKey {
         case id, why
         case expectedLevel = "expected_esi"

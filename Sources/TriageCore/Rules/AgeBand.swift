@@ -5,8 +5,12 @@ enum AgeBand: Sendable, Equatable {
     case years3To8
     case over8Years
 
+    /// An age recorded as 0 years could be anything under one; the 3 mo–3 y band has the lower,
+    /// more sensitive limits, so it is used.
     init(_ age: PatientAge) {
-        if age.days < 90 {
+        if age == .years(0) {
+            self = .months3To3Years
+        } else if age.days < 90 {
             self = .under3Months
         } else if age.days < PatientAge.years(3).days {
             self = .months3To3Years

@@ -18,6 +18,9 @@ struct ClinicalText: Sendable {
     static let clauseBreakers: Set<String> = ["but", "however", "although", "though", "except", "yet"]
     /// How many words after a cue stay negated ("denies chest pain or shortness of breath").
     static let negationWindow = 8
+    /// Words that end a negation's scope inside a clause. "Not eating and lethargic" affirms lethargy;
+    /// reading "no fever and cough" as affirming cough errs towards more care, the safe side.
+    static let negationTerminators: Set<String> = ["and", "with", "now", "then"]
 
     init(_ presentation: ClinicalPresentation) {
         self.init(presentation.chiefComplaint + ". " + presentation.note)
@@ -36,9 +39,12 @@ struct ClinicalText: Sendable {
             if !words.isEmpty { clauses.append(Self.clause(words)) }
             words = []
         }
-        for character in text.lowercased() {
+        let characters = Array(text.lowercased())
+        for (index, character) in characters.enumerated() {
             if character.isLetter || character.isNumber {
                 current.append(character)
+            } else if character == ".", Self.isDecimalPoint(at: index, in: characters, after: current) {
+                current.append(character)  // "38.4" stays one word, not a clause break
             } else if character == "'" || character == "’" {
                 continue  // "patient's" → "patients"
             } else if ".,;:!?\n()".contains(character) {
@@ -55,6 +61,11 @@ struct ClinicalText: Sendable {
         self.clauses = clauses
     }
 
+    private static func isDecimalPoint(at index: Int, in characters: [Character], after word: String) -> Bool {
+        guard let last = word.last, last.isNumber, index + 1 < characters.count else { return false }
+        return characters[index + 1].isNumber
+    }
+
     private static func clause(_ words: [String]) -> Clause {
         var negated: [Bool] = []
         var wordsSinceCue: Int? = nil
@@ -62,6 +73,8 @@ struct ClinicalText: Sendable {
             negated.append(wordsSinceCue.map { $0 < negationWindow } ?? false)
             if negationCues.contains(word) {
                 wordsSinceCue = 0
+            } else if negationTerminators.contains(word) {
+                wordsSinceCue = nil
             } else if let count = wordsSinceCue {
                 wordsSinceCue = count + 1
             }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How the rules and another scorer (e.g. the language model) combine into the proposed level.
 ///
 /// Safety first: the other scorer may make a case more urgent, never less urgent than the rules,
@@ -15,8 +17,8 @@ public enum CombinationPolicy {
         let added = other.findings.filter { !known.contains($0) }
         var explanation = rulesResult.explanation
         if level.isMoreUrgent(than: rulesResult.level) {
-            explanation = "Raised to \(level) by \(other.scorer.name): \(other.explanation) Rules: " + explanation
-        } else if other.level.isMoreUrgent(than: rulesResult.level) == false, other.level != rulesResult.level {
+            explanation = "Raised to \(level) by \(other.scorer.name): \(asSentence(other.explanation)) Rules: " + explanation
+        } else if rulesResult.level.isMoreUrgent(than: other.level) {
             explanation += " \(other.scorer.name) proposed \(other.level); the rules' level stands."
         }
         let findings = level == rulesResult.level
@@ -25,6 +27,13 @@ public enum CombinationPolicy {
         return draft(rules, level: level, findings: findings, explanation: explanation,
                      confidence: level == rulesResult.level ? rulesResult.confidence : other.confidence,
                      scorer: other.scorer, inputSHA256: inputSHA256)
+    }
+
+    /// The other scorer's text, trimmed and ending in a full stop, so the joined explanation reads well.
+    private static func asSentence(_ text: String) -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty { return "no reason given." }
+        return ".!?".contains(trimmed.last!) ? trimmed : trimmed + "."
     }
 
     private static func draft(_ rules: RulesAssessment, level: ESILevel, findings: [Finding], explanation: String,

@@ -10,10 +10,11 @@ enum HighRiskConcepts {
 
     /// Concepts that are high-risk on their own.
     static let unconditional: [TextConcept] = [
+        // From 30 y any chest pain is treated as possible ACS; younger adults need a cardiac feature.
         TextConcept("esi.b.acs", "chest pain in an adult: possible acute coronary syndrome", source: source,
-                    minimumAgeYears: 30, anyOf: chestPainWords),
-        TextConcept("esi.b.acs_features", "chest pain with cardiac features: possible acute coronary syndrome",
-                    source: source, minimumAgeYears: 16, allOf: [
+                    ages: 30...Int.max, anyOf: chestPainWords),
+        TextConcept("esi.b.acs", "chest pain with cardiac features: possible acute coronary syndrome",
+                    source: source, ages: 16...29, allOf: [
                         chestPainWords,
                         ["radiat*", "sweat*", "diaphore*", "clammy", "nause*", "short of breath", "exertion*",
                          "heart attack"],
@@ -30,7 +31,8 @@ enum HighRiskConcepts {
                         "suicid*", "kill himself", "kill herself", "kill myself", "kill themselves", "end his life",
                         "end her life", "end my life", "take his own life", "take her own life", "homicid*",
                         "kill someone", "self harm*", "harm himself", "harm herself", "hurt himself",
-                        "hurt herself", "hurt others", "violent", "combative",
+                        "hurt herself", "hurt others", "violent towards", "aggressive towards", "threatening to",
+                        "combative",
                     ]),
         TextConcept("esi.b.ectopic", "pregnant with bleeding or pain: possible ectopic pregnancy", source: source,
                     allOf: [
@@ -51,14 +53,16 @@ enum HighRiskConcepts {
                     ]),
         TextConcept("esi.b.aortic", "tearing pain or pain through to the back: possible aortic dissection/aneurysm",
                     source: source, anyOf: [
-                        "tearing", "ripping", "aortic dissection", "dissection", "radiat* to the back",
+                        "tearing pain", "tearing * pain", "tearing chest", "tearing sensation", "ripping pain",
+                        "ripping * pain", "aortic dissection", "dissection", "radiat* to the back",
                         "radiat* through to the back", "radiat* to his back", "radiat* to her back",
                         "through to the back", "aneurysm", "aaa",
                     ]),
         TextConcept("esi.b.toxic_ingestion", "overdose or toxic ingestion", source: source, anyOf: [
             "overdos*", "poison*", "toxic ingestion", "ingest*", "swallowed * pills", "swallowed * tablets",
-            "swallowed * battery", "button battery", "bleach", "antifreeze", "<many> tablets", "<many> pills",
-            "<many> * tablets", "<many> * pills", "stockpiled",
+            "swallowed * battery", "button battery", "drank bleach", "drank * bleach", "swallowed bleach",
+            "antifreeze", "<many> tablets", "<many> pills",
+            "<many> * tablets", "<many> * pills",
         ]),
         TextConcept("esi.b.testicular", "testicular or scrotal pain: possible torsion", source: source, anyOf: [
             "testic*", "testicle*", "scrot*", "torsion",
@@ -71,7 +75,7 @@ enum HighRiskConcepts {
         TextConcept("esi.b.trauma_mechanism", "high-risk mechanism of injury", source: source, anyOf: [
             "high speed", "rollover", "rolled over", "ejected", "pedestrian", "hit by a car", "struck by a car",
             "hit by a vehicle", "struck by a vehicle", "fall from height", "fell from a height", "stab wound*",
-            "stabbed", "gunshot", "penetrating", "crush injury", "crushed",
+            "stabbed", "gunshot", "penetrating", "crush injury",
         ]),
         TextConcept("esi.b.anticoagulated_head_injury", "head injury on anticoagulation", source: source, allOf: [
             ["head"],
@@ -92,7 +96,7 @@ enum HighRiskConcepts {
                         "eclampsia", "preeclampsia", "pre eclampsia", "in labour", "in labor", "waters broke",
                         "cord prolapse", "abruption",
                     ]),
-        TextConcept("esi.b.syncope", "syncope in an older adult", source: source, minimumAgeYears: 50, anyOf: [
+        TextConcept("esi.b.syncope", "syncope in an older adult", source: source, ages: 50...Int.max, anyOf: [
             "syncop*", "fainted", "passed out", "collapse*", "blacked out", "loss of consciousness",
             "lost consciousness",
         ]),
@@ -106,8 +110,17 @@ enum HighRiskConcepts {
         TextConcept("esi.b.ischaemic_limb", "cold pale limb: possible acute limb ischaemia", source: source, anyOf: [
             "cold pale", "pale cold", "cold and pale", "pale and cold", "compartment syndrome",
         ]),
-        TextConcept("esi.b.stridor", "stridor or drooling: threatened airway", source: source, anyOf: [
-            "stridor", "drooling", "muffled voice", "hot potato voice",
+        TextConcept("esi.b.angioedema", "allergic swelling of lips, tongue or face: airway at risk", source: source,
+                    allOf: [
+                        ["lip swell*", "swollen lip*", "lips swollen", "swelling of the lips", "tongue swell*",
+                         "swollen tongue", "facial swelling", "face swelling", "swelling of the face", "angioedema"],
+                        LifeSavingConcepts.allergicExposure + [
+                            "angioedema", "antibiotic*", "penicillin", "lisinopril", "ramipril", "ace inhibitor*",
+                            "medication", "food",
+                        ],
+                    ]),
+        TextConcept("esi.b.stridor", "stridor, drooling or choking: threatened airway", source: source, anyOf: [
+            "stridor", "drooling", "muffled voice", "hot potato voice", "choking",
         ]),
     ]
 

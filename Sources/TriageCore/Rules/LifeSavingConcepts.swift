@@ -4,42 +4,48 @@ enum LifeSavingConcepts {
     static let source = "ESI v4 handbook, decision point A"
 
     /// Concepts that only stand when the patient is not measured alert: an alert patient is not in
-    /// arrest or unresponsive now, so the text then describes an episode (decision point B instead).
-    static let impairedConsciousness: [TextConcept] = [
-        TextConcept("esi.a.text.cardiac_arrest", "cardiac or respiratory arrest", source: source, anyOf: [
+    /// arrest or unresponsive now, so the text describes an earlier episode. A recent apnoea, collapse
+    /// or seizure is still high risk (decision point B); a past cardiac arrest is history only.
+    static let impairedConsciousness: [(concept: TextConcept, levelWhenAlert: ESILevel?)] = [
+        (TextConcept("esi.a.text.cardiac_arrest", "cardiac or respiratory arrest", source: source, anyOf: [
             "cardiac arrest", "respiratory arrest", "no pulse", "pulseless", "cpr", "asystol*",
             "ventricular fibrillation", "vfib", "no signs of life",
-        ]),
-        TextConcept("esi.a.text.apnoea", "apnoea or agonal breathing", source: source, anyOf: [
+        ]), nil),
+        (TextConcept("esi.a.text.apnoea", "apnoea or agonal breathing", source: source, anyOf: [
             "apnoea", "apnea", "apnoeic", "apneic", "not breathing", "stopped breathing", "agonal",
-        ]),
-        TextConcept("esi.a.text.unresponsive", "unresponsive", source: source, anyOf: [
+        ]), .emergent),
+        (TextConcept("esi.a.text.unresponsive", "unresponsive", source: source, anyOf: [
             "unresponsive", "unconscious", "unrousable", "not rousable", "responds only to pain",
             "no response to pain", "snoring respirations",
-        ]),
-        TextConcept("esi.a.text.seizure", "ongoing seizure", source: source, anyOf: [
+        ]), .emergent),
+        (TextConcept("esi.a.text.seizure", "ongoing seizure", source: source, anyOf: [
             "seizing", "actively seizing", "status epilepticus", "ongoing seizure*", "continuous seizure*",
             "still fitting",
-        ]),
+        ]), .emergent),
     ]
 
     static let always: [TextConcept] = [
         TextConcept("esi.a.text.anaphylaxis_airway", "anaphylaxis with airway compromise", source: source, allOf: [
-            ["anaphyla*", "allerg*", "peanut*", "nut allergy", "bee sting", "stung", "hives", "urticaria"],
+            allergicExposure,
             ["stridor", "throat tight*", "throat closing", "throat swelling", "tongue swell*", "swollen tongue",
              "difficulty breathing", "wheez*", "hypotens*"],
         ]),
         TextConcept("esi.a.text.shock", "shock described", source: source, anyOf: [
             "septic shock", "anaphylactic shock", "cardiogenic shock", "hypovolaemic shock", "hypovolemic shock",
-            "in shock", "mottled",
         ]),
         TextConcept("esi.a.text.haemorrhage", "uncontrolled haemorrhage", source: source, anyOf: [
             "uncontrolled bleeding", "uncontrolled haemorrhage", "uncontrolled hemorrhage", "massive bleeding",
             "arterial bleeding", "spurting",
         ]),
         TextConcept("esi.a.text.airway", "airway compromise", source: source, anyOf: [
-            "airway compromise", "airway obstruction", "gurgling", "choking", "unable to swallow saliva",
+            "airway compromise", "airway obstruction", "gurgling", "unable to swallow saliva",
         ]),
+    ]
+
+    /// Words for an allergic reaction in progress. Not "allergies", which notes use to list known allergies.
+    static let allergicExposure = [
+        "anaphyla*", "allergic reaction", "reaction to", "after eating", "peanut*", "shellfish", "bee sting",
+        "wasp sting", "stung", "hives", "urticaria",
     ]
 
     /// Severe respiratory distress in words: life-saving with hypoxia, otherwise high risk.
@@ -48,5 +54,6 @@ enum LifeSavingConcepts {
         source: "ESI v4 handbook, decision point A: severe respiratory distress", anyOf: [
             "single words", "unable to speak", "cannot speak", "cant speak", "accessory muscle*", "cyanos*",
             "cyanotic", "blue lips", "gasping", "tripod*", "severe breathlessness", "severe respiratory distress",
+            "grunting", "head bobbing",
         ])
 }

@@ -6,11 +6,11 @@ enum LifeSavingRules {
     static func evaluate(_ input: RuleInput) -> (lifeSaving: [Finding], downgraded: [Finding]) {
         var lifeSaving = vitalSignFindings(input)
         var downgraded: [Finding] = []
-        for concept in LifeSavingConcepts.impairedConsciousness {
+        for (concept, levelWhenAlert) in LifeSavingConcepts.impairedConsciousness {
             guard let phrases = input.matches(concept) else { continue }
             if input.isMeasuredAlert {
-                downgraded.append(input.textFinding(concept, phrases, level: .emergent,
-                                                    prefix: "Reported, but now measured alert: "))
+                downgraded.append(input.textFinding(concept, phrases, level: levelWhenAlert,
+                                                    prefix: "Mentioned, but now measured alert: "))
             } else {
                 lifeSaving.append(input.textFinding(concept, phrases, level: .resuscitation))
             }

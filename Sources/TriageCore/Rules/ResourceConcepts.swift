@@ -2,9 +2,9 @@
 ///
 /// History and examination, point-of-care tests, oral medicines, simple wound care, crutches/splints
 /// and prescriptions are not resources, so nothing here stands for them.
-public enum ResourceType: String, Codable, Sendable, CaseIterable, Comparable {
+enum ResourceType: String, Codable, Sendable, CaseIterable, Comparable {
     case labs
-    case ecg
+    case ecg = "ECG"
     case xray = "x-ray"
     case advancedImaging = "CT/MRI/US"
     case ivFluids = "IV fluids"
@@ -14,9 +14,9 @@ public enum ResourceType: String, Codable, Sendable, CaseIterable, Comparable {
     case complexProcedure = "complex procedure"
 
     /// A complex procedure (e.g. procedural sedation) counts as two resources.
-    public var weight: Int { self == .complexProcedure ? 2 : 1 }
+    var weight: Int { self == .complexProcedure ? 2 : 1 }
 
-    public static func < (lhs: ResourceType, rhs: ResourceType) -> Bool {
+    static func < (lhs: ResourceType, rhs: ResourceType) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
 }
@@ -26,15 +26,15 @@ struct ResourceConcept: Sendable {
     let resource: ResourceType
     let concept: TextConcept
 
-    init(_ resource: ResourceType, minimumAgeYears: Int = 0, allOf: [[String]]) {
+    init(_ resource: ResourceType, ages: ClosedRange<Int> = 0...Int.max, allOf: [[String]]) {
         self.resource = resource
         concept = TextConcept("esi.c.\(resource.rawValue)", resource.rawValue,
                               source: "ESI v4 handbook, decision point C: resources",
-                              minimumAgeYears: minimumAgeYears, allOf: allOf)
+                              ages: ages, allOf: allOf)
     }
 
-    init(_ resource: ResourceType, minimumAgeYears: Int = 0, anyOf: [String]) {
-        self.init(resource, minimumAgeYears: minimumAgeYears, allOf: [anyOf])
+    init(_ resource: ResourceType, ages: ClosedRange<Int> = 0...Int.max, anyOf: [String]) {
+        self.init(resource, ages: ages, allOf: [anyOf])
     }
 }
 
@@ -44,14 +44,16 @@ enum ResourceConcepts {
                                 "kidney stone*"]
     static let chestPain = HighRiskConcepts.chestPainWords
     static let breathing = ["short of breath", "shortness of breath", "breathless*", "dyspn*",
-                            "difficulty breathing", "wheez*"]
+                            "difficulty breathing", "wheez*", "breathing fast", "fast breathing", "rapid breathing",
+                            "recession", "retraction*", "nasal flaring", "working hard to breathe"]
     static let injury = ["fractur*", "deform*", "injur*", "fell", "fall", "fallen", "twist*", "inversion",
                          "sprain*", "outstretched hand", "unable to bear weight", "cannot bear weight",
-                         "cant bear weight", "shortened", "externally rotated", "swollen joint"]
+                         "cant bear weight", "shortened", "externally rotated", "swollen joint", "dislocat*"]
     static let gastrointestinalBleeding = HighRiskConcepts.gastrointestinalBleedWords
+    /// Oral treatment that did not work: the next step is usually parenteral.
     static let failedOralTreatment = ["failed", "not helped", "no relief", "not relieved", "didnt help",
-                                      "did not help", "unable to keep * down", "cant keep * down",
-                                      "not keeping * down"]
+                                      "did not help", "not improving", "getting worse despite",
+                                      "unable to keep * down", "cant keep * down", "not keeping * down"]
 
     static let all: [ResourceConcept] = [
         ResourceConcept(.labs, anyOf: abdominalPain + chestPain + breathing + gastrointestinalBleeding + [
@@ -61,12 +63,12 @@ enum ResourceConcepts {
             "diabet*", "glucose", "dehydrat*", "sepsis", "septic", "cellulitis", "rigor*", "dry lips",
             "few wet", "chemo*",
         ]),
-        ResourceConcept(.labs, minimumAgeYears: 12, anyOf: ["vomit*", "diarrh*"]),
+        ResourceConcept(.labs, ages: 12...Int.max, anyOf: ["vomit*", "diarrh*"]),
         ResourceConcept(.ecg, anyOf: chestPain + [
             "palpitation*", "racing heart", "heart racing", "irregular heart*", "irregular pulse", "syncop*",
             "fainted", "collapse*", "passed out", "overdos*",
         ]),
-        ResourceConcept(.ecg, minimumAgeYears: 40, anyOf: breathing + ["dizz*", "weak*", "lightheaded"]),
+        ResourceConcept(.ecg, ages: 40...Int.max, anyOf: breathing + ["dizz*", "weak*", "lightheaded"]),
         ResourceConcept(.xray, anyOf: injury + breathing + chestPain + [
             "productive cough", "pneumonia", "foreign body", "swallowed * coin",
         ]),
@@ -75,7 +77,7 @@ enum ResourceConcepts {
             "right lower quadrant", "right upper quadrant", "rlq", "ruq", "testic*", "scrot*", "stroke",
             "slurred speech", "facial droop", "worst headache", "thunderclap", "calf swelling", "calf pain",
             "leg swelling", "dvt", "pulmonary embol*", "appendic*", "gallbladder", "biliary", "aneurysm",
-            "dissection", "tearing",
+            "dissection", "tearing pain", "tearing chest",
         ]),
         ResourceConcept(.advancedImaging, allOf: [["pregnan*"], ["bleed*", "pain"]]),
         ResourceConcept(.advancedImaging, allOf: [
@@ -92,18 +94,19 @@ enum ResourceConcepts {
             "wheez*", "nebul*", "fractur*", "deform*", "shortened", "externally rotated", "dislocat*",
             "renal colic", "kidney stone*", "anaphyla*", "sickle cell",
         ]),
-        ResourceConcept(.parenteralMedication, minimumAgeYears: 12, anyOf: ["vomit*"]),
+        ResourceConcept(.parenteralMedication, ages: 12...Int.max, anyOf: ["vomit*"]),
         ResourceConcept(.parenteralMedication, allOf: [
-            ["pain", "headache", "migraine", "medication", "tablets", "analgesi*"], failedOralTreatment,
+            ["pain", "headache", "migraine", "medication", "tablets", "analgesi*", "antibiotic*"], failedOralTreatment,
         ]),
         ResourceConcept(.specialtyConsult, anyOf: [
             "externally rotated", "hip fracture", "neck of femur", "open fracture", "suicid*", "psychos*",
             "hallucinat*", "testic*", "torsion", "ectopic", "vision loss",
         ]),
         ResourceConcept(.simpleProcedure, anyOf: [
-            "lacerat*", "gash", "deep cut", "stitches", "sutur*", "catheter", "urinary retention",
-            "unable to pass urine", "abscess", "foreign body", "nosebleed", "epistaxis",
+            "lacerat*", "gash", "deep cut", "needs stitches", "need stitches", "needs sutures", "catheter",
+            "urinary retention", "unable to pass urine", "abscess", "foreign body", "nosebleed", "epistaxis",
         ]),
+        ResourceConcept(.simpleProcedure, allOf: [["eye"], ["grinding", "metal", "something in", "splinter", "rust"]]),
         ResourceConcept(.complexProcedure, anyOf: [
             "dislocat*", "procedural sedation", "chest drain", "chest tube",
         ]),

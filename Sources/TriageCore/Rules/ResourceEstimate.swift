@@ -17,14 +17,21 @@ struct ResourceEstimate: Sendable {
         self.evidence = evidence
     }
 
-    /// Fever work-ups the handbook expects regardless of wording: a febrile infant ≤ 90 days needs labs
-    /// and parenteral antibiotics; a febrile adult ≥ 65 y needs labs and a chest x-ray.
+    /// Work-ups expected regardless of wording: hypoxia (SpO2 < 92 %) needs labs and a chest x-ray;
+    /// a febrile infant ≤ 90 days needs labs and parenteral antibiotics; a febrile adult ≥ 65 y needs
+    /// labs and a chest x-ray.
     static func fromVitalSigns(_ input: RuleInput) -> [(ResourceType, String)] {
-        guard let temperature = input.vitals.temperatureC, temperature >= 38 else { return [] }
-        let reason = "temp \(formatted(temperature)) °C at \(input.age.description)"
-        if input.age.days <= 90 { return [(.labs, reason), (.parenteralMedication, reason)] }
-        if input.age.years >= 65 { return [(.labs, reason), (.xray, reason)] }
-        return []
+        var needs: [(ResourceType, String)] = []
+        if let saturation = input.vitals.spo2, saturation < 92 {
+            let reason = "SpO2 \(formatted(saturation)) %"
+            needs += [(.labs, reason), (.xray, reason)]
+        }
+        if let temperature = input.vitals.temperatureC, temperature >= 38 {
+            let reason = "temp \(formatted(temperature)) °C at \(input.age.description)"
+            if input.age.days <= 90 { needs += [(.labs, reason), (.parenteralMedication, reason)] }
+            if input.age.years >= 65 { needs += [(.labs, reason), (.xray, reason)] }
+        }
+        return needs
     }
 
     var types: [ResourceType] { evidence.keys.sorted() }

@@ -27,8 +27,10 @@ struct RuleInput: Sendable {
 
     /// A finding for a text concept, quoting our pattern words (never the note itself).
     func textFinding(_ concept: TextConcept, _ phrases: [Phrase], level: ESILevel?, prefix: String = "") -> Finding {
-        Finding(rule: concept.id, summary: "\(prefix)\(concept.summary) (\(TextConcept.evidence(phrases)))",
-                observed: TextConcept.evidence(phrases), impliedLevel: level, source: concept.source)
+        let sentence = prefix + concept.summary
+        let evidence = TextConcept.evidence(phrases)
+        return Finding(rule: concept.id, summary: sentence.prefix(1).uppercased() + sentence.dropFirst() + " (\(evidence))",
+                       observed: evidence, impliedLevel: level, source: concept.source)
     }
 }
 

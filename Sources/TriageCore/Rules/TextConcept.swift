@@ -7,24 +7,24 @@ struct TextConcept: Sendable {
     let summary: String
     let source: String
     let allOf: [[Phrase]]
-    /// Concepts whose risk depends on age (e.g. chest pain as possible ACS in adults).
-    let minimumAgeYears: Int
+    /// Ages in whole years the concept applies to (e.g. chest pain as possible ACS in adults).
+    let ages: ClosedRange<Int>
 
-    init(_ id: String, _ summary: String, source: String, minimumAgeYears: Int = 0, allOf: [[String]]) {
+    init(_ id: String, _ summary: String, source: String, ages: ClosedRange<Int> = 0...Int.max, allOf: [[String]]) {
         self.id = id
         self.summary = summary
         self.source = source
-        self.minimumAgeYears = minimumAgeYears
+        self.ages = ages
         self.allOf = allOf.map { $0.map(Phrase.init) }
     }
 
-    init(_ id: String, _ summary: String, source: String, minimumAgeYears: Int = 0, anyOf: [String]) {
-        self.init(id, summary, source: source, minimumAgeYears: minimumAgeYears, allOf: [anyOf])
+    init(_ id: String, _ summary: String, source: String, ages: ClosedRange<Int> = 0...Int.max, anyOf: [String]) {
+        self.init(id, summary, source: source, ages: ages, allOf: [anyOf])
     }
 
     /// The phrases that matched, one per group, or nil when the concept is absent.
     func match(_ text: ClinicalText, age: PatientAge) -> [Phrase]? {
-        guard age.years >= minimumAgeYears else { return nil }
+        guard ages.contains(age.years) else { return nil }
         var matched: [Phrase] = []
         for group in allOf {
             guard let phrase = group.first(where: text.contains) else { return nil }

@@ -11,17 +11,18 @@ public struct TriageRules: Sendable {
         let input = RuleInput(presentation)
         let (lifeSaving, downgraded) = LifeSavingRules.evaluate(input)
         let highRisk = downgraded + HighRiskRules.findings(input)
+        let isHighRisk = highRisk.contains { $0.impliedLevel == .emergent }
         let resources = ResourceEstimate(input)
         let floor = DangerZoneRules.urgentFloor(input)
         let neonatalFever = DangerZoneRules.neonatalFever(input)
 
         let decision: (level: ESILevel, point: ESIDecisionPoint)
         let resourceLevel = floor.isEmpty ? resources.level : min(resources.level, .urgent)
-        let dangerZoneApplies = lifeSaving.isEmpty && highRisk.isEmpty && resourceLevel == .urgent
+        let dangerZoneApplies = lifeSaving.isEmpty && !isHighRisk && resourceLevel == .urgent
         let dangerZone = DangerZoneRules.findings(input, applied: dangerZoneApplies)
         if !lifeSaving.isEmpty {
             decision = (.resuscitation, .lifeSavingIntervention)
-        } else if !highRisk.isEmpty {
+        } else if isHighRisk {
             decision = (.emergent, .highRisk)
         } else if neonatalFever != nil || (dangerZoneApplies && !dangerZone.isEmpty) {
             decision = (.emergent, .dangerZoneVitals)
