@@ -56,12 +56,14 @@ import TriageStore
             #expect(try await harness.database.count("audit_log") == auditBefore)
             #expect(try await harness.store.row(arrivalID: row.arrivalID)?.version == row.version)
 
-            let overridden = try await harness.send(.post, uri, as: .physician, headers: ifMatch,
-                                                    json: #"{"level": 2, "reason": "diaphoretic, looks unwell"}"#)
+            let level: ESILevel = row.proposedLevel == .resuscitation ? .emergent : .resuscitation
+            let overridden = try await harness.send(
+                .post, uri, as: .physician, headers: ifMatch,
+                json: #"{"level": \#(level.rawValue), "reason": "diaphoretic, looks unwell"}"#)
             #expect(overridden.status == .ok)
             let receipt = try harness.decode(DecisionReceipt.self, overridden)
             #expect(receipt.state == .overridden)
-            #expect(receipt.effectiveLevel == .emergent)
+            #expect(receipt.effectiveLevel == level)
         }
     }
 

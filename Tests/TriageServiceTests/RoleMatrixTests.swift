@@ -79,7 +79,8 @@ import TriageStore
     @Test func accessTableMarkdownHasOneRowPerEndpoint() {
         let markdown = Endpoint.accessTableMarkdown()
         #expect(markdown.split(separator: "\n").count == Endpoint.all.count + 2)
-        #expect(markdown.contains("| `GET /v1/audit` | — | — | — | ✓ |"))
+        #expect(markdown.contains("| `GET /v1/audit` | Audit trail, filtered | 401 | 403 | 403 | 403 | ✓ |"))
+        #expect(markdown.contains("| `GET /healthz` | Process is up | ✓ | ✓ | ✓ | ✓ | ✓ |"))
     }
 
     private func token(for caller: Caller, _ harness: ServiceHarness) async throws -> String? {

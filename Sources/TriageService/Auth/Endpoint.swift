@@ -61,16 +61,16 @@ extension Endpoint {
         audit, auditVerify, failedArrivals, requeue,
     ]
 
-    /// The access table as a Markdown table for the README: one row per endpoint, one column per role.
+    /// The access table as a Markdown table for the README: one row per endpoint, a column for callers
+    /// without a token and one per role. ✓ allowed, 401 unauthenticated, 403 forbidden.
     public static func accessTableMarkdown() -> String {
         let roles = Role.allCases
-        var lines = ["| Endpoint | " + roles.map(\.rawValue).joined(separator: " | ") + " |",
-                     "|---|" + roles.map { _ in ":-:|" }.joined()]
+        var lines = ["| Endpoint | What | no token | " + roles.map(\.rawValue).joined(separator: " | ") + " |",
+                     "|---|---|:-:|" + roles.map { _ in ":-:|" }.joined()]
         for endpoint in all {
-            let cells = roles.map { role in
-                endpoint.isPublic ? "public" : (endpoint.allows(role) ? "✓" : "—")
-            }
-            lines.append("| `\(endpoint.method.rawValue) \(endpoint.path)` | " + cells.joined(separator: " | ") + " |")
+            let cells = [endpoint.isPublic ? "✓" : "401"] + roles.map { endpoint.allows($0) ? "✓" : "403" }
+            lines.append("| `\(endpoint.method.rawValue) \(endpoint.path)` | \(endpoint.summary) | "
+                         + cells.joined(separator: " | ") + " |")
         }
         return lines.joined(separator: "\n")
     }

@@ -1,15 +1,11 @@
 /// What a bearer token lets its holder do; the `role` claim of the JWT.
-public enum Role: String, Codable, Sendable, CaseIterable, Comparable {
+public enum Role: String, Codable, Sendable, CaseIterable {
     /// A wall board: reads the worklist and nothing else.
     case dashboard
     case nurse
     case physician
     /// Operations: audit trail, failed arrivals, requeues.
     case admin
-
-    public static func < (lhs: Role, rhs: Role) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-    }
 }
 
 /// The caller behind a verified bearer token.

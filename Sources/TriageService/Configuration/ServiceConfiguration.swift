@@ -15,17 +15,6 @@ public struct ServiceConfiguration: Sendable {
     public var model: Model
     public var logLevel: Logger.Level
 
-    public init(http: HTTP, database: Database, worker: Worker, triage: Triage, auth: Auth, model: Model,
-                logLevel: Logger.Level) {
-        self.http = http
-        self.database = database
-        self.worker = worker
-        self.triage = triage
-        self.auth = auth
-        self.model = model
-        self.logLevel = logLevel
-    }
-
     public struct HTTP: Sendable {
         public var host: String
         public var port: Int
@@ -33,13 +22,6 @@ public struct ServiceConfiguration: Sendable {
         public var bodyLimitBytes: Int
         /// Upper bound for `GET /v1/worklist?wait=`, so a board cannot hold a connection forever.
         public var longPollMaxSeconds: Int
-
-        public init(host: String, port: Int, bodyLimitBytes: Int, longPollMaxSeconds: Int) {
-            self.host = host
-            self.port = port
-            self.bodyLimitBytes = bodyLimitBytes
-            self.longPollMaxSeconds = longPollMaxSeconds
-        }
     }
 
     public struct Database: Sendable {
@@ -51,15 +33,6 @@ public struct ServiceConfiguration: Sendable {
         public var migrationsPath: String
         public var migrateOnStart: Bool
         public var poolSize: Int
-
-        public init(url: DatabaseURL, migrationURL: DatabaseURL?, migrationsPath: String, migrateOnStart: Bool,
-                    poolSize: Int) {
-            self.url = url
-            self.migrationURL = migrationURL
-            self.migrationsPath = migrationsPath
-            self.migrateOnStart = migrateOnStart
-            self.poolSize = poolSize
-        }
 
         public var migrationsDirectory: URL { URL(fileURLWithPath: migrationsPath) }
     }
@@ -77,17 +50,6 @@ public struct ServiceConfiguration: Sendable {
         public var maxAttempts: Int
         public var backoffBaseMilliseconds: Int
         public var backoffCapMilliseconds: Int
-
-        public init(concurrency: Int, batchSize: Int, leaseSeconds: Int, pollIntervalMilliseconds: Int,
-                    maxAttempts: Int, backoffBaseMilliseconds: Int, backoffCapMilliseconds: Int) {
-            self.concurrency = concurrency
-            self.batchSize = batchSize
-            self.leaseSeconds = leaseSeconds
-            self.pollIntervalMilliseconds = pollIntervalMilliseconds
-            self.maxAttempts = maxAttempts
-            self.backoffBaseMilliseconds = backoffBaseMilliseconds
-            self.backoffCapMilliseconds = backoffCapMilliseconds
-        }
 
         /// The queue worker's settings.
         public var workerConfiguration: WorkerConfiguration {
@@ -108,15 +70,6 @@ public struct ServiceConfiguration: Sendable {
         /// Findings shown per worklist row.
         public var topFindings: Int
 
-        public init(reassessmentMinutes: [ESILevel: Int], maxImages: Int, maxImageBytes: Int,
-                    imageContentTypes: [String], topFindings: Int) {
-            self.reassessmentMinutes = reassessmentMinutes
-            self.maxImages = maxImages
-            self.maxImageBytes = maxImageBytes
-            self.imageContentTypes = imageContentTypes
-            self.topFindings = topFindings
-        }
-
         /// What the arrival validator accepts.
         public var arrivalLimits: ArrivalLimits {
             ArrivalLimits(maxImages: maxImages, maxImageBytes: maxImageBytes,
@@ -133,15 +86,6 @@ public struct ServiceConfiguration: Sendable {
         public var es256PublicKeyPEM: String?
         /// Lifetime of tokens minted by `edtriage token`.
         public var tokenTTLSeconds: Int
-
-        public init(issuer: String, audience: String, hs256Secret: Secret?, es256PublicKeyPEM: String?,
-                    tokenTTLSeconds: Int) {
-            self.issuer = issuer
-            self.audience = audience
-            self.hs256Secret = hs256Secret
-            self.es256PublicKeyPEM = es256PublicKeyPEM
-            self.tokenTTLSeconds = tokenTTLSeconds
-        }
     }
 
     public struct Model: Sendable {
@@ -149,12 +93,6 @@ public struct ServiceConfiguration: Sendable {
         public var path: String?
         public var threads: Int
         public var backend: String
-
-        public init(path: String?, threads: Int, backend: String) {
-            self.path = path
-            self.threads = threads
-            self.backend = backend
-        }
     }
 }
 

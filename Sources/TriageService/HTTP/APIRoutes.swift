@@ -4,7 +4,7 @@ import TriageStore
 
 /// Registers routes only through the access table, so no route exists without its row in `Endpoint.all`
 /// and every protected route gets the same authentication and role check.
-struct APIRoutes: Sendable {
+struct APIRoutes {
     let router: Router<TriageRequestContext>
     let authenticator: BearerAuthenticator
 

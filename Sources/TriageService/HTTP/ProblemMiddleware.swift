@@ -13,7 +13,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             let problem = Problem(error)
             if problem.kind == .internal || problem.kind == .unavailable {
-                context.logger.error("request failed", metadata: [
+                context.logger.log(level: problem.kind == .internal ? .error : .warning, "request failed", metadata: [
                     "error.type": "\(String(reflecting: type(of: error)))",
                     "problem": "\(problem.kind.rawValue)",
                 ])

@@ -22,12 +22,16 @@ struct MetricsController: Sendable {
         }
     }
 
+    /// No help text: the registry requires one text per name, and the worker's swift-metrics gauges of
+    /// this name register without one.
+    static let queueDepth = MetricNameDescriptor(metricName: "edtriage_queue_depth")
+
     private func refreshQueueDepth(logger: Logger) async {
         do {
             let depth = try await queue.queueDepth()
             for (state, count) in [("queued", depth.queued), ("ready", depth.ready), ("processing", depth.processing),
                                    ("failed", depth.failed)] {
-                registry.makeGauge(name: "edtriage_queue_depth", labels: [("state", state)]).set(Double(count))
+                registry.makeGauge(descriptor: Self.queueDepth, labels: [("state", state)]).set(Double(count))
             }
         } catch {
             logger.warning("queue depth unavailable for /metrics",

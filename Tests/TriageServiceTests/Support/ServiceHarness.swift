@@ -40,9 +40,11 @@ struct ServiceHarness: Sendable {
                     client: postgres, configuration: configuration.storeConfiguration, logger: TestDatabase.logger)
                 let readiness = DatabaseReadiness(
                     client: postgres, migrationsDirectory: TestDatabase.migrationsDirectory, logger: TestDatabase.logger)
+                var logger = Logger(label: "edtriage.tests.http")
+                logger.logLevel = .warning
                 let app = try await buildApplication(
                     configuration: configuration, repository: store, readiness: readiness,
-                    metrics: PrometheusCollectorRegistry(), logger: Logger(label: "edtriage.tests.http"))
+                    metrics: PrometheusCollectorRegistry(), logger: logger)
                 let verifier = try await TokenVerifier(configuration: configuration.auth)
                 try await app.test(.router) { client in
                     try await body(ServiceHarness(configuration: configuration, store: store, database: database,
@@ -93,7 +95,7 @@ struct ServiceHarness: Sendable {
         let pipeline = RulesScoringPipeline()
         for claim in try await store.claim(limit: 100, lease: .seconds(60), maxAttempts: 5) {
             let presentation = try claim.submission().presentation
-            try await store.complete(claim, presentation: presentation, draft: try await pipeline.score(presentation))
+            _ = try await store.complete(claim, presentation: presentation, draft: try await pipeline.score(presentation))
         }
     }
 
@@ -106,9 +108,7 @@ struct ServiceHarness: Sendable {
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(T.self, from: Data(response.body.readableBytesView))
+        try JSONDecoder.iso8601.decode(T.self, from: Data(response.body.readableBytesView))
     }
 
     func problem(_ response: TestResponse) throws -> Problem.Body {
@@ -141,5 +141,14 @@ enum Arrivals {
          "note": "pain for two hours", "vitals": {"hr": \(heartRate), "rr": 18, "sbp": 132, "dbp": 84,
          "spo2": 97, "temp_c": 36.8, "pain": 6, "gcs": 15, "avpu": "A"}, "images": \(images)}
         """
+    }
+}
+
+extension JSONDecoder {
+    /// Our wire format's dates are ISO 8601.
+    static var iso8601: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
     }
 }
