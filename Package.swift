@@ -10,6 +10,20 @@ let strictSwift: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+// MARK: Gemma engine (issue 3)
+//
+// The engine's numeric code must run optimized even inside the project's single debug
+// `swift test`: later flags win over SwiftPM's -Onone / -O0, so these settings apply in
+// every configuration. -ffp-contract=off keeps dequantization bit-exact (no fused
+// multiply-adds the reference does not do); SIMD paths use per-function target attributes
+// with runtime dispatch, so the binary still runs on CPUs without AVX2.
+let engineCSettings: [CSetting] = [
+    .unsafeFlags(["-O3", "-ffp-contract=off"]),
+]
+let engineSwiftSettings: [SwiftSetting] = strictSwift + [
+    .unsafeFlags(["-Ounchecked"]),
+]
+
 let package = Package(
     name: "EDTriage",
     platforms: [.macOS(.v15)],
@@ -30,6 +44,21 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
     ],
     targets: [
+        .target(
+            name: "CGemmaKernels",
+            cSettings: engineCSettings
+        ),
+        .target(
+            name: "GemmaEngine",
+            dependencies: ["CGemmaKernels"],
+            swiftSettings: engineSwiftSettings
+        ),
+        .testTarget(
+            name: "GemmaEngineTests",
+            dependencies: ["GemmaEngine", "CGemmaKernels"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: engineSwiftSettings
+        ),
         .target(
             name: "TriageCore",
             dependencies: [
@@ -104,6 +133,7 @@ let package = Package(
         .executableTarget(
             name: "edtriage",
             dependencies: [
+                "GemmaEngine",
                 "TriageCore",
                 "TriageStore",
                 "TriageService",

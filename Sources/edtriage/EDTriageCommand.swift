@@ -8,7 +8,7 @@ struct EDTriageCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, WorkerCommand.self, MigrateCommand.self, IngestCommand.self,
             WorklistCommand.self, ScoreCommand.self, EvalCommand.self, VerifyAuditCommand.self,
-            TokenCommand.self, BenchCommand.self,
+            TokenCommand.self, BenchCommand.self, ModelCommand.self,
         ]
     )
 }

@@ -1,0 +1,73 @@
+#ifndef GEMMA_KERNELS_H
+#define GEMMA_KERNELS_H
+
+/// C kernels of the Gemma engine: dequantization of GGML tensor types and the
+/// row-times-activations products the forward pass spends its time in.
+///
+/// Everything here is pure: callers own every buffer and every length is explicit.
+/// Results never depend on the number of threads a caller splits work across, because
+/// each output element is computed by one call in one fixed order (bit-reproducible runs).
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// GGML tensor type ids as stored in GGUF tensor infos (only the ones the engine computes with).
+typedef enum {
+    GK_TYPE_F32 = 0,
+    GK_TYPE_F16 = 1,
+    GK_TYPE_Q4_0 = 2,
+    GK_TYPE_Q5_0 = 6,
+    GK_TYPE_Q8_0 = 8,
+    GK_TYPE_Q4_K = 12,
+    GK_TYPE_Q5_K = 13,
+    GK_TYPE_Q6_K = 14,
+    GK_TYPE_BF16 = 30,
+} gk_type;
+
+/// Elements per block of `type`, or 0 if the engine does not support it.
+int64_t gk_block_elements(int type);
+/// Bytes per block of `type`, or 0 if the engine does not support it.
+int64_t gk_block_bytes(int type);
+
+/// Converts IEEE half bits to float exactly (subnormals, infinities and NaN payloads kept).
+float gk_f16_to_f32(uint16_t bits);
+
+/// Dequantizes `count` elements (a multiple of the block size) from `src` into `dst`,
+/// bit-exactly as the reference definitions in ggml / gguf-py do. Returns 0, or -1 for an
+/// unsupported type or a count that is not a whole number of blocks.
+int gk_dequantize(int type, const void *src, float *dst, int64_t count);
+
+/// Which SIMD path the product kernels use on this CPU ("avx512", "avx2" or "portable").
+const char *gk_simd_path(void);
+
+/// y[t * ldy + r] = dot(row r of weights, x[t * ldx ...]) for rows [row_begin, row_end) and
+/// tokens [0, n_tokens), where each weight row holds `k` elements of `type` stored
+/// `row_bytes` apart. `scratch` must hold `rows_per_tile * k` floats (see gk_scratch_floats).
+/// Returns 0, or -1 for an unsupported type.
+int gk_matmul(int type, const void *weights, size_t row_bytes, int64_t k,
+              int64_t row_begin, int64_t row_end,
+              const float *x, int64_t n_tokens, int64_t ldx,
+              float *y, int64_t ldy, float *scratch);
+
+/// Floats of scratch one gk_matmul call needs for rows of `k` elements.
+int64_t gk_scratch_floats(int64_t k);
+
+/// dot(a, b) over n floats with the widest SIMD path available.
+float gk_dot_f32(const float *a, const float *b, int64_t n);
+
+/// y[i] += a * x[i] over n floats.
+void gk_axpy_f32(float *y, float a, const float *x, int64_t n);
+
+/// Offset of the first occurrence of `needle` in `haystack`, or -1 (for the tokenizer's
+/// special-piece search; memmem is not declared by every libc without feature macros).
+int64_t gk_find_bytes(const void *haystack, int64_t haystack_length, const void *needle, int64_t needle_length);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,156 @@
+import CGemmaKernels
+
+/// One batched evaluation of the Gemma 3 transformer over consecutive tokens.
+///
+/// Per layer: RMSNorm → Q/K/V projections → per-head RMSNorm of Q and K → NEOX RoPE →
+/// attention (sliding window on local layers, full on every sixth) → output projection →
+/// post-attention norm → residual; RMSNorm → GELU(tanh)-gated FFN → post-FFN norm → residual.
+/// (Gemma 3 technical report; llama.cpp's gemma3 graph for the details.)
+struct ForwardPass {
+    let model: GemmaModel
+    let cache: KVCache
+    /// Position of the first token.
+    let start: Int
+    let tokens: [TokenID]
+
+    private var config: GemmaConfig { model.config }
+    private var parallel: Parallel { model.parallel }
+
+    /// Runs every layer and returns the final-normed hidden state of the last token.
+    func run() -> [Float] {
+        let c = config, count = tokens.count
+        let x = Buffer(count * c.embeddingLength), normed = Buffer(count * c.embeddingLength)
+        let q = Buffer(count * c.queryDimension), attended = Buffer(count * c.queryDimension)
+        let k = Buffer(count * c.kvDimension), v = Buffer(count * c.kvDimension)
+        let gate = Buffer(count * c.feedForwardLength), up = Buffer(count * c.feedForwardLength)
+        embed(into: x.pointer)
+        cache.reserve(start + count, keeping: start)
+        for (index, layer) in model.weights.layers.enumerated() {
+            normRows(x.pointer, layer.attentionNorm, into: normed.pointer)
+            layer.query.multiply(normed.pointer, tokens: count, into: q.pointer, parallel: parallel)
+            layer.key.multiply(normed.pointer, tokens: count, into: k.pointer, parallel: parallel)
+            layer.value.multiply(normed.pointer, tokens: count, into: v.pointer, parallel: parallel)
+            prepareQueriesAndKeys(layer: index, weights: layer, q: q.pointer, k: k.pointer)
+            storeKeysAndValues(layer: index, k: k.pointer, v: v.pointer)
+            attend(layer: index, q: q.pointer, into: attended.pointer)
+            layer.attentionOutput.multiply(attended.pointer, tokens: count, into: normed.pointer, parallel: parallel)
+            normRows(normed.pointer, layer.postAttentionNorm, into: normed.pointer)
+            Operations.add(x.pointer, normed.pointer, count: count * c.embeddingLength)
+
+            normRows(x.pointer, layer.feedForwardNorm, into: normed.pointer)
+            layer.gate.multiply(normed.pointer, tokens: count, into: gate.pointer, parallel: parallel)
+            layer.up.multiply(normed.pointer, tokens: count, into: up.pointer, parallel: parallel)
+            Operations.geluGate(gate.pointer, up: up.pointer, count: count * c.feedForwardLength)
+            layer.down.multiply(gate.pointer, tokens: count, into: normed.pointer, parallel: parallel)
+            normRows(normed.pointer, layer.postFeedForwardNorm, into: normed.pointer)
+            Operations.add(x.pointer, normed.pointer, count: count * c.embeddingLength)
+        }
+        var hidden = [Float](repeating: 0, count: c.embeddingLength)
+        Operations.rmsNorm(x.pointer + (count - 1) * c.embeddingLength, weight: model.weights.outputNorm,
+                           epsilon: c.rmsEpsilon, into: &hidden)
+        return hidden
+    }
+
+    /// Token embeddings scaled by sqrt(n_embd), as Gemma does (the scale is rounded to float first).
+    private func embed(into x: UnsafeMutablePointer<Float>) {
+        let width = config.embeddingLength
+        let scale = Float(width).squareRoot()
+        for (t, token) in tokens.enumerated() {
+            let row = x + t * width
+            model.weights.tokenEmbedding.row(Int(token), into: row)
+            for i in 0..<width { row[i] *= scale }
+        }
+    }
+
+    private func normRows(_ x: UnsafeMutablePointer<Float>, _ weight: [Float], into y: UnsafeMutablePointer<Float>) {
+        let width = weight.count, epsilon = config.rmsEpsilon
+        let source = SendablePointer(x), destination = SendablePointer(y)
+        parallel.forEachRange(tokens.count) { range in
+            for t in range {
+                Operations.rmsNorm(source.pointer + t * width, weight: weight, epsilon: epsilon,
+                                   into: destination.pointer + t * width)
+            }
+        }
+    }
+
+    /// Per-head RMSNorm and RoPE of queries and keys; queries are also pre-scaled for attention.
+    private func prepareQueriesAndKeys(layer: Int, weights: LayerWeights, q: UnsafeMutablePointer<Float>, k: UnsafeMutablePointer<Float>) {
+        let c = config, start = start
+        let global = c.isGlobalLayer(layer)
+        let base = global ? c.globalRopeBase : c.localRopeBase
+        let scale: Float = global ? c.globalRopeScale : 1
+        let queries = SendablePointer(q), keys = SendablePointer(k)
+        parallel.forEachRange(tokens.count) { range in
+            for t in range {
+                let position = start + t
+                for head in 0..<c.headCount {
+                    let vector = queries.pointer + t * c.queryDimension + head * c.headDimension
+                    Operations.rmsNorm(vector, weight: weights.queryNorm, epsilon: c.rmsEpsilon, into: vector)
+                    Operations.rope(vector, dimension: c.headDimension, position: position, base: base, scale: scale)
+                    for i in 0..<c.headDimension { vector[i] *= c.attentionScale }
+                }
+                for head in 0..<c.kvHeadCount {
+                    let vector = keys.pointer + t * c.kvDimension + head * c.headDimension
+                    Operations.rmsNorm(vector, weight: weights.keyNorm, epsilon: c.rmsEpsilon, into: vector)
+                    Operations.rope(vector, dimension: c.headDimension, position: position, base: base, scale: scale)
+                }
+            }
+        }
+    }
+
+    private func storeKeysAndValues(layer: Int, k: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>) {
+        let width = config.kvDimension
+        for t in tokens.indices {
+            cache.key(layer: layer, position: start + t).update(from: k + t * width, count: width)
+            cache.value(layer: layer, position: start + t).update(from: v + t * width, count: width)
+        }
+    }
+
+    /// The first position a query at `position` may see: on local layers a key at p0 is hidden
+    /// from a query at p1 when p1 − p0 ≥ window.
+    static func firstVisible(position: Int, global: Bool, window: Int) -> Int {
+        global ? 0 : max(0, position - window + 1)
+    }
+
+    /// Grouped-query attention of every (token, head) against the cached keys and values.
+    private func attend(layer: Int, q: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>) {
+        let c = config, start = start, count = tokens.count
+        let global = c.isGlobalLayer(layer)
+        let groupSize = c.headCount / c.kvHeadCount
+        let queries = SendablePointer(q), result = SendablePointer(output)
+        let keyBase = SendablePointer(cache.keys[layer]), valueBase = SendablePointer(cache.values[layer])
+        parallel.forEachRange(count * c.headCount) { range in
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: start + count)
+            defer { scores.deallocate() }
+            for task in range {
+                let t = task / c.headCount, head = task % c.headCount
+                let position = start + t
+                let first = Self.firstVisible(position: position, global: global, window: c.slidingWindow)
+                let kvOffset = (head / groupSize) * c.headDimension
+                let query = queries.pointer + t * c.queryDimension + head * c.headDimension
+                let visible = position - first + 1
+                for j in 0..<visible {
+                    let key = keyBase.pointer + (first + j) * c.kvDimension + kvOffset
+                    scores[j] = gk_dot_f32(query, key, Int64(c.headDimension))
+                }
+                Operations.softmax(scores, count: visible)
+                let out = result.pointer + t * c.queryDimension + head * c.headDimension
+                out.initialize(repeating: 0, count: c.headDimension)
+                for j in 0..<visible {
+                    let value = valueBase.pointer + (first + j) * c.kvDimension + kvOffset
+                    gk_axpy_f32(out, scores[j], value, Int64(c.headDimension))
+                }
+            }
+        }
+    }
+}
+
+/// A scratch activation buffer freed with its owner.
+final class Buffer {
+    let pointer: UnsafeMutablePointer<Float>
+    init(_ count: Int) {
+        pointer = .allocate(capacity: max(1, count))
+        pointer.initialize(repeating: 0, count: max(1, count))
+    }
+    deinit { pointer.deallocate() }
+}
