@@ -147,5 +147,10 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        .testTarget(
+            name: "EDTriageCLITests",
+            dependencies: ["edtriage", "TriageStore", "TriageStoreTestSupport"],
+            swiftSettings: strictSwift
+        ),
     ]
 )
