@@ -110,6 +110,12 @@ EOF
 
 start() {
     ensure_run_user
+    if ! is_running && "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then
+        # Another checkout's cluster (e.g. a second worktree) already answers on this port: share it.
+        echo "postgres.sh: a server already answers on 127.0.0.1:$PORT; using it" >&2
+        create_database_and_role
+        return
+    fi
     init_cluster
     if ! is_running; then
         mkdir -p "$ROOT/.local"
