@@ -1,4 +1,12 @@
 import CGemmaKernels
+import Foundation
+
+enum DebugFlags {
+    static let f16 = ProcessInfo.processInfo.environment["EDT_F16"] != "0"
+    static let flash = ProcessInfo.processInfo.environment["EDT_FA"] == "1"
+    static let gelu16 = ProcessInfo.processInfo.environment["EDT_GELU16"] != "0"
+    static let q8 = ProcessInfo.processInfo.environment["EDT_Q8"] != "0"
+}
 
 /// One batched evaluation of the Gemma 3 transformer over consecutive tokens.
 ///
@@ -101,8 +109,11 @@ struct ForwardPass {
     private func storeKeysAndValues(layer: Int, k: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>) {
         let width = config.kvDimension
         for t in tokens.indices {
-            cache.key(layer: layer, position: start + t).update(from: k + t * width, count: width)
-            cache.value(layer: layer, position: start + t).update(from: v + t * width, count: width)
+            let key = cache.key(layer: layer, position: start + t), value = cache.value(layer: layer, position: start + t)
+            for i in 0..<width {
+                key[i] = DebugFlags.f16 ? gk_round_f16(k[t * width + i]) : k[t * width + i]
+                value[i] = DebugFlags.f16 ? gk_round_f16(v[t * width + i]) : v[t * width + i]
+            }
         }
     }
 
@@ -121,20 +132,41 @@ struct ForwardPass {
         let keyBase = SendablePointer(cache.keys[layer]), valueBase = SendablePointer(cache.values[layer])
         parallel.forEachRange(count * c.headCount) { range in
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: start + count)
-            defer { scores.deallocate() }
+            let query = UnsafeMutablePointer<Float>.allocate(capacity: c.headDimension)
+            defer { scores.deallocate(); query.deallocate() }
             for task in range {
                 let t = task / c.headCount, head = task % c.headCount
                 let position = start + t
                 let first = Self.firstVisible(position: position, global: global, window: c.slidingWindow)
                 let kvOffset = (head / groupSize) * c.headDimension
-                let query = queries.pointer + t * c.queryDimension + head * c.headDimension
+                let source = queries.pointer + t * c.queryDimension + head * c.headDimension
+                for i in 0..<c.headDimension { query[i] = DebugFlags.f16 ? gk_round_f16(source[i]) : source[i] }
                 let visible = position - first + 1
                 for j in 0..<visible {
                     let key = keyBase.pointer + (first + j) * c.kvDimension + kvOffset
                     scores[j] = gk_dot_f32(query, key, Int64(c.headDimension))
                 }
-                Operations.softmax(scores, count: visible)
                 let out = result.pointer + t * c.queryDimension + head * c.headDimension
+                if DebugFlags.flash {
+                    var m = -Float.infinity, sum: Float = 0
+                    out.initialize(repeating: 0, count: c.headDimension)
+                    for j in 0..<visible {
+                        let s = scores[j]
+                        var ms: Float = 1, vs: Float = 1
+                        if s > m {
+                            let old = m; m = s; ms = expf(old - m)
+                            for i in 0..<c.headDimension { out[i] = gk_round_f16(out[i] * ms) }
+                        } else { vs = expf(s - m) }
+                        let value = valueBase.pointer + (first + j) * c.kvDimension + kvOffset
+                        for i in 0..<c.headDimension { out[i] = gk_round_f16(fmaf(value[i], vs, out[i])) }
+                        sum = sum * ms + vs
+                    }
+                    let inv = 1 / sum
+                    for i in 0..<c.headDimension { out[i] *= inv }
+                    continue
+                }
+                Operations.softmax(scores, count: visible)
+                if DebugFlags.f16 { for j in 0..<visible { scores[j] = gk_round_f16(scores[j]) } }
                 out.initialize(repeating: 0, count: c.headDimension)
                 for j in 0..<visible {
                     let value = valueBase.pointer + (first + j) * c.kvDimension + kvOffset

@@ -46,7 +46,11 @@ enum Operations {
 
     /// gate[i] = GELU(gate[i]) · up[i], in place over `count` elements.
     static func geluGate(_ gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
-        for i in 0..<count { gate[i] = gelu(gate[i]) * up[i] }
+        for i in 0..<count {
+            let x = gate[i]
+            let g: Float = !DebugFlags.gelu16 ? gelu(x) : x <= -10 ? 0 : x >= 10 ? x : gk_round_f16(gelu(gk_round_f16(x)))
+            gate[i] = g * up[i]
+        }
     }
 
     /// Softmax in place; the sum is accumulated in Double.
