@@ -45,9 +45,10 @@ public struct WeightMatrix: Sendable {
         let columns = columns, rowBytes = tensor.rowBytes, type = Int32(tensor.type.rawValue)
         let tensor = tensor
         let output = SendablePointer(y)
-        // Chunks of whole 8-row tiles, so a tile's rows stay in cache while tokens stream past.
-        parallel.forEachRange(rowRange.count, granularity: 8) { chunk in
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: columns)
+        // Chunks of whole row tiles, so a tile's rows stay in cache while tokens stream past.
+        parallel.forEachRange(rowRange.count, granularity: Int(GK_MATMUL_TILE_ROWS)) { chunk in
+            let scratch = UnsafeMutableRawPointer.allocate(
+                byteCount: Int(gk_matmul_scratch_bytes(type, Int64(columns))), alignment: 64)
             defer { scratch.deallocate() }
             let status = gk_matmul_quantized(
                 type, tensor.data.baseAddress!, rowBytes, Int64(columns),
