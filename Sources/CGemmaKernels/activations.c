@@ -11,6 +11,7 @@
 // vectorizes each for the CPU found at run time.
 
 #include "gemma_kernels.h"
+#include "half.h"
 
 #include <math.h>
 #include <string.h>
@@ -24,7 +25,7 @@
 enum { QK = 32, QK_K = 256, Q8_0_BYTES = 34, Q8_K_BYTES = 4 + QK_K + 2 * (QK_K / 16) };
 
 static uint16_t read_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-static float half_at(const uint8_t *p) { return gk_f16_to_f32(read_u16(p)); }
+static inline float half_at(const uint8_t *p) { return gk_half_to_float(read_u16(p)); }
 
 uint16_t gk_f32_to_f16(float value) {
     uint32_t bits;
@@ -51,7 +52,7 @@ uint16_t gk_f32_to_f16(float value) {
     return (uint16_t)(sign | half);
 }
 
-float gk_round_f16(float value) { return gk_f16_to_f32(gk_f32_to_f16(value)); }
+float gk_round_f16(float value) { return gk_half_to_float(gk_f32_to_f16(value)); }
 
 /// Which activation format a weight type multiplies with.
 typedef enum { ACT_F32, ACT_Q8_0, ACT_Q8_K } activation_format;
