@@ -101,7 +101,7 @@ struct ForwardPass {
         }
     }
 
-    /// Keys and values are kept at half precision, as llama.cpp's default f16 KV cache does.
+    /// Keys and values are rounded to half precision (held in floats), as in llama.cpp's default f16 KV cache.
     private func storeKeysAndValues(layer: Int, k: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>) {
         let width = config.kvDimension
         for t in tokens.indices {
