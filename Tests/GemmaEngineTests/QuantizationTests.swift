@@ -59,6 +59,45 @@ struct QuantizationTests {
         }
     }
 
+    /// The batched product (row tiles unpacked once, SIMD integer sums) gives exactly the same
+    /// floats as the one-row reference `gk_vec_dot`, for every token and row.
+    @Test(arguments: [TensorType.q4_0, .q5_0, .q8_0, .q4_K, .q5_K, .q6_K, .f16])
+    func batchedProductEqualsReferenceDotBitForBit(type: TensorType) throws {
+        let (raw, _) = try Self.fixture(type)
+        let k = type.blockElements == 1 ? 64 : 256, rowBytes = k / type.blockElements * type.blockBytes
+        let rows = raw.count / rowBytes, tokens = 5
+        #expect(rows >= 2)
+        var generator = SplitMix64(seed: 11)
+        let x = (0..<k * tokens).map { _ in Float(generator.nextUnitDouble() * 6 - 3) }
+        let activationBytes = Int(gk_activation_row_bytes(Int32(type.rawValue), Int64(k)))
+        var activations = [UInt8](repeating: 0, count: activationBytes * tokens)
+        for t in 0..<tokens {
+            x.withUnsafeBufferPointer { source in
+                activations.withUnsafeMutableBytes { out in
+                    gk_quantize_activations(Int32(type.rawValue), source.baseAddress! + t * k, Int64(k),
+                                            out.baseAddress! + t * activationBytes)
+                }
+            }
+        }
+        var batched = [Float](repeating: .nan, count: rows * tokens)
+        var scratch = [UInt8](repeating: 0, count: Int(gk_matmul_scratch_bytes(Int32(type.rawValue), Int64(k))))
+        let status = gk_matmul_quantized(Int32(type.rawValue), raw, rowBytes, Int64(k), 0, Int64(rows),
+                                         activations, Int64(tokens), Int64(activationBytes), &batched, Int64(rows), &scratch)
+        #expect(status == 0)
+        var floatScratch = [Float](repeating: 0, count: k)
+        for t in 0..<tokens {
+            for r in 0..<rows {
+                let reference = raw.withUnsafeBytes { w in
+                    activations.withUnsafeBytes { a in
+                        gk_vec_dot(Int32(type.rawValue), w.baseAddress! + r * rowBytes, a.baseAddress! + t * activationBytes,
+                                   Int64(k), &floatScratch)
+                    }
+                }
+                #expect(batched[t * rows + r].bitPattern == reference.bitPattern, "token \(t) row \(r)")
+            }
+        }
+    }
+
     /// What the activations were rounded to, read from the Q8_0 / Q8_K layouts.
     static func dequantizeActivations(_ bytes: [UInt8], type: TensorType, count: Int) -> [Float] {
         switch type {

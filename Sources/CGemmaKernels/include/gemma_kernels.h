@@ -63,11 +63,16 @@ void gk_quantize_activations(int weight_type, const float *x, int64_t k, void *o
 /// Dot product of one weight row with one quantized activation row. `scratch` (k floats) is
 /// used only for float weight types.
 float gk_vec_dot(int type, const void *row, const void *activations, int64_t k, float *scratch);
-/// y[t * ldy + r] = gk_vec_dot(row r, activation row t) for rows [row_begin, row_end).
+/// Rows unpacked at once by gk_matmul_quantized (a tile shares its unpacking across tokens).
+enum { GK_MATMUL_TILE_ROWS = 8 };
+/// Bytes of scratch one gk_matmul_quantized call needs for rows of `k` elements of `type`.
+int64_t gk_matmul_scratch_bytes(int type, int64_t k);
+/// y[t * ldy + r] = gk_vec_dot(row r, activation row t) for rows [row_begin, row_end),
+/// bit-identical to gk_vec_dot but unpacking each row once for all tokens.
 int gk_matmul_quantized(int type, const void *weights, size_t row_bytes, int64_t k,
                         int64_t row_begin, int64_t row_end,
                         const void *activations, int64_t n_tokens, int64_t activation_row_bytes,
-                        float *y, int64_t ldy, float *scratch);
+                        float *y, int64_t ldy, void *scratch);
 
 /// Offset of the first occurrence of `needle` in `haystack`, or -1 (for the tokenizer's
 /// special-piece search; memmem is not declared by every libc without feature macros).

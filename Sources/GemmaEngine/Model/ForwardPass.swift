@@ -1,12 +1,4 @@
 import CGemmaKernels
-import Foundation
-
-enum DebugFlags {
-    static let f16 = ProcessInfo.processInfo.environment["EDT_F16"] != "0"
-    static let flash = ProcessInfo.processInfo.environment["EDT_FA"] == "1"
-    static let gelu16 = ProcessInfo.processInfo.environment["EDT_GELU16"] != "0"
-    static let q8 = ProcessInfo.processInfo.environment["EDT_Q8"] != "0"
-}
 
 /// One batched evaluation of the Gemma 3 transformer over consecutive tokens.
 ///
@@ -14,6 +6,9 @@ enum DebugFlags {
 /// attention (sliding window on local layers, full on every sixth) → output projection →
 /// post-attention norm → residual; RMSNorm → GELU(tanh)-gated FFN → post-FFN norm → residual.
 /// (Gemma 3 technical report; llama.cpp's gemma3 graph for the details.)
+///
+/// Numerics follow llama.cpp's CPU backend where it rounds (8-bit activations in weight
+/// products, f16 KV cache, f16 GELU table), so greedy output can be compared token for token.
 struct ForwardPass {
     let model: GemmaModel
     let cache: KVCache
@@ -106,13 +101,14 @@ struct ForwardPass {
         }
     }
 
+    /// Keys and values are rounded to half precision (held in floats), as in llama.cpp's default f16 KV cache.
     private func storeKeysAndValues(layer: Int, k: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>) {
         let width = config.kvDimension
         for t in tokens.indices {
             let key = cache.key(layer: layer, position: start + t), value = cache.value(layer: layer, position: start + t)
             for i in 0..<width {
-                key[i] = DebugFlags.f16 ? gk_round_f16(k[t * width + i]) : k[t * width + i]
-                value[i] = DebugFlags.f16 ? gk_round_f16(v[t * width + i]) : v[t * width + i]
+                key[i] = gk_round_f16(k[t * width + i])
+                value[i] = gk_round_f16(v[t * width + i])
             }
         }
     }
@@ -124,6 +120,8 @@ struct ForwardPass {
     }
 
     /// Grouped-query attention of every (token, head) against the cached keys and values.
+    /// Queries and attention weights are rounded to half precision before their products with
+    /// the f16 cache, as ggml converts them; this keeps our tokens in step with llama.cpp's.
     private func attend(layer: Int, q: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>) {
         let c = config, start = start, count = tokens.count
         let global = c.isGlobalLayer(layer)
@@ -140,33 +138,15 @@ struct ForwardPass {
                 let first = Self.firstVisible(position: position, global: global, window: c.slidingWindow)
                 let kvOffset = (head / groupSize) * c.headDimension
                 let source = queries.pointer + t * c.queryDimension + head * c.headDimension
-                for i in 0..<c.headDimension { query[i] = DebugFlags.f16 ? gk_round_f16(source[i]) : source[i] }
+                for i in 0..<c.headDimension { query[i] = gk_round_f16(source[i]) }
                 let visible = position - first + 1
                 for j in 0..<visible {
                     let key = keyBase.pointer + (first + j) * c.kvDimension + kvOffset
                     scores[j] = gk_dot_f32(query, key, Int64(c.headDimension))
                 }
                 let out = result.pointer + t * c.queryDimension + head * c.headDimension
-                if DebugFlags.flash {
-                    var m = -Float.infinity, sum: Float = 0
-                    out.initialize(repeating: 0, count: c.headDimension)
-                    for j in 0..<visible {
-                        let s = scores[j]
-                        var ms: Float = 1, vs: Float = 1
-                        if s > m {
-                            let old = m; m = s; ms = expf(old - m)
-                            for i in 0..<c.headDimension { out[i] = gk_round_f16(out[i] * ms) }
-                        } else { vs = expf(s - m) }
-                        let value = valueBase.pointer + (first + j) * c.kvDimension + kvOffset
-                        for i in 0..<c.headDimension { out[i] = gk_round_f16(fmaf(value[i], vs, out[i])) }
-                        sum = sum * ms + vs
-                    }
-                    let inv = 1 / sum
-                    for i in 0..<c.headDimension { out[i] *= inv }
-                    continue
-                }
                 Operations.softmax(scores, count: visible)
-                if DebugFlags.f16 { for j in 0..<visible { scores[j] = gk_round_f16(scores[j]) } }
+                for j in 0..<visible { scores[j] = gk_round_f16(scores[j]) }
                 out.initialize(repeating: 0, count: c.headDimension)
                 for j in 0..<visible {
                     let value = valueBase.pointer + (first + j) * c.kvDimension + kvOffset

@@ -24,7 +24,7 @@ public struct WeightMatrix: Sendable {
     /// Activations rounded to the 8-bit block format this matrix's type multiplies with
     /// (see gemma_kernels.h); done once per input, shared by every row.
     func quantize(_ x: UnsafePointer<Float>, tokens: Int, parallel: Parallel) -> QuantizedActivations {
-        let type = DebugFlags.q8 ? Int32(tensor.type.rawValue) : 0, columns = columns
+        let type = Int32(tensor.type.rawValue), columns = columns
         let activations = QuantizedActivations(rowBytes: Int(gk_activation_row_bytes(type, Int64(columns))), rows: tokens)
         let source = SendablePointer(UnsafeMutablePointer(mutating: x)), destination = activations.pointer
         let rowBytes = activations.rowBytes
@@ -44,22 +44,11 @@ public struct WeightMatrix: Sendable {
     ) {
         let columns = columns, rowBytes = tensor.rowBytes, type = Int32(tensor.type.rawValue)
         let tensor = tensor
-        if !DebugFlags.q8 {
-            let output = SendablePointer(y)
-            parallel.forEachRange(rowRange.count) { chunk in
-                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: columns)
-                defer { scratch.deallocate() }
-                for r in chunk { for t in 0..<tokens {
-                    gk_dequantize(type, tensor.data.baseAddress! + (rowRange.lowerBound + r) * rowBytes, scratch, Int64(columns))
-                    output.pointer[t * outputStride + r] = gk_dot_f32(scratch, UnsafeRawPointer(activations.pointer.pointer + t * activations.rowBytes).assumingMemoryBound(to: Float.self), Int64(columns))
-                } }
-            }
-            return
-        }
         let output = SendablePointer(y)
-        // Chunks of whole 8-row tiles, so a tile's rows stay in cache while tokens stream past.
-        parallel.forEachRange(rowRange.count, granularity: 8) { chunk in
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: columns)
+        // Chunks of whole row tiles, so a tile's rows stay in cache while tokens stream past.
+        parallel.forEachRange(rowRange.count, granularity: Int(GK_MATMUL_TILE_ROWS)) { chunk in
+            let scratch = UnsafeMutableRawPointer.allocate(
+                byteCount: Int(gk_matmul_scratch_bytes(type, Int64(columns))), alignment: 64)
             defer { scratch.deallocate() }
             let status = gk_matmul_quantized(
                 type, tensor.data.baseAddress!, rowBytes, Int64(columns),
