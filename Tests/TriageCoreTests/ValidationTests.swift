@@ -68,6 +68,7 @@ import TriageCore
         ("chief_complaint", patient(complaint: "   \n")),
         ("chief_complaint", patient(complaint: String(repeating: "x", count: 201))),
         ("note", patient(note: String(repeating: "y", count: 8001))),
+        ("note", patient(note: "yyy\u{0}yyy")),
     ]
 
     @Test(arguments: badText)

@@ -49,8 +49,12 @@ public struct ArrivalValidator: Sendable {
         }
     }
 
-    /// Whitespace-only text counts as empty; length is counted in characters.
+    /// Whitespace-only text counts as empty; length is counted in characters. NUL is refused: PostgreSQL
+    /// text and jsonb cannot hold it, so it would otherwise fail at the database instead of here.
     private func checkLength(_ text: String, field: String, allowed: ClosedRange<Int>) throws(ArrivalValidationError) {
+        guard !text.unicodeScalars.contains("\u{0}") else {
+            throw ArrivalValidationError(field: field, message: "\(field) must not contain NUL characters")
+        }
         let isBlank = text.allSatisfy(\.isWhitespace)
         guard allowed.contains(text.count), !(allowed.lowerBound > 0 && isBlank) else {
             let message = allowed.lowerBound > 0
