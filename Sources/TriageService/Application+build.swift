@@ -85,6 +85,8 @@ public func buildServiceGroup(
 ) async throws -> ServiceGroup {
     if configuration.database.migrateOnStart {
         try await migrateDatabase(configuration: configuration, logger: logger)
+    } else {
+        try await requireCurrentSchema(configuration: configuration, logger: logger)
     }
     let client = PostgresClient(
         configuration: configuration.database.url.clientConfiguration(maximumConnections: configuration.database.poolSize),
@@ -117,6 +119,16 @@ public func migrateDatabase(configuration: ServiceConfiguration, logger: Logger)
     return try await PostgresClient.withRunning(url.clientConfiguration(maximumConnections: 1), logger: logger) { client in
         try await MigrationRunner(
             directory: configuration.database.migrationsDirectory, client: client, logger: logger).migrate()
+    }
+}
+
+/// Refuses to start on a database that lacks a migration or whose applied files have changed since.
+/// Uses the service role's connection: it only reads `schema_migrations`.
+public func requireCurrentSchema(configuration: ServiceConfiguration, logger: Logger) async throws {
+    try await PostgresClient.withRunning(configuration.database.url.clientConfiguration(maximumConnections: 1),
+                                         logger: logger) { client in
+        try await MigrationRunner(directory: configuration.database.migrationsDirectory, client: client, logger: logger)
+            .requireCurrent()
     }
 }
 

@@ -111,6 +111,15 @@ import TriageStoreTestSupport
         }
     }
 
+    @Test func serveRefusesToStartOnADatabaseWithoutTheMigrations() async throws {
+        try await TestDatabase.with(migrate: false) { database in
+            let cli = CommandRunner(database: database, port: Int.random(in: 20_000..<40_000))
+            let result = try await cli.run(["serve"] + cli.configArguments)
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("migrations not applied: 0001_"))
+        }
+    }
+
     @Test func tokenMintsAJWTTheServiceAccepts() async throws {
         try await TestDatabase.with { database in
             let port = Int.random(in: 20_000..<40_000)

@@ -24,31 +24,14 @@ public struct DatabaseReadiness: ReadinessCheck {
     }
 
     public func notReadyReason() async -> String? {
-        let files: [Migration]
         do {
-            files = try MigrationRunner(directory: migrationsDirectory, client: client, logger: logger).migrations()
-        } catch {
-            return "the migration files cannot be read"
-        }
-        var applied: [Int: String] = [:]
-        do {
-            let rows = try await client.query("SELECT version, checksum FROM schema_migrations", logger: logger)
-            for try await (version, checksum) in rows.decode((Int, String).self) {
-                applied[version] = checksum
-            }
-        } catch let error as PSQLError where error.code == .server {
-            return "the database has no migrations applied"
+            try await MigrationRunner(directory: migrationsDirectory, client: client, logger: logger).requireCurrent()
+            return nil
+        } catch let error as MigrationError {
+            return error.description
         } catch {
             return "the database is unreachable"
         }
-        let pending = files.filter { applied[$0.version] != $0.checksum }
-        if !pending.isEmpty {
-            return "\(pending.count) migration(s) pending or changed"
-        }
-        if applied.count > files.count {
-            return "the database is newer than this build's migrations"
-        }
-        return nil
     }
 }
 

@@ -20,6 +20,8 @@ public enum MigrationError: Error, Sendable, Hashable, CustomStringConvertible {
     case checksumMismatch(fileName: String)
     /// The database records a migration whose file is gone.
     case missingFile(version: Int, fileName: String)
+    /// Files not yet applied, when the caller needs a current schema (serve without migrate_on_start).
+    case notApplied([String])
 
     public var description: String {
         switch self {
@@ -28,6 +30,7 @@ public enum MigrationError: Error, Sendable, Hashable, CustomStringConvertible {
         case .duplicateVersion(let version): "two migration files have number \(version)"
         case .checksumMismatch(let name): "migration \(name) was changed after it was applied (checksum mismatch)"
         case .missingFile(let version, let name): "applied migration \(version) (\(name)) has no file"
+        case .notApplied(let names): "migrations not applied: \(names.joined(separator: ", ")) (run `edtriage migrate`)"
         }
     }
 }
@@ -87,6 +90,12 @@ public struct MigrationRunner: Sendable {
             guard try await self.historyExists(on: connection) else { return files }
             return try await self.unapplied(files, on: connection)
         }
+    }
+
+    /// Throws unless every file is applied and unchanged.
+    public func requireCurrent() async throws {
+        let pending = try await pending()
+        guard pending.isEmpty else { throw MigrationError.notApplied(pending.map(\.fileName)) }
     }
 
     /// Applies every pending file and returns them.
