@@ -24,7 +24,9 @@ struct MetricsController: Sendable {
 
     /// No help text: the registry requires one text per name, and the worker's swift-metrics gauges of
     /// this name register without one.
-    static let queueDepth = MetricNameDescriptor(metricName: "edtriage_queue_depth")
+    static var queueDepth: MetricNameDescriptor {
+        MetricNameDescriptor(metricName: "edtriage_queue_depth", unitName: "", helpText: "")
+    }
 
     private func refreshQueueDepth(logger: Logger) async {
         do {
