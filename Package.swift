@@ -127,6 +127,8 @@ let package = Package(
                 "TriageStore",
                 "TriageStoreTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSwift
         ),
@@ -143,6 +145,11 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "EDTriageCLITests",
+            dependencies: ["edtriage", "TriageStore", "TriageStoreTestSupport"],
             swiftSettings: strictSwift
         ),
     ]

@@ -12,6 +12,6 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try await options.load()
         let applied = try await migrateDatabase(configuration: configuration, logger: Logger(label: "edtriage.migrate"))
-        print(applied.isEmpty ? "schema is current" : applied.map { "applied \($0.name)" }.joined(separator: "\n"))
+        print(applied.isEmpty ? "schema is current" : applied.map { "applied \($0.fileName)" }.joined(separator: "\n"))
     }
 }

@@ -50,6 +50,13 @@ import Testing
         }
     }
 
+    @Test func aMissingFileIsAnErrorUnlessAllowed() async throws {
+        let path = "/nonexistent/edtriage.yaml"
+        await #expect(throws: (any Error).self) { try await ServiceConfiguration.load(file: path, environment: [:]) }
+        let configuration = try await ServiceConfiguration.load(file: path, allowMissing: true, environment: [:])
+        #expect(configuration.http.port == 8080)
+    }
+
     @Test func aValueOfTheWrongTypeIsAnErrorNamingTheKey() async throws {
         let error = await #expect(throws: ConfigurationError.self) {
             try await ServiceConfiguration.load(file: nil, environment: ["EDTRIAGE_HTTP_PORT": "eighty"])

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Prometheus
 import Testing
 import TriageStore
 @testable import TriageService
@@ -25,8 +26,13 @@ import TriageStore
         }
     }
 
+    /// The scrape-time queue depth and the worker's swift-metrics gauges (as the executable bootstraps them
+    /// over the same registry) update one series.
     @Test func metricsExposeQueueDepth() async throws {
         try await ServiceHarness.run { harness in
+            let workerGauge = PrometheusMetricsFactory(registry: harness.metrics)
+                .makeRecorder(label: "edtriage_queue_depth", dimensions: [("state", "failed")], aggregate: false)
+            workerGauge.record(Int64(7))
             _ = try await harness.submit(Arrivals.chestPain())
             let response = try await harness.send(.get, "/metrics", as: nil)
             #expect(response.status == .ok)

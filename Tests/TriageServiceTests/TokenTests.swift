@@ -1,4 +1,5 @@
 import Foundation
+import JWTKit
 import Testing
 @testable import TriageService
 
@@ -36,6 +37,31 @@ import Testing
         }
         await #expect(throws: ConfigurationError.self) {
             try await TokenVerifier(configuration: try await ServiceConfiguration.load(file: nil, environment: [:]).auth)
+        }
+    }
+}
+
+/// Tokens from an external identity provider, signed with ES256 and verified with its public key alone.
+@Suite struct ES256TokenTests {
+    @Test func verifiesWithThePublicKeyAndCannotMint() async throws {
+        let privateKey = ES256PrivateKey()
+        let pemFile = FileManager.default.temporaryDirectory.appendingPathComponent("es256-\(UUID().uuidString).pem")
+        try privateKey.publicKey.pemRepresentation.write(to: pemFile, atomically: true, encoding: .utf8)
+        let configuration = try await ServiceConfiguration.load(
+            file: nil, environment: ["EDTRIAGE_AUTH_ES256_PUBLIC_KEY_FILE": pemFile.path])
+        let verifier = try await TokenVerifier(configuration: configuration.auth)
+
+        let identityProvider = JWTKeyCollection()
+        await identityProvider.add(ecdsa: privateKey)
+        let now = Date()
+        let token = try await identityProvider.sign(TriageClaims(
+            sub: "dr-who", role: .physician, iss: IssuerClaim(value: configuration.auth.issuer),
+            aud: AudienceClaim(value: [configuration.auth.audience]), iat: IssuedAtClaim(value: now),
+            exp: ExpirationClaim(value: now.addingTimeInterval(300))))
+        #expect(try await verifier.verify(token) == AuthenticatedUser(actorID: "dr-who", role: .physician))
+
+        await #expect(throws: ConfigurationError.self) {
+            try await verifier.mintToken(actorID: "x", role: .admin, lifetime: .seconds(60))
         }
     }
 }

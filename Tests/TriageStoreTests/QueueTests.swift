@@ -87,12 +87,14 @@ struct QueueTests {
         try await TestDatabase.with { database in
             try await database.insertArrivals(count: 5)
             try await database.withStore { store async throws in
-                let dead = try await store.claim(limit: 10, lease: .seconds(2), maxAttempts: 3)
+                // The lease leaves a wide margin for the "still leased" check on a loaded 2-core machine.
+                let dead = try await store.claim(limit: 10, lease: .seconds(5), maxAttempts: 3)
+                let claimedAt = ContinuousClock.now
                 #expect(dead.count == 5)
                 #expect(try await store.claim(limit: 10, lease: .seconds(30), maxAttempts: 3).isEmpty)
-                try await Task.sleep(for: .milliseconds(2500))
+                try await Task.sleep(until: claimedAt + .milliseconds(5500))
                 let reclaimed = try await store.claim(limit: 10, lease: .seconds(30), maxAttempts: 3)
-                #expect(reclaimed.map(\.arrivalID) == dead.map(\.arrivalID))
+                #expect(Set(reclaimed.map(\.arrivalID)) == Set(dead.map(\.arrivalID)))
                 #expect(reclaimed.allSatisfy { $0.attempt == 2 })
                 let (presentation, draft) = try Fixtures.draft(for: dead[0])
                 await #expect(throws: QueueError.claimLost(arrivalID: dead[0].arrivalID)) {

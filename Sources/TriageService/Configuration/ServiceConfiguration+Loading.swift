@@ -22,13 +22,15 @@ extension ServiceConfiguration {
     ///
     /// - Parameters:
     ///   - file: YAML file to read; nil reads none (defaults and environment only).
+    ///   - allowMissing: Treat a missing `file` as empty (for the default path); a malformed file still throws.
     ///   - environment: The process environment; tests pass their own.
     public static func load(
         file: String?,
+        allowMissing: Bool = false,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws -> ServiceConfiguration {
         let fileProvider: (any ConfigProvider)? = if let file {
-            try await FileProvider<YAMLSnapshot>(filePath: FilePath(file))
+            try await FileProvider<YAMLSnapshot>(filePath: FilePath(file), allowMissing: allowMissing)
         } else {
             nil
         }

@@ -20,6 +20,8 @@ struct ServiceHarness: Sendable {
     let database: TestDatabase
     let client: any TestClientProtocol
     let verifier: TokenVerifier
+    /// The registry `/metrics` exposes.
+    let metrics: PrometheusCollectorRegistry
 
     /// Configuration from the defaults plus `environment` (with the test HS256 secret), like production.
     static func configuration(_ environment: [String: String] = [:]) async throws -> ServiceConfiguration {
@@ -42,13 +44,14 @@ struct ServiceHarness: Sendable {
                     client: postgres, migrationsDirectory: TestDatabase.migrationsDirectory, logger: TestDatabase.logger)
                 var logger = Logger(label: "edtriage.tests.http")
                 logger.logLevel = .warning
+                let metrics = PrometheusCollectorRegistry()
                 let app = try await buildApplication(
                     configuration: configuration, repository: store, readiness: readiness,
-                    metrics: PrometheusCollectorRegistry(), logger: logger)
+                    metrics: metrics, logger: logger)
                 let verifier = try await TokenVerifier(configuration: configuration.auth)
                 try await app.test(.router) { client in
                     try await body(ServiceHarness(configuration: configuration, store: store, database: database,
-                                                  client: client, verifier: verifier))
+                                                  client: client, verifier: verifier, metrics: metrics))
                 }
             }
         }

@@ -1,0 +1,140 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+import TriageStore
+import TriageStoreTestSupport
+
+/// The `edtriage` commands, run as real processes against a real PostgreSQL.
+@Suite struct CLITests {
+    static let validArrival = #"{"source":"cli-test","external_id":"E1","patient_ref":"MRN-SECRET-1","age":{"years":58},"sex":"M","arrival_mode":"walk-in","chief_complaint":"chest pain","note":"Crushing chest pain, very private note","vitals":{"hr":96,"rr":18,"sbp":148,"dbp":92,"spo2":97}}"#
+    static let impossibleVitals = #"{"source":"cli-test","external_id":"E2","patient_ref":"MRN-SECRET-2","age":{"years":40},"sex":"F","arrival_mode":"walk-in","chief_complaint":"dizzy","note":"another private note","vitals":{"hr":400}}"#
+
+    @Test func ingestAcceptsValidLinesAndRejectsTheRestWritingNothingForThem() async throws {
+        try await TestDatabase.with { database in
+            let cli = CommandRunner(database: database)
+            let input = [Self.validArrival, "{not json", Self.impossibleVitals, ""].joined(separator: "\n")
+            let first = try await cli.run(["ingest", "-"] + cli.configArguments, stdin: Data(input.utf8))
+            #expect(first.status == 2)
+            #expect(first.stdout.contains("accepted 1, duplicates 0, rejected 2"))
+            #expect(first.stderr.contains("line 2: malformed JSON"))
+            #expect(first.stderr.contains("line 3: vitals.hr"))
+            for secret in ["MRN-SECRET", "private note", "Crushing"] {
+                #expect(!first.stderr.contains(secret) && !first.stdout.contains(secret))
+            }
+            #expect(try await database.count("arrivals") == 1)
+
+            let again = try await cli.run(["ingest", "-"] + cli.configArguments, stdin: Data(Self.validArrival.utf8))
+            #expect(again.status == 0)
+            #expect(again.stdout.contains("accepted 0, duplicates 1, rejected 0"))
+            #expect(try await database.count("arrivals") == 1)
+        }
+    }
+
+    @Test func migrateAppliesOnceThenReportsCurrent() async throws {
+        try await TestDatabase.with(migrate: false) { database in
+            let cli = CommandRunner(database: database)
+            let first = try await cli.run(["migrate"] + cli.configArguments)
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(first.stdout.contains("applied 0001_"))
+            let second = try await cli.run(["migrate"] + cli.configArguments)
+            #expect(second.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "schema is current")
+        }
+    }
+
+    @Test func verifyAuditReportsIntactChainThenTheTamperedRow() async throws {
+        try await TestDatabase.with { database in
+            let cli = CommandRunner(database: database)
+            _ = try await cli.run(["ingest", "-"] + cli.configArguments, stdin: Data(Self.validArrival.utf8))
+            let intact = try await cli.run(["verify-audit"] + cli.configArguments)
+            #expect(intact.status == 0)
+            #expect(intact.stdout.contains("audit chain intact: 1 rows"))
+
+            try await database.ownerQuery("""
+                SET session_replication_role = replica;
+                UPDATE audit_log SET actor = 'someone-else' WHERE seq = 1
+                """)
+            let broken = try await cli.run(["verify-audit"] + cli.configArguments)
+            #expect(broken.status != 0)
+            #expect(broken.stdout.contains("BROKEN at seq 1"))
+        }
+    }
+
+    @Test func scoreExplainsOneArrivalOfflineAndRejectsImpossibleVitals() async throws {
+        try await TestDatabase.with(migrate: false) { database in
+            let cli = CommandRunner(database: database)
+            let scored = try await cli.run(["score", "-"], stdin: Data(Self.validArrival.utf8))
+            #expect(scored.status == 0, "\(scored.stderr)")
+            #expect(scored.stdout.hasPrefix("ESI 2 (emergent), decision point B"))
+            #expect(scored.stdout.contains("NEWS2"))
+
+            let rejected = try await cli.run(["score", "-"], stdin: Data(Self.impossibleVitals.utf8))
+            #expect(rejected.status != 0)
+            #expect(rejected.stderr.contains("vitals.hr"))
+        }
+    }
+
+    @Test func evalPrintsMachineReadableMetrics() async throws {
+        try await TestDatabase.with(migrate: false) { database in
+            let cli = CommandRunner(database: database)
+            let cases = CommandRunner.packageRoot.deletingLastPathComponent()
+                .appendingPathComponent("shared/clinical/vignettes.jsonl").path
+            let result = try await cli.run(["eval", "--cases", cases, "--format", "json"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            #expect(json["count"] as? Int == 30)
+            #expect((json["confusion_matrix"] as? [[Int]])?.count == 5)
+        }
+    }
+
+    /// `serve` comes up, answers, and on SIGTERM shuts down cleanly (HTTP first, database last).
+    @Test func serveAnswersAndStopsGracefullyOnSIGTERM() async throws {
+        try await TestDatabase.with { database in
+            let port = Int.random(in: 20_000..<40_000)
+            let cli = CommandRunner(database: database, port: port)
+            let (process, _, _) = try cli.start(["serve"] + cli.configArguments)
+            defer { if process.isRunning { process.terminate() } }
+            var status: Int?
+            for _ in 0..<100 where status == nil {
+                try await Task.sleep(for: .milliseconds(100))
+                status = try? await httpStatus("http://127.0.0.1:\(port)/healthz")
+            }
+            #expect(status == 200)
+            kill(process.processIdentifier, SIGTERM)
+            for _ in 0..<100 where process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(!process.isRunning)
+            #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        }
+    }
+
+    @Test func tokenMintsAJWTTheServiceAccepts() async throws {
+        try await TestDatabase.with { database in
+            let port = Int.random(in: 20_000..<40_000)
+            let cli = CommandRunner(database: database, port: port)
+            let token = try await cli.run(["token", "--role", "dashboard"] + cli.configArguments)
+                .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(token.split(separator: ".").count == 3)
+            let (process, _, _) = try cli.start(["serve", "--no-worker"] + cli.configArguments)
+            defer { process.terminate() }
+            var status: Int?
+            for _ in 0..<100 where status != 200 {
+                try await Task.sleep(for: .milliseconds(100))
+                status = try? await httpStatus("http://127.0.0.1:\(port)/v1/worklist", bearer: token)
+            }
+            #expect(status == 200)
+            #expect(try await httpStatus("http://127.0.0.1:\(port)/v1/worklist", bearer: token + "x") == 401)
+        }
+    }
+}
+
+/// The status code of a GET, over a real socket.
+func httpStatus(_ url: String, bearer: String? = nil) async throws -> Int {
+    var request = URLRequest(url: URL(string: url)!)
+    if let bearer { request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
+    let (_, response) = try await URLSession.shared.data(for: request)
+    return (response as? HTTPURLResponse)?.statusCode ?? 0
+}
