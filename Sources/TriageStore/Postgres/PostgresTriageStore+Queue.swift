@@ -144,16 +144,17 @@ extension PostgresTriageStore {
         let scores = try jsonText(draft.scores)
         let findings = try jsonText(draft.findings)
         let input = try jsonText(presentation)
+        let model = try draft.model.map(jsonText)
         return try await client.transaction(logger: logger) { connection in
             _ = try await lockClaim(claim, on: connection)
             guard let assessment = try await connection.firstRow("""
                 INSERT INTO assessments (arrival_id, scoring_round, attempt, esi_level, rules_level, news2_total,
                     scores, findings, explanation, confidence, scorer_name, scorer_version, rules_version,
-                    input, input_sha256)
+                    input, input_sha256, phase, model)
                 VALUES (\(claim.arrivalID), \(claim.scoringRound), \(claim.attempt), \(draft.proposedLevel.rawValue),
                     \(draft.rulesLevel.rawValue), \(draft.scores.news2?.total), \(scores)::jsonb, \(findings)::jsonb,
                     \(draft.explanation), \(draft.confidence), \(draft.scorer.name), \(draft.scorer.version),
-                    \(draft.rulesVersion), \(input)::jsonb, \(draft.inputSHA256))
+                    \(draft.rulesVersion), \(input)::jsonb, \(draft.inputSHA256), 'rules', \(model)::jsonb)
                 RETURNING id
                 """, logger: logger) else { throw UnexpectedDatabaseState("assessment insert returned nothing") }
             let assessmentID: Int = try assessment.value("id")
