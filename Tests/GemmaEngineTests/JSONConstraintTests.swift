@@ -37,6 +37,9 @@ import Testing
         #"{"reasons":["say \"hi\""],"red_flags":[]}"#,    // escapes
         #"{"reasons":["a","b","c","d"],"red_flags":[]}"#, // too many items
         #"{"reasons":[""],"red_flags":[]}"#,              // empty string
+        #"{"reasons":[" padded"],"red_flags":[]}"#,       // blank start
+        #"{"reasons":[",;"],"red_flags":[]}"#,            // bare punctuation
+        #"{"reasons":["1"],"red_flags":[]}"#,             // bare number
         #"{"reasons":["this reason is far too long to fit"],"red_flags":[]}"#,
         #"{"reasons":[],"red_flags":[]}}"#,               // trailing data
         "{\"reasons\":[\"line\nbreak\"],\"red_flags\":[]}", // control character

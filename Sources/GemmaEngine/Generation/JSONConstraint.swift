@@ -2,7 +2,8 @@
 /// fixed keys in a fixed order. Output is compact (no whitespace) and strings take no escapes, so
 /// every complete output is valid JSON whatever the model would have liked to write.
 public indirect enum JSONSchema: Sendable, Hashable {
-    /// A string of 1 to `maxBytes` UTF-8 bytes, without `"`, `\` or control characters.
+    /// A string of 1 to `maxBytes` UTF-8 bytes, without `"`, `\` or control characters, starting
+    /// with a letter or a non-ASCII character (so never blank, a bare number or punctuation).
     case string(maxBytes: Int)
     /// Up to `maxItems` values of one shape.
     case array(JSONSchema, maxItems: Int)
@@ -56,6 +57,10 @@ public struct JSONConstraint: Sendable {
 
     private static let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
 
+    private static func canStartString(_ byte: UInt8) -> Bool {
+        byte >= 0x80 || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+    }
+
     private mutating func feed(_ byte: UInt8) -> Bool {
         while let top = pending.popLast() {
             switch top {
@@ -82,7 +87,8 @@ public struct JSONConstraint: Sendable {
                 return true
             case .stringBody(let count, let maxBytes):
                 if byte == Self.quote { return count > 0 }
-                guard byte >= 0x20, byte != Self.backslash, byte != 0x7F, count < maxBytes else { return false }
+                guard byte >= 0x20, byte != Self.backslash, byte != 0x7F, count < maxBytes,
+                      count > 0 || Self.canStartString(byte) else { return false }
                 pending.append(.stringBody(count: count + 1, maxBytes: maxBytes))
                 return true
             case .arrayStart(let item, let maxItems):

@@ -39,6 +39,18 @@ public struct ModelRationale: Codable, Sendable, Hashable {
         case reasons
         case redFlags = "red_flags"
     }
+
+    /// Drops repeated entries (a small model tends to repeat itself), keeping the first of each.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        reasons = Self.unique(try c.decode([String].self, forKey: .reasons))
+        redFlags = Self.unique(try c.decode([String].self, forKey: .redFlags))
+    }
+
+    static func unique(_ items: [String]) -> [String] {
+        var seen: Set<String> = []
+        return items.filter { seen.insert($0.lowercased()).inserted }
+    }
 }
 
 /// The model's view of one arrival, stored with the assessment (JSON field `model`).

@@ -41,7 +41,7 @@ public struct ModelEvaluation: Codable, Sendable {
     public var runs: [Run]
     public var sweep: [SweepPoint]
 
-    public static let sweepThresholds = stride(from: 0.05, through: 0.95, by: 0.05).map { ($0 * 100).rounded() / 100 }
+    public static let sweepThresholds = (1...19).map { Double($0) * 5 / 100 }
 
     /// Scores every case with the rules and the model (once), then combines at `threshold` and at
     /// each sweep threshold.
