@@ -8,7 +8,7 @@ struct ModelScoringOptions: ParsableArguments {
     var model: String?
 
     @Option(help: "Minimum calibrated P(more urgent than the rules) for the model to raise the level.")
-    var threshold: Double = 0.5
+    var threshold: Double = 0.6
 
     @Option(help: "Inference threads.")
     var threads: Int = 2

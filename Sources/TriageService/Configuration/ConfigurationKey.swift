@@ -88,7 +88,7 @@ extension ServiceConfiguration {
         .init("model.threads", .int(2), "Inference threads (one model instance per process)."),
         .init("model.backend", .string("embedded"),
               "`embedded` (the in-process Gemma engine) or `openai` (an OpenAI-compatible server)."),
-        .init("model.raise_threshold", .double(0.5),
+        .init("model.raise_threshold", .double(0.6),
               "Minimum calibrated P(more urgent than the rules) for the model to raise the level; below it the model is advisory."),
         .init("model.rationale_max_tokens", .int(96),
               "Token budget of the model's JSON rationale (0 = no rationale; the rules' explanation stands)."),
