@@ -11,36 +11,26 @@ import TriageStoreTestSupport
 struct ModelPhaseTests {
     static let nurse = AuditContext(actor: "nurse.jones", role: "nurse")
 
-    /// Runs one worker with the rules phase marking `pending` and `modelPhase` (if any) as second phase.
+    /// One worker whose rules phase marks `pending`, with `modelPhase` (if any) as its second phase.
     func withWorker<T: Sendable>(
         _ database: TestDatabase, rules: RulesScoringPipeline = RulesScoringPipeline(modelStatus: .pending),
         modelPhase: (any ModelPhase)?, _ body: (PostgresTriageStore) async throws -> T
     ) async throws -> T {
-        try await database.withStore { store in
-            let worker = TriageWorker(queue: store, scoring: rules,
-                                      configuration: WorkerConfiguration(pollInterval: .milliseconds(100)),
-                                      listenURL: nil, logger: TestDatabase.logger,
-                                      modelPhase: modelPhase.map { (queue: store, scoring: $0) })
-            let group = ServiceGroup(services: [worker], gracefulShutdownSignals: [], cancellationSignals: [],
-                                     logger: TestDatabase.logger)
-            return try await withThrowingTaskGroup(of: Void.self) { tasks in
-                tasks.addTask { try await group.run() }
-                defer { tasks.cancelAll() }
-                let result = try await body(store)
-                await group.triggerGracefulShutdown()
-                try await tasks.waitForAll()
-                return result
-            }
-        }
+        try await TriageWorkerTests().withWorkers(database, scoring: rules,
+                                                  configuration: WorkerConfiguration(pollInterval: .milliseconds(100)),
+                                                  listen: false, modelPhase: modelPhase, body)
     }
 
-    func eventually(_ timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
+    func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
+        try await TriageWorkerTests().eventually(.seconds(60), condition)
+    }
+
+    /// `count` arrivals scored by the rules with the model phase pending (no model lane ran).
+    func rulesAssessedAwaitingTheModel(_ database: TestDatabase, count: Int) async throws {
+        try await database.insertArrivals(count: count)
+        try await withWorker(database, modelPhase: nil) { _ async throws in
+            #expect(try await eventually { try await database.count("worklist") == count })
         }
-        return try await condition()
     }
 
     func pipeline(threshold: Double) async throws -> ModelScoringPipeline {
@@ -115,10 +105,7 @@ struct ModelPhaseTests {
     func pendingModelScoresSurviveARestart() async throws {
         let pipeline = try await pipeline(threshold: 0.5)
         try await TestDatabase.with { database in
-            try await database.insertArrivals(count: 2)
-            try await withWorker(database, modelPhase: nil) { _ async throws in
-                #expect(try await eventually { try await database.count("worklist") == 2 })
-            }
+            try await rulesAssessedAwaitingTheModel(database, count: 2)
             #expect(try await database.count("assessments", where: "model ->> 'status' = 'pending'") == 2)
             try await withWorker(database, modelPhase: pipeline) { _ async throws in
                 #expect(try await eventually { try await database.count("assessments", where: "phase = 'model'") == 2 })
@@ -132,10 +119,7 @@ struct ModelPhaseTests {
     func staleModelScoreIsDropped() async throws {
         let pipeline = try await pipeline(threshold: 0.5)
         try await TestDatabase.with { database in
-            try await database.insertArrivals(count: 2)
-            try await withWorker(database, modelPhase: nil) { _ async throws in
-                #expect(try await eventually { try await database.count("worklist") == 2 })
-            }
+            try await rulesAssessedAwaitingTheModel(database, count: 2)
             try await database.withStore { store in
                 let pending = try await store.pendingModelScores(limit: 10)
                 #expect(pending.count == 2)
@@ -157,10 +141,7 @@ struct ModelPhaseTests {
     func modelPhaseWrittenOnce() async throws {
         let pipeline = try await pipeline(threshold: 0.5)
         try await TestDatabase.with { database in
-            try await database.insertArrivals(count: 1)
-            try await withWorker(database, modelPhase: nil) { _ async throws in
-                #expect(try await eventually { try await database.count("worklist") == 1 })
-            }
+            try await rulesAssessedAwaitingTheModel(database, count: 1)
             try await database.withStore { store in
                 let pending = try #require(try await store.pendingModelScores(limit: 1).first)
                 let draft = try await pipeline.score(pending.presentation)

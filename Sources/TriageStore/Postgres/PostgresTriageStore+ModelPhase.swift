@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PostgresNIO
 import TriageCore
 
@@ -22,10 +23,6 @@ extension PostgresTriageStore: ModelPhaseQueue {
     }
 
     public func supersede(_ pending: PendingModelScore, draft: AssessmentDraft) async throws -> Int? {
-        let scores = try jsonText(draft.scores)
-        let findings = try jsonText(draft.findings)
-        let input = try jsonText(pending.presentation)
-        let model = try draft.model.map(jsonText)
         return try await client.transaction(logger: logger) { connection -> Int? in
             // Lock order as in `complete` and `recordVitals`: the arrival first, then its board row.
             guard try await connection.firstRow("""
@@ -41,20 +38,11 @@ extension PostgresTriageStore: ModelPhaseQueue {
                 """, logger: logger)
             else { return nil }
             let previousLevel: Int = try board.value("proposed_level")
-            let attempt: Int = try board.value("attempt")
-            guard let inserted = try await connection.firstRow("""
-                INSERT INTO assessments (arrival_id, scoring_round, attempt, esi_level, rules_level, news2_total,
-                    scores, findings, explanation, confidence, scorer_name, scorer_version, rules_version,
-                    input, input_sha256, phase, model)
-                VALUES (\(pending.arrivalID), \(pending.scoringRound), \(attempt), \(draft.proposedLevel.rawValue),
-                    \(draft.rulesLevel.rawValue), \(draft.scores.news2?.total), \(scores)::jsonb, \(findings)::jsonb,
-                    \(draft.explanation), \(draft.confidence), \(draft.scorer.name), \(draft.scorer.version),
-                    \(draft.rulesVersion), \(input)::jsonb, \(draft.inputSHA256), 'model', \(model)::jsonb)
-                ON CONFLICT (arrival_id, scoring_round, phase) DO NOTHING
-                RETURNING id
-                """, logger: logger)
-            else { return nil }
-            let assessmentID: Int = try inserted.value("id")
+            let row = try AssessmentRow(arrivalID: pending.arrivalID, scoringRound: pending.scoringRound,
+                                        attempt: try board.value("attempt"), phase: "model",
+                                        presentation: pending.presentation, draft: draft)
+            // Another worker may have written this round's model phase already: then nothing is written.
+            guard let assessmentID = try await row.insert(on: connection, logger: logger) else { return nil }
             let levelChanged = previousLevel != draft.proposedLevel.rawValue
             // An unchanged level keeps the nurse's decision; a changed one needs a new confirmation.
             try await connection.query("""
@@ -82,5 +70,46 @@ extension PostgresTriageStore: ModelPhaseQueue {
             ])), on: connection, logger: logger)
             return assessmentID
         }
+    }
+}
+
+/// One immutable `assessments` row, for either phase.
+struct AssessmentRow: Sendable {
+    var arrivalID: Int
+    var scoringRound: Int
+    var attempt: Int
+    var phase: String
+    var draft: AssessmentDraft
+    var scores: String
+    var findings: String
+    var input: String
+    var model: String?
+
+    init(arrivalID: Int, scoringRound: Int, attempt: Int, phase: String, presentation: ClinicalPresentation,
+         draft: AssessmentDraft) throws {
+        self.arrivalID = arrivalID
+        self.scoringRound = scoringRound
+        self.attempt = attempt
+        self.phase = phase
+        self.draft = draft
+        scores = try jsonText(draft.scores)
+        findings = try jsonText(draft.findings)
+        input = try jsonText(presentation)
+        model = try draft.model.map(jsonText)
+    }
+
+    /// The new row's id, or nil when this round already has an assessment of this phase.
+    func insert(on connection: PostgresConnection, logger: Logger) async throws -> Int? {
+        try await connection.firstRow("""
+            INSERT INTO assessments (arrival_id, scoring_round, attempt, esi_level, rules_level, news2_total,
+                scores, findings, explanation, confidence, scorer_name, scorer_version, rules_version,
+                input, input_sha256, phase, model)
+            VALUES (\(arrivalID), \(scoringRound), \(attempt), \(draft.proposedLevel.rawValue),
+                \(draft.rulesLevel.rawValue), \(draft.scores.news2?.total), \(scores)::jsonb, \(findings)::jsonb,
+                \(draft.explanation), \(draft.confidence), \(draft.scorer.name), \(draft.scorer.version),
+                \(draft.rulesVersion), \(input)::jsonb, \(draft.inputSHA256), \(phase), \(model)::jsonb)
+            ON CONFLICT (arrival_id, scoring_round, phase) DO NOTHING
+            RETURNING id
+            """, logger: logger)?.value("id")
     }
 }
