@@ -1,10 +1,5 @@
-// Products of dequantized weight rows with f32 activations, with runtime dispatch between an
+// Float vector kernels (attention scores and value sums), with runtime dispatch between an
 // AVX-512 path, an AVX2+FMA path and a portable path (any CPU, including arm64).
-//
-// Reproducibility rule: every (row, token) dot product uses one accumulator of the path's
-// lane width, walks k in the same order and reduces the lanes the same way, whichever tile
-// shape computed it. So a token's logits do not depend on how many tokens were batched with
-// it, nor on how rows were split across threads.
 
 #include "gemma_kernels.h"
 
@@ -14,10 +9,6 @@
 #include <immintrin.h>
 #define GK_X86 1
 #endif
-
-enum { ROWS_PER_TILE = 8, TOKENS_PER_TILE = 4 };
-
-int64_t gk_scratch_floats(int64_t k) { return ROWS_PER_TILE * k; }
 
 // MARK: portable path
 
@@ -58,24 +49,6 @@ __attribute__((target("avx2,fma"))) static float avx2_dot(const float *a, const 
     return avx2_tail(avx2_reduce(acc), a, b, i, n);
 }
 
-/// One weight row against four tokens: the row is loaded once per step for four products.
-__attribute__((target("avx2,fma"))) static void avx2_row_x4(const float *w, const float *x, int64_t ldx,
-                                                            int64_t n, float out[4]) {
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        const __m256 wv = _mm256_loadu_ps(w + i);
-        a0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + i), a0);
-        a1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + ldx + i), a1);
-        a2 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + 2 * ldx + i), a2);
-        a3 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + 3 * ldx + i), a3);
-    }
-    out[0] = avx2_tail(avx2_reduce(a0), w, x, i, n);
-    out[1] = avx2_tail(avx2_reduce(a1), w, x + ldx, i, n);
-    out[2] = avx2_tail(avx2_reduce(a2), w, x + 2 * ldx, i, n);
-    out[3] = avx2_tail(avx2_reduce(a3), w, x + 3 * ldx, i, n);
-}
-
 __attribute__((target("avx2,fma"))) static void avx2_axpy(float *y, float a, const float *x, int64_t n) {
     const __m256 av = _mm256_set1_ps(a);
     int64_t i = 0;
@@ -99,23 +72,6 @@ __attribute__((target("avx512f"))) static float avx512_dot(const float *a, const
     return avx512_tail(_mm512_reduce_add_ps(acc), a, b, i, n);
 }
 
-__attribute__((target("avx512f"))) static void avx512_row_x4(const float *w, const float *x, int64_t ldx,
-                                                              int64_t n, float out[4]) {
-    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        const __m512 wv = _mm512_loadu_ps(w + i);
-        a0 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(x + i), a0);
-        a1 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(x + ldx + i), a1);
-        a2 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(x + 2 * ldx + i), a2);
-        a3 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(x + 3 * ldx + i), a3);
-    }
-    out[0] = avx512_tail(_mm512_reduce_add_ps(a0), w, x, i, n);
-    out[1] = avx512_tail(_mm512_reduce_add_ps(a1), w, x + ldx, i, n);
-    out[2] = avx512_tail(_mm512_reduce_add_ps(a2), w, x + 2 * ldx, i, n);
-    out[3] = avx512_tail(_mm512_reduce_add_ps(a3), w, x + 3 * ldx, i, n);
-}
-
 __attribute__((target("avx512f"))) static void avx512_axpy(float *y, float a, const float *x, int64_t n) {
     const __m512 av = _mm512_set1_ps(a);
     int64_t i = 0;
@@ -126,10 +82,6 @@ __attribute__((target("avx512f"))) static void avx512_axpy(float *y, float a, co
 
 #endif
 
-static void portable_row_x4(const float *w, const float *x, int64_t ldx, int64_t n, float out[4]) {
-    for (int t = 0; t < 4; t++) out[t] = portable_dot(w, x + t * ldx, n);
-}
-
 static void portable_axpy(float *y, float a, const float *x, int64_t n) {
     for (int64_t i = 0; i < n; i++) y[i] += a * x[i];
 }
@@ -139,7 +91,6 @@ static void portable_axpy(float *y, float a, const float *x, int64_t n) {
 typedef struct {
     const char *name;
     float (*dot)(const float *, const float *, int64_t);
-    void (*row_x4)(const float *, const float *, int64_t, int64_t, float[4]);
     void (*axpy)(float *, float, const float *, int64_t);
 } simd_path;
 
@@ -147,11 +98,11 @@ static simd_path choose_path(void) {
 #ifdef GK_X86
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f"))
-        return (simd_path){"avx512", avx512_dot, avx512_row_x4, avx512_axpy};
+        return (simd_path){"avx512", avx512_dot, avx512_axpy};
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        return (simd_path){"avx2", avx2_dot, avx2_row_x4, avx2_axpy};
+        return (simd_path){"avx2", avx2_dot, avx2_axpy};
 #endif
-    return (simd_path){"portable", portable_dot, portable_row_x4, portable_axpy};
+    return (simd_path){"portable", portable_dot, portable_axpy};
 }
 
 static simd_path chosen_path;
@@ -170,34 +121,3 @@ const char *gk_simd_path(void) { return path()->name; }
 float gk_dot_f32(const float *a, const float *b, int64_t n) { return path()->dot(a, b, n); }
 
 void gk_axpy_f32(float *y, float a, const float *x, int64_t n) { path()->axpy(y, a, x, n); }
-
-/// Products of `rows` dequantized rows (k floats each, contiguous) with every token.
-static void tile_products(const simd_path *p, const float *w, int64_t rows, int64_t k,
-                          const float *x, int64_t n_tokens, int64_t ldx, float *y, int64_t ldy) {
-    int64_t t = 0;
-    for (; t + TOKENS_PER_TILE <= n_tokens; t += TOKENS_PER_TILE) {
-        for (int64_t r = 0; r < rows; r++) {
-            float out[TOKENS_PER_TILE];
-            p->row_x4(w + r * k, x + t * ldx, ldx, k, out);
-            for (int j = 0; j < TOKENS_PER_TILE; j++) y[(t + j) * ldy + r] = out[j];
-        }
-    }
-    for (; t < n_tokens; t++)
-        for (int64_t r = 0; r < rows; r++) y[t * ldy + r] = p->dot(w + r * k, x + t * ldx, k);
-}
-
-int gk_matmul(int type, const void *weights, size_t row_bytes, int64_t k,
-              int64_t row_begin, int64_t row_end,
-              const float *x, int64_t n_tokens, int64_t ldx,
-              float *y, int64_t ldy, float *scratch) {
-    if (gk_block_elements(type) == 0) return -1;
-    const simd_path *p = path();
-    const uint8_t *base = (const uint8_t *)weights;
-    for (int64_t r0 = row_begin; r0 < row_end; r0 += ROWS_PER_TILE) {
-        const int64_t rows = (row_end - r0 < ROWS_PER_TILE) ? row_end - r0 : ROWS_PER_TILE;
-        for (int64_t r = 0; r < rows; r++)
-            if (gk_dequantize(type, base + (size_t)(r0 + r) * row_bytes, scratch + r * k, k) != 0) return -1;
-        tile_products(p, scratch, rows, k, x, n_tokens, ldx, y + r0, ldy);
-    }
-    return 0;
-}

@@ -4,6 +4,7 @@
 // with -ffp-contract=off, so no multiply-add is fused and results are bit-identical.
 
 #include "gemma_kernels.h"
+#include "half.h"
 
 #include <string.h>
 
@@ -32,33 +33,15 @@ int64_t gk_block_bytes(int type) {
     }
 }
 
-static float bits_to_f32(uint32_t bits) {
-    float f;
-    memcpy(&f, &bits, sizeof f);
-    return f;
-}
-
 static uint16_t read_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 
 static uint32_t read_u32(const uint8_t *p) {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
-float gk_f16_to_f32(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
-    uint32_t exponent = (h >> 10) & 0x1fu;
-    uint32_t mantissa = h & 0x3ffu;
-    if (exponent == 0x1f) return bits_to_f32(sign | 0x7f800000u | (mantissa << 13));
-    if (exponent != 0) return bits_to_f32(sign | ((exponent + 112) << 23) | (mantissa << 13));
-    if (mantissa == 0) return bits_to_f32(sign);
-    // Subnormal half: normalise into a float with a smaller exponent.
-    uint32_t shift = 0;
-    while ((mantissa & 0x400u) == 0) { mantissa <<= 1; shift++; }
-    mantissa &= 0x3ffu;
-    return bits_to_f32(sign | ((113 - shift) << 23) | (mantissa << 13));
-}
+float gk_f16_to_f32(uint16_t h) { return gk_half_to_float(h); }
 
-static float half_at(const uint8_t *p) { return gk_f16_to_f32(read_u16(p)); }
+static float half_at(const uint8_t *p) { return gk_half_to_float(read_u16(p)); }
 
 static void dequantize_q4_0(const uint8_t *b, float *y) {
     const float d = half_at(b);
@@ -142,7 +125,7 @@ int gk_dequantize(int type, const void *src, float *dst, int64_t count) {
         switch (type) {
         case GK_TYPE_F32: memcpy(dst, b, 4); break;
         case GK_TYPE_F16: dst[0] = half_at(b); break;
-        case GK_TYPE_BF16: dst[0] = bits_to_f32((uint32_t)read_u16(b) << 16); break;
+        case GK_TYPE_BF16: dst[0] = gk_bits_to_float((uint32_t)read_u16(b) << 16); break;
         case GK_TYPE_Q4_0: dequantize_q4_0(b, dst); break;
         case GK_TYPE_Q5_0: dequantize_q5_0(b, dst); break;
         case GK_TYPE_Q8_0: dequantize_q8_0(b, dst); break;

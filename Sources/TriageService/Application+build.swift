@@ -118,11 +118,8 @@ public func buildServiceGroup(
 @discardableResult
 public func migrateDatabase(configuration: ServiceConfiguration, logger: Logger) async throws -> [Migration] {
     let url = configuration.database.migrationURL ?? configuration.database.url
-    let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: 1), backgroundLogger: logger)
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { await client.run() }
-        defer { group.cancelAll() }
-        return try await MigrationRunner(
+    return try await PostgresClient.withRunning(url.clientConfiguration(maximumConnections: 1), logger: logger) { client in
+        try await MigrationRunner(
             directory: configuration.database.migrationsDirectory, client: client, logger: logger).migrate()
     }
 }

@@ -27,14 +27,11 @@ func withStore<Result: Sendable>(
     _ configuration: ServiceConfiguration, logger: Logger,
     _ body: @Sendable (PostgresTriageStore) async throws -> Result
 ) async throws -> Result {
-    let client = PostgresClient(
-        configuration: configuration.database.url.clientConfiguration(maximumConnections: configuration.database.poolSize),
-        backgroundLogger: logger)
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { await client.run() }
-        defer { group.cancelAll() }
-        return try await body(PostgresTriageStore(client: client, configuration: configuration.storeConfiguration,
-                                                  logger: logger))
+    try await PostgresClient.withRunning(
+        configuration.database.url.clientConfiguration(maximumConnections: configuration.database.poolSize),
+        logger: logger
+    ) { client in
+        try await body(PostgresTriageStore(client: client, configuration: configuration.storeConfiguration, logger: logger))
     }
 }
 

@@ -22,9 +22,15 @@ struct ModelCommand: AsyncParsableCommand {
             do {
                 return try GemmaModel(path: model, threads: threads)
             } catch {
-                throw ValidationError("\(error.description)\n(run scripts/fetch-model.sh to get the default model)")
+                throw ModelLoadFailure(reason: error.description)
             }
         }
+    }
+
+    /// A model that cannot be loaded: reported with the remedy, without the usage text.
+    struct ModelLoadFailure: Error, CustomStringConvertible {
+        let reason: String
+        var description: String { "\(reason)\n(run scripts/fetch-model.sh to get the default model)" }
     }
 
     struct Info: AsyncParsableCommand {

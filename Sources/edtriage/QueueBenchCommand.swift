@@ -16,11 +16,12 @@ struct QueueBenchCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigurationOptions
     @Option(help: "Arrivals to ingest.") var arrivals = 1000
     @Option(help: "Worker services, each with worker.concurrency scoring tasks.") var workers = 4
+    @Option(help: "Concurrent producers enqueueing.") var producers = 4
 
     func run() async throws {
         let configuration = try await options.load()
         let logger = Logger(label: "edtriage.bench")
-        let (count, workerCount) = (arrivals, workers)
+        let (count, workerCount, producerCount) = (arrivals, workers, producers)
         let result = try await withStore(configuration, logger: logger) { store in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<workerCount {
@@ -32,10 +33,11 @@ struct QueueBenchCommand: AsyncParsableCommand {
                     }
                 }
                 defer { group.cancelAll() }
-                return try await QueueBenchmark(store: store, arrivals: count).run()
+                return try await QueueBenchmark(store: store, arrivals: count, producers: producerCount).run()
             }
         }
-        print(result.report(arrivals: count, workers: workerCount, concurrency: configuration.worker.concurrency))
+        print(result.report(arrivals: count, producers: producerCount, workers: workerCount,
+                            concurrency: configuration.worker.concurrency))
     }
 }
 
@@ -43,6 +45,7 @@ struct QueueBenchCommand: AsyncParsableCommand {
 struct QueueBenchmark: Sendable {
     let store: PostgresTriageStore
     let arrivals: Int
+    let producers: Int
 
     struct Result {
         var enqueueSeconds: Double
@@ -54,9 +57,9 @@ struct QueueBenchmark: Sendable {
             latencies[min(latencies.count - 1, Int((Double(latencies.count) * p).rounded(.up)) - 1)]
         }
 
-        func report(arrivals: Int, workers: Int, concurrency: Int) -> String {
+        func report(arrivals: Int, producers: Int, workers: Int, concurrency: Int) -> String {
             """
-            arrivals \(arrivals), workers \(workers) × concurrency \(concurrency)
+            arrivals \(arrivals), producers \(producers), workers \(workers) × concurrency \(concurrency)
             enqueue      \(String(format: "%8.1f", Double(arrivals) / enqueueSeconds)) arrivals/s
             end to end   \(String(format: "%8.1f", Double(arrivals) / drainSeconds)) arrivals/s (first enqueue → last on board, \(String(format: "%.2f", drainSeconds)) s)
             arrival→worklist latency  p50 \(String(format: "%.0f", percentile(0.50) * 1000)) ms  p99 \(String(format: "%.0f", percentile(0.99) * 1000)) ms  max \(String(format: "%.0f", (latencies.last ?? 0) * 1000)) ms
@@ -72,13 +75,22 @@ struct QueueBenchmark: Sendable {
         let validator = ArrivalValidator()
 
         async let watched = watchBoard(since: start, clock: clock)
-        var enqueuedAt: [Int: ContinuousClock.Instant] = [:]
-        for index in 0..<arrivals {
-            let submission = Self.syntheticArrival(index, runID: String(runID))
-            let flags = try validator.validate(submission)
-            let before = clock.now
-            let result = try await store.enqueue(submission, flags: flags, context: context)
-            enqueuedAt[result.arrivalID] = before
+        // Several producers, as several registration desks and feeds would be: one producer alone
+        // measures its own commit round trips, not the queue.
+        let enqueuedAt = try await withThrowingTaskGroup(of: [Int: ContinuousClock.Instant].self) { group in
+            for producer in 0..<producers {
+                group.addTask {
+                    var times: [Int: ContinuousClock.Instant] = [:]
+                    for index in stride(from: producer, to: arrivals, by: producers) {
+                        let submission = Self.syntheticArrival(index, runID: String(runID))
+                        let flags = try validator.validate(submission)
+                        let before = clock.now
+                        times[try await store.enqueue(submission, flags: flags, context: context).arrivalID] = before
+                    }
+                    return times
+                }
+            }
+            return try await group.reduce(into: [:]) { $0.merge($1) { first, _ in first } }
         }
         let enqueueSeconds = (clock.now - start).seconds
         let seen = try await watched

@@ -77,12 +77,7 @@ public struct TestDatabase: Sendable {
     public static func withClient<T: Sendable>(_ url: DatabaseURL, _ body: (PostgresClient) async throws -> T)
         async throws -> T
     {
-        let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            return try await body(client)
-        }
+        try await PostgresClient.withRunning(url.clientConfiguration, logger: logger, body)
     }
 
     /// A store connected as the service role.

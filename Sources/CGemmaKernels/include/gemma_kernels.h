@@ -41,26 +41,38 @@ float gk_f16_to_f32(uint16_t bits);
 /// unsupported type or a count that is not a whole number of blocks.
 int gk_dequantize(int type, const void *src, float *dst, int64_t count);
 
-/// Which SIMD path the product kernels use on this CPU ("avx512", "avx2" or "portable").
+/// Which SIMD path the float kernels use on this CPU ("avx512", "avx2" or "portable").
 const char *gk_simd_path(void);
-
-/// y[t * ldy + r] = dot(row r of weights, x[t * ldx ...]) for rows [row_begin, row_end) and
-/// tokens [0, n_tokens), where each weight row holds `k` elements of `type` stored
-/// `row_bytes` apart. `scratch` must hold `rows_per_tile * k` floats (see gk_scratch_floats).
-/// Returns 0, or -1 for an unsupported type.
-int gk_matmul(int type, const void *weights, size_t row_bytes, int64_t k,
-              int64_t row_begin, int64_t row_end,
-              const float *x, int64_t n_tokens, int64_t ldx,
-              float *y, int64_t ldy, float *scratch);
-
-/// Floats of scratch one gk_matmul call needs for rows of `k` elements.
-int64_t gk_scratch_floats(int64_t k);
 
 /// dot(a, b) over n floats with the widest SIMD path available.
 float gk_dot_f32(const float *a, const float *b, int64_t n);
 
 /// y[i] += a * x[i] over n floats.
 void gk_axpy_f32(float *y, float a, const float *x, int64_t n);
+
+/// Rounds a float to the nearest IEEE half (ties to even), returning its bits.
+uint16_t gk_f32_to_f16(float value);
+/// `value` rounded to half precision and back.
+float gk_round_f16(float value);
+
+/// Bytes of one activation row of `k` floats quantized for multiplying with `weight_type`
+/// (Q8_0 blocks for Q4_0/Q5_0/Q8_0, Q8_K blocks for K-quants, plain f32 otherwise).
+int64_t gk_activation_row_bytes(int weight_type, int64_t k);
+/// Quantizes one activation row as gk_activation_row_bytes describes.
+void gk_quantize_activations(int weight_type, const float *x, int64_t k, void *out);
+/// Dot product of one weight row with one quantized activation row. `scratch` (k floats) is
+/// used only for float weight types.
+float gk_vec_dot(int type, const void *row, const void *activations, int64_t k, float *scratch);
+/// Rows unpacked at once by gk_matmul_quantized (a tile shares its unpacking across tokens).
+enum { GK_MATMUL_TILE_ROWS = 8 };
+/// Bytes of scratch one gk_matmul_quantized call needs for rows of `k` elements of `type`.
+int64_t gk_matmul_scratch_bytes(int type, int64_t k);
+/// y[t * ldy + r] = gk_vec_dot(row r, activation row t) for rows [row_begin, row_end),
+/// bit-identical to gk_vec_dot but unpacking each row once for all tokens.
+int gk_matmul_quantized(int type, const void *weights, size_t row_bytes, int64_t k,
+                        int64_t row_begin, int64_t row_end,
+                        const void *activations, int64_t n_tokens, int64_t activation_row_bytes,
+                        float *y, int64_t ldy, void *scratch);
 
 /// Offset of the first occurrence of `needle` in `haystack`, or -1 (for the tokenizer's
 /// special-piece search; memmem is not declared by every libc without feature macros).

@@ -42,6 +42,11 @@ public final class GGUFFile: Sendable {
         try self.init(mapping: MappedFile(path: path))
     }
 
+    /// Parses bytes already in memory (crafted files in tests).
+    convenience init(bytes: [UInt8]) throws(GGUFError) {
+        try self.init(mapping: MappedFile(copying: bytes))
+    }
+
     init(mapping file: MappedFile) throws(GGUFError) {
         self.file = file
         var cursor = ByteCursor(bytes: file.bytes)

@@ -11,6 +11,15 @@ import Darwin
 public final class MappedFile: @unchecked Sendable {
     /// The mapped bytes; valid for the lifetime of this object and never written.
     public let bytes: UnsafeRawBufferPointer
+    private let isMapped: Bool
+
+    /// Bytes already in memory (tests feed crafted files this way), copied.
+    init(copying source: [UInt8]) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, source.count), alignment: 64)
+        buffer.copyMemory(from: UnsafeRawBufferPointer(start: source, count: source.count))
+        bytes = UnsafeRawBufferPointer(start: buffer.baseAddress, count: source.count)
+        isMapped = false
+    }
 
     public init(path: String) throws(GGUFError) {
         let descriptor = open(path, O_RDONLY)
@@ -25,10 +34,15 @@ public final class MappedFile: @unchecked Sendable {
             throw .cannotOpen(path: path, reason: Self.lastError())
         }
         bytes = UnsafeRawBufferPointer(start: address, count: size)
+        isMapped = true
     }
 
     deinit {
-        munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
+        if isMapped {
+            munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
+        } else {
+            bytes.deallocate()
+        }
     }
 
     private static func lastError() -> String { String(cString: strerror(errno)) }

@@ -6,6 +6,9 @@ import CGemmaKernels
 /// attention (sliding window on local layers, full on every sixth) → output projection →
 /// post-attention norm → residual; RMSNorm → GELU(tanh)-gated FFN → post-FFN norm → residual.
 /// (Gemma 3 technical report; llama.cpp's gemma3 graph for the details.)
+///
+/// Numerics follow llama.cpp's CPU backend where it rounds (8-bit activations in weight
+/// products, f16 KV cache, f16 GELU table), so greedy output can be compared token for token.
 struct ForwardPass {
     let model: GemmaModel
     let cache: KVCache
@@ -98,11 +101,15 @@ struct ForwardPass {
         }
     }
 
+    /// Keys and values are rounded to half precision (held in floats), as in llama.cpp's default f16 KV cache.
     private func storeKeysAndValues(layer: Int, k: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>) {
         let width = config.kvDimension
         for t in tokens.indices {
-            cache.key(layer: layer, position: start + t).update(from: k + t * width, count: width)
-            cache.value(layer: layer, position: start + t).update(from: v + t * width, count: width)
+            let key = cache.key(layer: layer, position: start + t), value = cache.value(layer: layer, position: start + t)
+            for i in 0..<width {
+                key[i] = gk_round_f16(k[t * width + i])
+                value[i] = gk_round_f16(v[t * width + i])
+            }
         }
     }
 
@@ -113,6 +120,8 @@ struct ForwardPass {
     }
 
     /// Grouped-query attention of every (token, head) against the cached keys and values.
+    /// Queries and attention weights are rounded to half precision before their products with
+    /// the f16 cache, as ggml converts them; this keeps our tokens in step with llama.cpp's.
     private func attend(layer: Int, q: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>) {
         let c = config, start = start, count = tokens.count
         let global = c.isGlobalLayer(layer)
@@ -121,20 +130,23 @@ struct ForwardPass {
         let keyBase = SendablePointer(cache.keys[layer]), valueBase = SendablePointer(cache.values[layer])
         parallel.forEachRange(count * c.headCount) { range in
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: start + count)
-            defer { scores.deallocate() }
+            let query = UnsafeMutablePointer<Float>.allocate(capacity: c.headDimension)
+            defer { scores.deallocate(); query.deallocate() }
             for task in range {
                 let t = task / c.headCount, head = task % c.headCount
                 let position = start + t
                 let first = Self.firstVisible(position: position, global: global, window: c.slidingWindow)
                 let kvOffset = (head / groupSize) * c.headDimension
-                let query = queries.pointer + t * c.queryDimension + head * c.headDimension
+                let source = queries.pointer + t * c.queryDimension + head * c.headDimension
+                for i in 0..<c.headDimension { query[i] = gk_round_f16(source[i]) }
                 let visible = position - first + 1
                 for j in 0..<visible {
                     let key = keyBase.pointer + (first + j) * c.kvDimension + kvOffset
                     scores[j] = gk_dot_f32(query, key, Int64(c.headDimension))
                 }
-                Operations.softmax(scores, count: visible)
                 let out = result.pointer + t * c.queryDimension + head * c.headDimension
+                Operations.softmax(scores, count: visible)
+                for j in 0..<visible { scores[j] = gk_round_f16(scores[j]) }
                 out.initialize(repeating: 0, count: c.headDimension)
                 for j in 0..<visible {
                     let value = valueBase.pointer + (first + j) * c.kvDimension + kvOffset

@@ -82,12 +82,13 @@ public final class GemmaSession {
         if let bad = ids.first(where: { $0 < 0 || Int($0) >= model.config.vocabularySize }) { throw .tokenOutOfRange(bad) }
         let output = model.weights.output
         let serial = Parallel(threads: 1)
+        let activations = output.quantize(hidden, tokens: 1, parallel: serial)
         return [Float](unsafeUninitializedCapacity: ids.count) { buffer, count in
             let result = SendablePointer(buffer.baseAddress!)
             model.parallel.forEachRange(ids.count) { range in
                 for index in range {
                     let row = Int(ids[index])
-                    output.multiply(hidden, tokens: 1, rowRange: row..<row + 1, into: result.pointer + index,
+                    output.multiply(activations, tokens: 1, rowRange: row..<row + 1, into: result.pointer + index,
                                     outputStride: 1, parallel: serial)
                 }
             }

@@ -17,26 +17,43 @@ public struct WeightMatrix: Sendable {
     /// `y[t][r] = row r · x[t]` for `tokens` inputs of `columns` floats laid out contiguously,
     /// into outputs of `rows` floats; rows are split across `parallel` workers.
     func multiply(_ x: UnsafePointer<Float>, tokens: Int, into y: UnsafeMutablePointer<Float>, parallel: Parallel) {
-        multiply(x, tokens: tokens, rowRange: 0..<rows, into: y, outputStride: rows, parallel: parallel)
+        let activations = quantize(x, tokens: tokens, parallel: parallel)
+        multiply(activations, tokens: tokens, rowRange: 0..<rows, into: y, outputStride: rows, parallel: parallel)
     }
 
-    /// The same product restricted to `rowRange`; outputs land at `y[t * outputStride + r]`.
+    /// Activations rounded to the 8-bit block format this matrix's type multiplies with
+    /// (see gemma_kernels.h); done once per input, shared by every row.
+    func quantize(_ x: UnsafePointer<Float>, tokens: Int, parallel: Parallel) -> QuantizedActivations {
+        let type = Int32(tensor.type.rawValue), columns = columns
+        let activations = QuantizedActivations(rowBytes: Int(gk_activation_row_bytes(type, Int64(columns))), rows: tokens)
+        let source = SendablePointer(UnsafeMutablePointer(mutating: x)), destination = activations.pointer
+        let rowBytes = activations.rowBytes
+        parallel.forEachRange(tokens) { range in
+            for t in range {
+                gk_quantize_activations(type, source.pointer + t * columns, Int64(columns), destination.pointer + t * rowBytes)
+            }
+        }
+        return activations
+    }
+
+    /// Products with already quantized activations, restricted to `rowRange`; outputs land at
+    /// `y[t * outputStride + r - rowRange.lowerBound]`.
     func multiply(
-        _ x: UnsafePointer<Float>, tokens: Int, rowRange: Range<Int>,
+        _ activations: QuantizedActivations, tokens: Int, rowRange: Range<Int>,
         into y: UnsafeMutablePointer<Float>, outputStride: Int, parallel: Parallel
     ) {
         let columns = columns, rowBytes = tensor.rowBytes, type = Int32(tensor.type.rawValue)
         let tensor = tensor
         let output = SendablePointer(y)
-        let input = SendablePointer(UnsafeMutablePointer(mutating: x))
-        // Tiles of 8 rows share one dequantization scratch; keep chunks whole tiles.
-        parallel.forEachRange(rowRange.count, granularity: 8) { chunk in
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Int(gk_scratch_floats(Int64(columns))))
+        // Chunks of whole row tiles, so a tile's rows stay in cache while tokens stream past.
+        parallel.forEachRange(rowRange.count, granularity: Int(GK_MATMUL_TILE_ROWS)) { chunk in
+            let scratch = UnsafeMutableRawPointer.allocate(
+                byteCount: Int(gk_matmul_scratch_bytes(type, Int64(columns))), alignment: 64)
             defer { scratch.deallocate() }
-            let status = gk_matmul(
+            let status = gk_matmul_quantized(
                 type, tensor.data.baseAddress!, rowBytes, Int64(columns),
                 Int64(rowRange.lowerBound + chunk.lowerBound), Int64(rowRange.lowerBound + chunk.upperBound),
-                input.pointer, Int64(tokens), Int64(columns),
+                activations.pointer.pointer, Int64(tokens), Int64(activations.rowBytes),
                 output.pointer - rowRange.lowerBound, Int64(outputStride), scratch)
             precondition(status == 0, "tensor types are validated when the model loads")
         }
@@ -49,6 +66,19 @@ public struct WeightMatrix: Sendable {
         let status = gk_dequantize(Int32(tensor.type.rawValue), source, destination, Int64(columns))
         precondition(status == 0, "tensor types are validated when the model loads")
     }
+}
+
+/// Activation rows quantized for one weight type, owned and freed with this object.
+final class QuantizedActivations: Sendable {
+    let pointer: SendablePointer<UInt8>
+    let rowBytes: Int
+
+    init(rowBytes: Int, rows: Int) {
+        self.rowBytes = rowBytes
+        pointer = SendablePointer(.allocate(capacity: max(1, rowBytes * rows)))
+    }
+
+    deinit { pointer.pointer.deallocate() }
 }
 
 /// A pointer handed to parallel workers that each write disjoint elements.

@@ -3,6 +3,21 @@ import Logging
 import PostgresNIO
 
 extension PostgresClient {
+    /// Runs a client for the duration of `body`: for commands and tests. A server runs its client as a
+    /// service in its `ServiceGroup` instead.
+    public static func withRunning<Result: Sendable>(
+        _ configuration: PostgresClient.Configuration,
+        logger: Logger,
+        _ body: (PostgresClient) async throws -> Result
+    ) async throws -> Result {
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+
     /// Runs `body` in one transaction on one pooled connection (see `PostgresConnection.transaction`).
     @discardableResult
     func transaction<Result: Sendable>(
