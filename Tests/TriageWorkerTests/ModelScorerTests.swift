@@ -28,6 +28,10 @@ struct ModelScorerTests {
         #expect(first.identity?.quantization == "Q4_K_M")
         #expect(first.identity?.engine == GemmaModel.engineVersion)
         #expect(first.promptVersion == TriagePrompt.version)
+        // As a `TriageScorer`, it reports the calibrated most likely level and its probability.
+        let result = try await scorer.score(Self.chestPain, rules: rules)
+        #expect(result.level == first.level && result.confidence == first.confidence)
+        #expect(result.scorer == ScorerIdentity(name: "model:\(scorer.backend.identity.name)", version: TriagePrompt.version))
     }
 
     @Test("reusing the prefilled prefix gives the same logits, bit for bit, as evaluating the whole prompt")
