@@ -100,8 +100,10 @@ let package = Package(
         .target(
             name: "TriageService",
             dependencies: [
+                "GemmaEngine",
                 "TriageCore",
                 "TriageStore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -117,7 +119,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TriageWorkerTests",
-            dependencies: ["TriageService", "TriageStore", "TriageStoreTestSupport"],
+            dependencies: ["GemmaEngine", "TriageService", "TriageStore", "TriageStoreTestSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -93,15 +93,19 @@ public func buildServiceGroup(
         backgroundLogger: logger)
     let store = PostgresTriageStore(client: client, configuration: configuration.storeConfiguration, logger: logger)
     var services: [any Service] = [client]
+    let scoring = parts.contains(.worker) ? await ScoringSetup.load(configuration.model, logger: logger) : .rulesOnly
     if parts.contains(.worker) {
         services.append(TriageWorker(
-            queue: store, validator: ArrivalValidator(limits: configuration.triage.arrivalLimits),
+            queue: store, scoring: scoring.rulesPhase,
+            validator: ArrivalValidator(limits: configuration.triage.arrivalLimits),
             configuration: configuration.worker.workerConfiguration, listenURL: configuration.database.url,
-            logger: logger))
+            logger: logger, modelPhase: scoring.modelPhase.map { (queue: store, scoring: $0) }))
     }
     if parts.contains(.api) {
-        let readiness = DatabaseReadiness(
-            client: client, migrationsDirectory: configuration.database.migrationsDirectory, logger: logger)
+        let readiness = DegradableReadiness(
+            base: DatabaseReadiness(client: client, migrationsDirectory: configuration.database.migrationsDirectory,
+                                    logger: logger),
+            degradedReason: scoring.degradedReason)
         services.append(try await buildApplication(
             configuration: configuration, repository: store, readiness: readiness, metrics: metrics, logger: logger))
     }

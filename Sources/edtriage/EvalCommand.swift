@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TriageCore
+import TriageService
 
 /// Compares proposed levels with reference levels on a case file (e.g. shared/clinical/vignettes.jsonl).
 struct EvalCommand: AsyncParsableCommand {
@@ -11,17 +12,23 @@ struct EvalCommand: AsyncParsableCommand {
 
     @Option(help: "JSONL file of cases with expected_esi.") var cases: String
     @Option(help: "text or json.") var format: Format = .text
+    @OptionGroup var modelOptions: ModelScoringOptions
 
     func run() async throws {
-        let evaluation = TriageEvaluation(
-            cases: try VignetteCase.parseJSONLines(try Data(contentsOf: URL(fileURLWithPath: cases))))
-        switch format {
-        case .text:
-            print(evaluation.textReport())
-        case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(evaluation), as: UTF8.self))
+        let cases = try VignetteCase.parseJSONLines(try Data(contentsOf: URL(fileURLWithPath: cases)))
+        // With --model: rules, model and combined side by side (levels only: no rationale is generated).
+        if let scorer = try await modelOptions.scorer(rationale: false) {
+            let evaluation = try await ModelEvaluation.run(cases: cases, scorer: scorer, threshold: modelOptions.threshold)
+            try print(format == .text ? evaluation.textReport() : Self.json(evaluation))
+            return
         }
+        let evaluation = TriageEvaluation(cases: cases)
+        try print(format == .text ? evaluation.textReport() : Self.json(evaluation))
+    }
+
+    static func json(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TriageCore
+import TriageService
 
 /// Scores one arrival offline (no database) and prints the explanation a nurse would see.
 struct ScoreCommand: AsyncParsableCommand {
@@ -9,6 +10,7 @@ struct ScoreCommand: AsyncParsableCommand {
 
     @Argument(help: "JSON file holding one arrival (a submission or just the clinical presentation).") var file: String
     @Flag(help: "Print the assessment draft as JSON.") var json = false
+    @OptionGroup var modelOptions: ModelScoringOptions
 
     func run() async throws {
         let data = try file == "-" ? FileHandle.standardInput.readToEnd() ?? Data() : Data(contentsOf: URL(fileURLWithPath: file))
@@ -23,7 +25,11 @@ struct ScoreCommand: AsyncParsableCommand {
             throw ValidationError("arrival rejected: \(error)")
         }
         let rules = TriageRules().assess(presentation)
-        let draft = CombinationPolicy.combine(rules: rules, other: nil, inputSHA256: try presentation.canonicalSHA256())
+        var draft = CombinationPolicy.combine(rules: rules, other: nil, inputSHA256: try presentation.canonicalSHA256())
+        if let scorer = try await modelOptions.scorer(rationale: true) {
+            draft = CombinationPolicy.combine(rules: rules, model: await scorer.assess(presentation, rules: rules),
+                                              threshold: modelOptions.threshold, inputSHA256: draft.inputSHA256)
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -56,9 +62,43 @@ struct AssessmentReport {
         if let shock = rules.scores.shockIndex {
             lines.append("  shock index \(String(format: "%.2f", shock.value))\(shock.isElevated ? " (elevated)" : "")")
         }
+        if let model = draft.model {
+            lines += ["", "Model (\(model.status.rawValue)):"] + ModelReport(model: model, rulesLevel: draft.rulesLevel).lines
+        }
         lines += ["", "Expected resources: \(rules.expectedResources)",
                   "Scorer \(draft.scorer.name) \(draft.scorer.version), rules \(draft.rulesVersion), "
                     + "confidence \(String(format: "%.2f", draft.confidence)), input sha256 \(draft.inputSHA256)"]
         return lines.joined(separator: "\n")
+    }
+}
+
+
+/// The model's part of the report: distribution (raw, prior, calibrated), effect and rationale.
+struct ModelReport {
+    let model: ModelAssessment
+    let rulesLevel: ESILevel
+
+    var lines: [String] {
+        var lines: [String] = []
+        if let reason = model.reason { lines.append("  unavailable: \(reason)") }
+        if let identity = model.identity {
+            lines.append("  \(identity.name) \(identity.quantization ?? "") sha256 \(identity.sha256 ?? "-"), \(identity.engine), "
+                         + "\(model.promptVersion ?? "-"), seed \(model.seed.map(String.init) ?? "-")")
+        }
+        let distributions = [("raw", model.rawDistribution), ("prior", model.prior), ("calibrated", model.distribution)]
+        for case let (name, distribution?) in distributions {
+            lines.append("  P(ESI 1…5) \(name.padding(toLength: 10, withPad: " ", startingAt: 0)) "
+                         + distribution.probabilities.map { String(format: "%.3f", $0) }.joined(separator: "  "))
+        }
+        if let level = model.level, let confidence = model.confidence {
+            lines.append("  most likely \(level) (p = \(String(format: "%.2f", confidence))); rules \(rulesLevel); "
+                         + "effect \(model.effect?.rawValue ?? "-") at threshold \(model.threshold.map { String($0) } ?? "-")")
+        }
+        if let rationale = model.rationale {
+            lines.append("  reasons: " + (rationale.reasons.isEmpty ? "-" : rationale.reasons.joined(separator: "; ")))
+            lines.append("  red flags: " + (rationale.redFlags.isEmpty ? "-" : rationale.redFlags.joined(separator: "; ")))
+        }
+        if let error = model.rationaleError { lines.append("  rationale unavailable: \(error)") }
+        return lines
     }
 }

@@ -10,14 +10,18 @@ struct WorklistCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigurationOptions
     @Option(help: "Wait up to this many seconds until the board has at least --min-rows rows.") var wait: Int = 0
     @Option(help: "Rows to wait for with --wait.") var minRows: Int = 1
+    @Flag(help: "With --wait, also wait until no row's model assessment is pending.") var modelSettled = false
 
     func run() async throws {
         let configuration = try await options.load()
-        let (wait, minRows) = (wait, minRows)
+        let (wait, minRows, modelSettled) = (wait, minRows, modelSettled)
         let snapshot = try await withStore(configuration, logger: Logger(label: "edtriage.worklist")) { store in
             var snapshot = try await store.snapshot()
             let deadline = ContinuousClock.now + .seconds(wait)
-            while snapshot.rows.count < minRows, ContinuousClock.now < deadline {
+            func waiting(_ snapshot: WorklistSnapshot) -> Bool {
+                snapshot.rows.count < minRows || (modelSettled && snapshot.rows.contains { $0.modelStatus == "pending" })
+            }
+            while waiting(snapshot), ContinuousClock.now < deadline {
                 _ = try await store.waitForChange(after: snapshot.revision, timeout: deadline - .now)
                 snapshot = try await store.snapshot()
             }
@@ -32,7 +36,7 @@ struct WorklistTable {
     let snapshot: WorklistSnapshot
 
     var text: String {
-        let header = ["ESI", "arrival", "age/sex", "complaint", "waiting", "state", "top finding"]
+        let header = ["ESI", "arrival", "age/sex", "complaint", "waiting", "state", "model", "top finding"]
         let rows = snapshot.rows.map { row in
             [
                 "\(row.effectiveLevel.rawValue)" + (row.effectiveLevel != row.proposedLevel ? " (proposed \(row.proposedLevel.rawValue))" : ""),
@@ -41,6 +45,7 @@ struct WorklistTable {
                 String(row.chiefComplaint.prefix(28)),
                 "\(row.minutesWaiting) min",
                 row.state.rawValue,
+                row.modelStatus ?? "-",
                 String((row.topFindings.first?.summary ?? "").prefix(70)),
             ]
         }
@@ -48,6 +53,8 @@ struct WorklistTable {
         let lines = ([header] + rows).map { cells in
             zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
         }
-        return (["worklist revision \(snapshot.revision), \(snapshot.rows.count) patients"] + lines).joined(separator: "\n")
+        let explanations = snapshot.rows.compactMap { row in row.explanation.map { "#\(row.arrivalID): \($0)" } }
+        return (["worklist revision \(snapshot.revision), \(snapshot.rows.count) patients"] + lines
+                + (explanations.isEmpty ? [] : ["", "Explanations:"] + explanations)).joined(separator: "\n")
     }
 }

@@ -42,6 +42,7 @@ import Testing
             switch key.defaultValue {
             case .string(let value)?: #expect(file.string(forKey: name) == value, "\(key.name)")
             case .int(let value)?: #expect(file.int(forKey: name) == value, "\(key.name)")
+            case .double(let value)?: #expect(file.double(forKey: name) == value, "\(key.name)")
             case .bool(let value)?: #expect(file.bool(forKey: name) == value, "\(key.name)")
             case .stringArray(let value)?: #expect(file.stringArray(forKey: name) == value, "\(key.name)")
             case nil: #expect(file.string(forKey: name) == "", "\(key.name) has no default: list it as \"\"")

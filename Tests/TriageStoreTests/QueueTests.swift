@@ -150,7 +150,8 @@ struct QueueTests {
                     #expect(try await store.claim(limit: 1, lease: .seconds(30), maxAttempts: 3).isEmpty)
                     try await database.ownerQuery("UPDATE arrivals SET next_attempt_at = now()")
                     claim = try #require(try await store.claim(limit: 1, lease: .seconds(30), maxAttempts: 3).first)
-                    expectedRange = Duration.seconds(60)...Duration.seconds(100)
+                    // 60 s × 2 = 120 s, capped at 100 s, times a jitter factor in [0.5, 1].
+                    expectedRange = Duration.seconds(50)...Duration.seconds(100)
                 }
                 #expect(try await store.fail(claim, reason: "still broken", policy: policy) == .deadLettered)
 

@@ -51,13 +51,14 @@ struct TriageWorkerTests {
     /// Runs `workers` worker services against `database` until `body` returns, then shuts them down gracefully.
     func withWorkers<T: Sendable>(
         _ database: TestDatabase, count workers: Int = 1, scoring: any ArrivalScoring = RulesScoringPipeline(),
-        configuration: WorkerConfiguration, listen: Bool = true,
+        configuration: WorkerConfiguration, listen: Bool = true, modelPhase: (any ModelPhase)? = nil,
         _ body: (PostgresTriageStore) async throws -> T
     ) async throws -> T {
         try await database.withStore { store in
             let services = (0..<workers).map { _ in
                 TriageWorker(queue: store, scoring: scoring, configuration: configuration,
-                             listenURL: listen ? database.appURL : nil, logger: TestDatabase.logger)
+                             listenURL: listen ? database.appURL : nil, logger: TestDatabase.logger,
+                             modelPhase: modelPhase.map { (queue: store, scoring: $0) })
             }
             let group = ServiceGroup(services: services, gracefulShutdownSignals: [], cancellationSignals: [],
                                      logger: TestDatabase.logger)

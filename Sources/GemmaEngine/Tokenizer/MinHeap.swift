@@ -4,6 +4,9 @@ struct MinHeap<Element: Comparable> {
 
     var isEmpty: Bool { elements.isEmpty }
 
+    /// The smallest element, without removing it.
+    var peek: Element? { elements.first }
+
     mutating func push(_ element: Element) {
         elements.append(element)
         var child = elements.count - 1

@@ -53,10 +53,13 @@ public struct AssessmentDraft: Codable, Sendable, Hashable {
     public var rulesVersion: String
     /// Hex SHA-256 of the canonical JSON of the scored presentation.
     public var inputSHA256: String
+    /// The language model's view (distribution, identity, prompt version, seed), or why there is none;
+    /// nil when no model is configured.
+    public var model: ModelAssessment?
 
     public init(proposedLevel: ESILevel, rulesLevel: ESILevel, scores: ClinicalScores, findings: [Finding],
                 explanation: String, confidence: Double, scorer: ScorerIdentity, rulesVersion: String,
-                inputSHA256: String) {
+                inputSHA256: String, model: ModelAssessment? = nil) {
         self.proposedLevel = proposedLevel
         self.rulesLevel = rulesLevel
         self.scores = scores
@@ -66,10 +69,11 @@ public struct AssessmentDraft: Codable, Sendable, Hashable {
         self.scorer = scorer
         self.rulesVersion = rulesVersion
         self.inputSHA256 = inputSHA256
+        self.model = model
     }
 
     private enum CodingKeys: String, CodingKey {
-        case scores, findings, explanation, confidence, scorer
+        case scores, findings, explanation, confidence, scorer, model
         case proposedLevel = "proposed_level"
         case rulesLevel = "rules_level"
         case rulesVersion = "rules_version"

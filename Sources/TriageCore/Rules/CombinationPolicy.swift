@@ -43,3 +43,54 @@ public enum CombinationPolicy {
                         rulesVersion: TriageRules.version, inputSHA256: inputSHA256)
     }
 }
+
+extension CombinationPolicy {
+    /// Combines the rules with the language model's calibrated level distribution.
+    ///
+    /// The model may only raise the level, and only when its probability mass on the levels more
+    /// urgent than the rules' reaches `threshold`; it then proposes the most urgent level whose
+    /// cumulative mass P(ESI ≤ level) reaches the threshold. Below the threshold, a model favouring
+    /// a more urgent level is shown as advisory for the nurse to review. A small model's answers are
+    /// weak evidence, so it never lowers urgency and never decides alone (ESI v4 handbook, chapter 1:
+    /// under-triage is the costly error; the nurse confirms every level).
+    public static func combine(rules: RulesAssessment, model: ModelAssessment, threshold: Double,
+                               inputSHA256: String) -> AssessmentDraft {
+        var draft = combine(rules: rules, other: nil, inputSHA256: inputSHA256)
+        var model = model
+        guard model.status == .scored, let distribution = model.distribution else {
+            draft.model = model
+            return draft
+        }
+        let threshold = min(max(threshold, .ulpOfOne), 1)
+        let rulesLevel = rules.result.level
+        let massMoreUrgent = distribution.mass(moreUrgentThan: rulesLevel)
+        let modelLevel = distribution.mostLikely
+        let reasons = model.rationale.map { asSentence($0.reasons.joined(separator: "; ")) }
+        model.threshold = threshold
+        draft.scorer = ScorerIdentity(name: "model:\(model.identity?.name ?? "unknown")",
+                                      version: model.promptVersion ?? "unknown")
+        if massMoreUrgent >= threshold {
+            let level = distribution.mostUrgentLevel(reaching: threshold)
+            let redFlags = (model.rationale?.redFlags ?? []).map {
+                Finding(rule: "model.red_flag", summary: $0, impliedLevel: level, source: "language model")
+            }
+            model.effect = .raised
+            draft.proposedLevel = level
+            draft.confidence = distribution.mass(atLeastAsUrgentAs: level)
+            draft.findings = TriageRules.mostImportantFirst(redFlags + rules.result.findings)
+            draft.explanation = "Model raised urgency to \(level) (P(ESI ≤ \(level.rawValue)) = \(format(draft.confidence)))"
+                + (reasons.map { ": \($0)" } ?? ".") + " Rules: " + rules.result.explanation
+        } else if modelLevel.isMoreUrgent(than: rulesLevel) {
+            model.effect = .advisory
+            draft.explanation += " Model suggests \(modelLevel), p = \(format(massMoreUrgent)) — review."
+        } else {
+            model.effect = ModelAssessment.Effect.none
+            draft.explanation += " Model: \(modelLevel) most likely (p = \(format(distribution[modelLevel])))"
+                + (modelLevel == rulesLevel ? ", agreeing." : "; the rules' level stands.")
+        }
+        draft.model = model
+        return draft
+    }
+
+    private static func format(_ probability: Double) -> String { String(format: "%.2f", probability) }
+}

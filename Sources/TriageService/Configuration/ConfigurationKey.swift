@@ -85,8 +85,20 @@ extension ServiceConfiguration {
               "PEM public key verifying ES256 tokens from an external identity provider."),
         .init("auth.token_ttl_seconds", .int(12 * 3600), "Lifetime of tokens minted by `edtriage token` (one shift)."),
         .init("model.path", nil, "GGUF model for the language-model scorer; unset scores with the rules alone."),
-        .init("model.threads", .int(2), "Inference threads."),
-        .init("model.backend", .string("cpu"), "Inference backend."),
+        .init("model.threads", .int(2), "Inference threads (one model instance per process)."),
+        .init("model.backend", .string("embedded"),
+              "`embedded` (the in-process Gemma engine) or `openai` (an OpenAI-compatible server)."),
+        .init("model.raise_threshold", .double(0.6),
+              "Minimum calibrated P(more urgent than the rules) for the model to raise the level; below it the model is advisory."),
+        .init("model.rationale_max_tokens", .int(96),
+              "Token budget of the model's JSON rationale (0 = no rationale; the rules' explanation stands)."),
+        .init("model.rationale_timeout_ms", .int(30_000), "Time budget of the model's rationale, milliseconds."),
+        .init("model.openai.url", nil, "Base URL of the OpenAI-compatible server (backend `openai`), inside the hospital."),
+        .init("model.openai.model", nil, "Model name the server serves, e.g. `medgemma-27b`."),
+        .init("model.openai.timeout_ms", .int(30_000), "Per-request timeout, milliseconds."),
+        .init("model.openai.max_attempts", .int(2), "Attempts per call (transport errors, 5xx and 429 are retried)."),
+        .init("model.openai.breaker_failures", .int(5), "Consecutive failed calls that open the circuit breaker."),
+        .init("model.openai.breaker_cooldown_ms", .int(30_000), "How long an open breaker fails calls at once."),
         .init("log.level", .string("info"), "trace, debug, info, notice, warning, error or critical."),
     ]
 
@@ -112,6 +124,7 @@ extension ServiceConfiguration {
         switch content {
         case .string(let value): "`\(value)`"
         case .int(let value): "`\(value)`"
+        case .double(let value): "`\(value)`"
         case .bool(let value): "`\(value)`"
         case .stringArray(let values): "`\(values.joined(separator: ","))`"
         default: "`\(content)`"

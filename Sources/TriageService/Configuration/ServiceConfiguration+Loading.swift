@@ -111,12 +111,33 @@ extension ServiceConfiguration {
         model = Model(
             path: try values.optionalString("model.path"),
             threads: try values.int("model.threads", in: 1...256),
-            backend: try values.string("model.backend"))
+            backend: try values.choice("model.backend", in: ["embedded", "openai"]),
+            raiseThreshold: try values.double("model.raise_threshold", in: 0.01...1),
+            rationaleMaxTokens: try values.int("model.rationale_max_tokens", in: 0...1_024),
+            rationaleTimeoutMilliseconds: try values.int("model.rationale_timeout_ms", in: 100...600_000),
+            openAI: try Self.openAIBackend(values))
         let level = try values.string("log.level")
         guard let logLevel = Logger.Level(rawValue: level) else {
             throw ConfigurationError(key: "log.level", reason: "unknown level \(level)")
         }
         self.logLevel = logLevel
+    }
+}
+
+extension ServiceConfiguration {
+    /// The `model.openai.*` keys; nil unless both the URL and the model name are set.
+    fileprivate static func openAIBackend(_ values: ValueReader) throws -> OpenAIBackendConfiguration? {
+        let timeout = try values.int("model.openai.timeout_ms", in: 100...600_000)
+        let attempts = try values.int("model.openai.max_attempts", in: 1...10)
+        let breakerFailures = try values.int("model.openai.breaker_failures", in: 1...1_000)
+        let cooldown = try values.int("model.openai.breaker_cooldown_ms", in: 0...3_600_000)
+        guard let text = try values.optionalString("model.openai.url"), let model = try values.optionalString("model.openai.model")
+        else { return nil }
+        guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+            throw ConfigurationError(key: "model.openai.url", reason: "not an http(s) URL")
+        }
+        return OpenAIBackendConfiguration(baseURL: url, model: model, timeout: .milliseconds(timeout), maxAttempts: attempts,
+                                          breakerThreshold: breakerFailures, breakerCooldown: .milliseconds(cooldown))
     }
 }
 
@@ -147,6 +168,22 @@ private struct ValueReader {
         let value = try wrapping(key) { try reader.requiredInt(forKey: ConfigKey(key)) }
         guard range.contains(value) else {
             throw ConfigurationError(key: key, reason: "\(value) is outside \(range.lowerBound)...\(range.upperBound)")
+        }
+        return value
+    }
+
+    func double(_ key: String, in range: ClosedRange<Double>) throws -> Double {
+        let value = try wrapping(key) { try reader.requiredDouble(forKey: ConfigKey(key)) }
+        guard range.contains(value) else {
+            throw ConfigurationError(key: key, reason: "\(value) is outside \(range.lowerBound)...\(range.upperBound)")
+        }
+        return value
+    }
+
+    func choice(_ key: String, in choices: [String]) throws -> String {
+        let value = try string(key)
+        guard choices.contains(value) else {
+            throw ConfigurationError(key: key, reason: "\(value) is not one of \(choices.joined(separator: ", "))")
         }
         return value
     }

@@ -92,7 +92,20 @@ public struct ServiceConfiguration: Sendable {
         /// GGUF model file for the language-model scorer; nil runs the rules alone.
         public var path: String?
         public var threads: Int
+        /// `embedded` or `openai`.
         public var backend: String
+        /// See `CombinationPolicy.combine(rules:model:threshold:inputSHA256:)`.
+        public var raiseThreshold: Double
+        public var rationaleMaxTokens: Int
+        public var rationaleTimeoutMilliseconds: Int
+        /// Backend `openai`: the server; nil when `model.openai.url` or `model.openai.model` is unset.
+        public var openAI: OpenAIBackendConfiguration?
+
+        /// Nil when the rationale is switched off.
+        public var rationaleBudget: RationaleBudget? {
+            rationaleMaxTokens == 0 ? nil
+                : RationaleBudget(maximumTokens: rationaleMaxTokens, timeout: .milliseconds(rationaleTimeoutMilliseconds))
+        }
     }
 }
 

@@ -8,6 +8,26 @@ import TriageStore
 public protocol ReadinessCheck: Sendable {
     /// Nil when ready, else the reason (no patient data, no connection details).
     func notReadyReason() async -> String?
+    /// Nil when fully working, else why the service runs with reduced function (still ready).
+    func degradedReason() async -> String?
+}
+
+extension ReadinessCheck {
+    public func degradedReason() async -> String? { nil }
+}
+
+/// A readiness check that also reports a degraded part, e.g. the model the worker could not load.
+public struct DegradableReadiness: ReadinessCheck {
+    let base: any ReadinessCheck
+    let degraded: String?
+
+    public init(base: any ReadinessCheck, degradedReason: String?) {
+        self.base = base
+        self.degraded = degradedReason
+    }
+
+    public func notReadyReason() async -> String? { await base.notReadyReason() }
+    public func degradedReason() async -> String? { degraded }
 }
 
 /// Readiness against PostgreSQL, read-only so it works with the service's least-privileged role:
@@ -41,6 +61,7 @@ struct HealthController: Sendable {
 
     struct Status: Encodable, Sendable {
         let status: String
+        var reason: String? = nil
     }
 
     func addRoutes(to routes: APIRoutes) {
@@ -51,6 +72,11 @@ struct HealthController: Sendable {
         routes.on(.readiness) { request, context in
             if let reason = await readiness.notReadyReason() {
                 throw Problem(.unavailable, "not ready: \(reason)")
+            }
+            // Degraded still takes traffic: the rules triage every arrival.
+            if let reason = await readiness.degradedReason() {
+                return try JSONResponse(headers: [.cacheControl: "no-store"], body: Status(status: "degraded", reason: reason))
+                    .response(from: request, context: context)
             }
             return try JSONResponse(headers: [.cacheControl: "no-store"], body: Status(status: "ready"))
                 .response(from: request, context: context)

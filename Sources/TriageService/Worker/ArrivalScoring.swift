@@ -11,16 +11,23 @@ public protocol ArrivalScoring: Sendable {
 public struct RulesScoringPipeline: ArrivalScoring {
     public let rules: TriageRules
     public let additionalScorer: (any TriageScorer)?
+    /// Recorded on every draft when set: `pending` while a model phase follows, `unavailable` with the
+    /// reason when the configured model could not be loaded.
+    public let modelStatus: ModelAssessment?
 
-    public init(rules: TriageRules = TriageRules(), additionalScorer: (any TriageScorer)? = nil) {
+    public init(rules: TriageRules = TriageRules(), additionalScorer: (any TriageScorer)? = nil,
+                modelStatus: ModelAssessment? = nil) {
         self.rules = rules
         self.additionalScorer = additionalScorer
+        self.modelStatus = modelStatus
     }
 
     public func score(_ presentation: ClinicalPresentation) async throws -> AssessmentDraft {
         let assessment = rules.assess(presentation)
         let other = try await additionalScorer?.score(presentation, rules: assessment)
-        return CombinationPolicy.combine(rules: assessment, other: other,
-                                         inputSHA256: try presentation.canonicalSHA256())
+        var draft = CombinationPolicy.combine(rules: assessment, other: other,
+                                              inputSHA256: try presentation.canonicalSHA256())
+        draft.model = modelStatus
+        return draft
     }
 }

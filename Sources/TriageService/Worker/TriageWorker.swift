@@ -19,19 +19,27 @@ public struct TriageWorker: Service {
     let listenURL: DatabaseURL?
     let logger: Logger
     let metrics = WorkerMetrics()
+    /// The model phase, when a model is configured and loaded.
+    let modelLane: ModelPhaseLane?
+    /// Rung after each rules assessment and on every poll tick: wakes the model phase.
+    private let modelDoorbell = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
 
     /// The channel the arrivals insert/requeue trigger notifies (Migrations/0002).
     static let arrivalsChannel = "edtriage_arrivals"
 
     public init(queue: any ArrivalQueue, scoring: any ArrivalScoring = RulesScoringPipeline(),
                 validator: ArrivalValidator = ArrivalValidator(), configuration: WorkerConfiguration,
-                listenURL: DatabaseURL?, logger: Logger) {
+                listenURL: DatabaseURL?, logger: Logger,
+                modelPhase: (queue: any ModelPhaseQueue, scoring: any ModelPhase)? = nil) {
         self.queue = queue
         self.scoring = scoring
         self.validator = validator
         self.configuration = configuration
         self.listenURL = listenURL
         self.logger = logger
+        modelLane = modelPhase.map {
+            ModelPhaseLane(queue: $0.queue, scoring: $0.scoring, batchSize: configuration.batchSize, logger: logger)
+        }
     }
 
     public func run() async throws {
@@ -44,12 +52,18 @@ public struct TriageWorker: Service {
                 group.addTask { await listener.run { doorbell.yield() } }
             }
             group.addTask { await pollTicker(doorbell) }
+            if let modelLane {
+                group.addTask {
+                    for await _ in modelDoorbell.stream { await modelLane.drain(metrics: metrics) }
+                }
+            }
             await withGracefulShutdownHandler {
                 for await _ in wakeups {
                     await drainQueue()
                 }
             } onGracefulShutdown: {
                 doorbell.finish()
+                modelDoorbell.continuation.finish()
             }
             group.cancelAll()
         }
@@ -61,6 +75,7 @@ public struct TriageWorker: Service {
     private func pollTicker(_ doorbell: AsyncStream<Void>.Continuation) async {
         while !Task.isCancelled {
             doorbell.yield()
+            modelDoorbell.continuation.yield()
             if let depth = try? await queue.queueDepth() { metrics.record(depth) }
             try? await Task.sleep(for: configuration.pollInterval)
         }
@@ -122,6 +137,7 @@ public struct TriageWorker: Service {
             let draft = try await metrics.scoringLatency.time { try await scoring.score(presentation) }
             _ = try await queue.complete(claim, presentation: presentation, draft: draft)
             metrics.assessments.increment()
+            modelDoorbell.continuation.yield()
             logger.debug("assessment written", metadata: ["level": "\(draft.proposedLevel.rawValue)"])
         } catch let error as QueueError {
             // The claim was lost (lease reclaimed, or new vitals started a new round): not ours to record.

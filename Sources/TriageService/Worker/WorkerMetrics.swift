@@ -9,6 +9,8 @@ struct WorkerMetrics: Sendable {
     let claimLatency = Timer(label: "edtriage_claim_duration_seconds")
     let scoringLatency = Timer(label: "edtriage_scoring_duration_seconds")
     let assessments = Counter(label: "edtriage_assessments_total")
+    let modelLatency = Timer(label: "edtriage_model_scoring_duration_seconds")
+    let modelAssessments = Counter(label: "edtriage_model_assessments_total")
     let retries = Counter(label: "edtriage_scoring_failures_total", dimensions: [("outcome", "retry")])
     let deadLetters = Counter(label: "edtriage_scoring_failures_total", dimensions: [("outcome", "dead_letter")])
 

@@ -66,9 +66,22 @@ public struct AssessmentDetail: Codable, Sendable, Hashable {
     /// Decisions taken on this assessment, oldest first.
     public var decisions: [DecisionRecord]
     public var images: [ImageMetadata]
+    /// `rules` (written at once) or `model` (the model's assessment superseding the rules' one).
+    public var phase: String
+    /// The model's view, or why there is none; nil when no model was configured.
+    public var model: ModelAssessment?
+
+    /// Says plainly that the arrival's images played no part in the level: no scorer reads images
+    /// (no vision model is configured in this version). Nil without images.
+    public var imagesNote: String?
+
+    static func imagesNote(count: Int) -> String? {
+        count == 0 ? nil : "\(count) image\(count == 1 ? "" : "s") stored, not analysed: no vision model is configured"
+    }
 
     private enum CodingKeys: String, CodingKey {
-        case id, attempt, scores, findings, explanation, confidence, scorer, presentation, decisions, images
+        case id, attempt, scores, findings, explanation, confidence, scorer, presentation, decisions, images, phase, model
+        case imagesNote = "images_note"
         case arrivalID = "arrival_id"
         case scoringRound = "scoring_round"
         case proposedLevel = "proposed_level"

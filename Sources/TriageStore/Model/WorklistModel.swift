@@ -59,6 +59,11 @@ public struct WorklistRow: Codable, Sendable, Hashable {
     public var decidedBy: String?
     public var decidedRole: String?
     public var decidedAt: Date?
+    /// The current assessment's explanation: the rules', or the model's when it raised the level or
+    /// advises a review.
+    public var explanation: String?
+    /// `pending` while the model phase follows, `scored`, or `unavailable`; nil without a model.
+    public var modelStatus: String?
 
     private enum CodingKeys: String, CodingKey {
         case age, sex, state, version
@@ -77,6 +82,8 @@ public struct WorklistRow: Codable, Sendable, Hashable {
         case decidedBy = "decided_by"
         case decidedRole = "decided_role"
         case decidedAt = "decided_at"
+        case explanation
+        case modelStatus = "model_status"
     }
 }
 

@@ -141,22 +141,13 @@ extension PostgresTriageStore {
     public func complete(_ claim: ClaimedArrival, presentation: ClinicalPresentation, draft: AssessmentDraft)
         async throws -> Int
     {
-        let scores = try jsonText(draft.scores)
-        let findings = try jsonText(draft.findings)
-        let input = try jsonText(presentation)
+        let row = try AssessmentRow(arrivalID: claim.arrivalID, scoringRound: claim.scoringRound, attempt: claim.attempt,
+                                    phase: "rules", presentation: presentation, draft: draft)
         return try await client.transaction(logger: logger) { connection in
             _ = try await lockClaim(claim, on: connection)
-            guard let assessment = try await connection.firstRow("""
-                INSERT INTO assessments (arrival_id, scoring_round, attempt, esi_level, rules_level, news2_total,
-                    scores, findings, explanation, confidence, scorer_name, scorer_version, rules_version,
-                    input, input_sha256)
-                VALUES (\(claim.arrivalID), \(claim.scoringRound), \(claim.attempt), \(draft.proposedLevel.rawValue),
-                    \(draft.rulesLevel.rawValue), \(draft.scores.news2?.total), \(scores)::jsonb, \(findings)::jsonb,
-                    \(draft.explanation), \(draft.confidence), \(draft.scorer.name), \(draft.scorer.version),
-                    \(draft.rulesVersion), \(input)::jsonb, \(draft.inputSHA256))
-                RETURNING id
-                """, logger: logger) else { throw UnexpectedDatabaseState("assessment insert returned nothing") }
-            let assessmentID: Int = try assessment.value("id")
+            guard let assessmentID = try await row.insert(on: connection, logger: logger) else {
+                throw UnexpectedDatabaseState("this scoring round already has an assessment")
+            }
             // A patient discharged while this round was being scored stays off the board.
             try await connection.query("""
                 INSERT INTO worklist (arrival_id, assessment_id, proposed_level, effective_level, status, assessed_at)

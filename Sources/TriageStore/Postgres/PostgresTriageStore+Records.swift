@@ -9,7 +9,7 @@ extension PostgresTriageStore {
             guard let row = try await connection.firstRow("""
                 SELECT id, arrival_id, scoring_round, attempt, esi_level, rules_level, scores::text AS scores,
                        findings::text AS findings, explanation, confidence, scorer_name, scorer_version,
-                       rules_version, input::text AS input, input_sha256, created_at
+                       rules_version, input::text AS input, input_sha256, created_at, phase, model::text AS model
                 FROM assessments WHERE id = \(id)
                 """, logger: logger) else { return nil }
             let arrivalID: Int = try row.value("arrival_id")
@@ -33,7 +33,10 @@ extension PostgresTriageStore {
                 scorer: ScorerIdentity(name: try row.value("scorer_name"), version: try row.value("scorer_version")),
                 rulesVersion: try row.value("rules_version"), presentation: try row.json("input"),
                 inputSHA256: try row.value("input_sha256"), createdAt: try row.value("created_at"),
-                decisions: decisions, images: images)
+                decisions: decisions, images: images, phase: try row.value("phase"),
+                model: try row.value("model", as: String?.self).map {
+                    try JSONDecoder().decode(ModelAssessment.self, from: Data($0.utf8))
+                }, imagesNote: AssessmentDetail.imagesNote(count: images.count))
         }
     }
 

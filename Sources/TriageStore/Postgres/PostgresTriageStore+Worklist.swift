@@ -32,7 +32,8 @@ extension PostgresTriageStore {
         SELECT w.arrival_id, w.assessment_id, a.patient_ref, a.payload::text AS payload,
                a.intake_flags::text AS intake_flags, a.received_at, w.proposed_level, w.effective_level,
                w.status, w.version, w.decided_by, w.decided_role, w.decided_at,
-               COALESCE(w.decided_at, w.assessed_at) AS clock_start, s.findings::text AS findings, now() AS now
+               COALESCE(w.decided_at, w.assessed_at) AS clock_start, s.findings::text AS findings,
+               s.explanation, s.model ->> 'status' AS model_status, now() AS now
         FROM worklist w
         JOIN arrivals a ON a.id = w.arrival_id
         JOIN assessments s ON s.id = w.assessment_id
@@ -59,7 +60,8 @@ extension PostgresTriageStore {
             intakeFlags: try row.json("intake_flags"),
             reassessmentDue: clockStart.addingTimeInterval(configuration.reassessment.interval(for: effectiveLevel)),
             version: try row.value("version"), decidedBy: try row.value("decided_by"),
-            decidedRole: try row.value("decided_role"), decidedAt: try row.value("decided_at"))
+            decidedRole: try row.value("decided_role"), decidedAt: try row.value("decided_at"),
+            explanation: try row.value("explanation"), modelStatus: try row.value("model_status"))
     }
 
     public func revision() async throws -> Int {

@@ -1,0 +1,40 @@
+import TriageCore
+
+/// A language model that reads the level distribution for a triage prompt: the in-process Gemma
+/// engine, or an OpenAI-compatible server.
+public protocol TriageModelBackend: Sendable {
+    var identity: ModelIdentity { get }
+    /// Raw P(ESI = 1…5): the next-token probabilities of the five level tokens after the prompt's
+    /// answer stem, renormalized over those five. `patient` is the part after the fixed prefix.
+    func levelDistribution(patient: [TriagePrompt.Segment]) async throws -> LevelDistribution
+
+    /// A short rationale for `level`, always of `TriagePrompt.rationaleSchema`, within `budget`;
+    /// throws `RationaleFailure` when the budget runs out first.
+    func rationale(patient: [TriagePrompt.Segment], level: ESILevel, budget: RationaleBudget) async throws
+        -> ModelRationale
+}
+
+/// Bounds on the rationale's generation: the board never waits on it, but the model phase does.
+public struct RationaleBudget: Sendable, Hashable {
+    public var maximumTokens: Int
+    public var timeout: Duration
+
+    public init(maximumTokens: Int, timeout: Duration) {
+        self.maximumTokens = maximumTokens
+        self.timeout = timeout
+    }
+}
+
+/// Why there is no rationale; the level distribution still stands.
+public struct RationaleFailure: Error, CustomStringConvertible, Sendable {
+    public var description: String
+
+    public init(_ description: String) { self.description = description }
+}
+
+/// Why a model cannot be used. Descriptions carry no patient data.
+public struct ModelUnavailable: Error, CustomStringConvertible, Sendable {
+    public var description: String
+
+    public init(_ description: String) { self.description = description }
+}

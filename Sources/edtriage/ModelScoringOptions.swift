@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import TriageService
+
+/// `--model` and friends for the offline commands (`score`, `eval`): the embedded model scorer.
+struct ModelScoringOptions: ParsableArguments {
+    @Option(help: "GGUF model file: adds the model's level distribution and the combined level (default: rules only).")
+    var model: String?
+
+    @Option(help: "Minimum calibrated P(more urgent than the rules) for the model to raise the level.")
+    var threshold: Double = 0.6
+
+    @Option(help: "Inference threads.")
+    var threads: Int = 2
+
+    @Option(help: "Token budget of the model's JSON rationale (0 = none).")
+    var rationaleTokens: Int = 96
+
+    /// The scorer, or nil when no model was asked for; a model that cannot load is an error here
+    /// (the service, unlike this command, degrades to the rules).
+    func scorer(rationale: Bool) async throws -> ModelScorer? {
+        guard let model else { return nil }
+        do {
+            let budget = rationale && rationaleTokens > 0
+                ? RationaleBudget(maximumTokens: rationaleTokens, timeout: .seconds(60)) : nil
+            return try await ModelScorer(backend: try EmbeddedTriageModel(path: model, threads: threads),
+                                         rationaleBudget: budget)
+        } catch {
+            throw ValidationError("\(error)\n(run scripts/fetch-model.sh to get the default model)")
+        }
+    }
+}
