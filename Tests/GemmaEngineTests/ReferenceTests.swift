@@ -77,9 +77,18 @@ struct ReferenceTests {
     }
 
     /// Greedy continuations. The first tokens must agree; the full 32 do for some prompts but not
-    /// yet for all: where two candidates are within rounding distance (see `logitTolerance`)
-    /// the argmax flips and the texts part. Recorded as a known issue, visible in every run,
-    /// until our numerics reproduce llama.cpp's closely enough (issue 3 follow-up).
+    /// for all: where two candidates are within rounding distance (see `logitTolerance`) the
+    /// argmax flips and the texts part. Recorded as a known issue, visible in every run.
+    ///
+    /// Why it stays a known issue: this model turns last-bit differences into logit differences
+    /// as large as ours from llama.cpp. Measured on logits-0/1.f32: only reordering the float
+    /// accumulation of the Q5_0/Q8_0 block products (llama.cpp's tinyBLAS order: eight lanes,
+    /// fused multiply-add, horizontal sum) moves our own logits by up to 0.90 (std 0.16–0.18);
+    /// summing RMSNorm squares in Float instead of Double moves them by up to 0.95. Each such
+    /// change reshuffles which continuations match (2, 3 or 4 of 6) without bringing the logits
+    /// closer, so full equality needs llama.cpp's exact kernels for the reference machine's CPU
+    /// (kernel choice depends on AVX2/AVX-512/VNNI and weight repacking), which the reference
+    /// does not record. `referenceTokensAreNearTiesWhereverArgmaxDiffers` checks what can be.
     @Test func greedyContinuationsMatchEveryReferenceGeneration() throws {
         let model = try SharedModel.get()
         for record in try TestResources.jsonLines("greedy.jsonl", as: GreedyRecord.self) {
@@ -101,6 +110,38 @@ struct ReferenceTests {
 
     /// Every continuation agrees at least this far (measured minimum: 9 tokens).
     static let minimumAgreedTokens = 8
+
+    /// Teacher forcing: the reference's own greedy tokens are fed one by one and our argmax is
+    /// compared at every step (6 × 32 steps), so one early flip does not hide the rest. Wherever
+    /// our argmax differs, llama.cpp's token must be a near-tie for us: within `nearTieGap`.
+    @Test func referenceTokensAreNearTiesWhereverArgmaxDiffers() throws {
+        let model = try SharedModel.get()
+        var steps = 0, differing = 0
+        for record in try TestResources.jsonLines("greedy.jsonl", as: GreedyRecord.self) {
+            let session = model.makeSession()
+            try session.append(record.ids)
+            for (step, expected) in record.greedy32.enumerated() {
+                let logits = try session.logits()
+                let ours = logits.indices.max { logits[$0] < logits[$1] }!
+                steps += 1
+                if ours != Int(expected) {
+                    differing += 1
+                    let gap = logits[ours] - logits[Int(expected)]
+                    print("teacher-forced \(record.prompt.prefix(30).debugDescription) step \(step): gap \(gap)")
+                    #expect(gap <= Self.nearTieGap, "step \(step) of \(record.prompt.prefix(30).debugDescription)")
+                }
+                try session.append([expected])
+            }
+        }
+        print("teacher-forced argmax agrees at \(steps - differing) of \(steps) steps")
+        #expect(differing * 20 <= steps, "argmax differs at \(differing) of \(steps) steps")
+    }
+
+    /// Largest gap accepted between our top logit and llama.cpp's chosen token where the two
+    /// differ. Measured: at most 0.18 (8 of 192 steps differ, gaps 0.006–0.18), below the
+    /// spread that reordering a float sum alone causes (std 0.17, see the greedy test); a real
+    /// defect puts the reference token whole units below ours.
+    static let nearTieGap: Float = 0.25
 
     static func floats(_ url: URL) throws -> [Float] {
         let data = try Data(contentsOf: url)
