@@ -18,3 +18,14 @@ if [[ -z "${EDTRIAGE_AUTH_HS256_SECRET:-}${EDTRIAGE_AUTH_HS256_SECRET_FILE:-}" ]
     [[ -s .local/dev-jwt-secret ]] || (umask 077 && head -c 32 /dev/urandom | base64 > .local/dev-jwt-secret)
     export EDTRIAGE_AUTH_HS256_SECRET_FILE="$PWD/.local/dev-jwt-secret"
 fi
+
+# The ED board's browser tests drive Debian's headless Chromium.
+if ! command -v chromium >/dev/null 2>&1; then
+    if [[ $(id -u) -eq 0 ]]; then
+        echo "dev-env.sh: installing chromium with apt-get (the board's browser tests)" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >&2
+    else
+        echo "dev-env.sh: chromium is missing (the board's browser tests need it): sudo apt-get install chromium" >&2
+    fi
+fi

@@ -30,6 +30,7 @@ echo "Waiting for the model's assessments (the board does not: they supersede th
 token="$("$edtriage" token --role dashboard)"
 cat <<INFO
 
+ED board:        http://127.0.0.1:$port/board   (sign in with a token below, or open .../board#token=TOKEN)
 Worklist API:    http://127.0.0.1:$port/v1/worklist
 Dashboard token: $token
 Try:             curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$port/v1/worklist

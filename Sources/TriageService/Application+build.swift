@@ -51,6 +51,7 @@ public func buildRouter(
     HealthController(readiness: readiness).addRoutes(to: routes)
     MetricsController(registry: metrics, queue: repository).addRoutes(to: routes)
     OpenAPIController().addRoutes(to: routes)
+    try BoardController().addRoutes(to: routes)
     WorklistController(worklist: repository, maxWait: .seconds(configuration.http.longPollMaxSeconds))
         .addRoutes(to: routes)
     AssessmentController(assessments: repository, worklist: repository, bodyLimit: bodyLimit).addRoutes(to: routes)

@@ -35,6 +35,9 @@ extension Endpoint {
     public static let readiness = Endpoint(.get, "/readyz", nil, "Database reachable and migrations current")
     public static let metrics = Endpoint(.get, "/metrics", nil, "Prometheus metrics")
     public static let openAPI = Endpoint(.get, "/v1/openapi.yaml", nil, "This API's OpenAPI document")
+    /// The ED board page and its assets hold no patient data: the page's own API calls carry the token.
+    public static let board = Endpoint(.get, "/board", nil, "The ED board page (signs in with a token)")
+    public static let boardAsset = Endpoint(.get, "/board/{file}", nil, "The board's script and stylesheet")
 
     public static let worklist = Endpoint(.get, "/v1/worklist", everyRole, "Prioritised worklist")
     public static let assessment = Endpoint(.get, "/v1/assessments/{id}", clinicians,
@@ -55,7 +58,7 @@ extension Endpoint {
 
     /// Every endpoint, in the order of the README table.
     public static let all: [Endpoint] = [
-        health, readiness, metrics, openAPI,
+        health, readiness, metrics, openAPI, board, boardAsset,
         worklist, assessment, confirm, override,
         submitArrival, discharge, vitals, image,
         audit, auditVerify, failedArrivals, requeue,

@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+import TriageStore
+@testable import TriageService
+
+/// The ED board page in a real browser (headless Chromium) against the running service over loopback.
+///
+/// Each step loads `/board#token=…` in a fresh browser profile, lets the page poll, and reads its DOM:
+/// an arrival posted to the API shows up as a row, a confirm shows on the row and in the history, and a
+/// dashboard token gets the board without any action buttons. Screenshots go to `.local/screenshots/`.
+@Suite(.serialized) struct BoardBrowserTests {
+    static let screenshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".local/screenshots")
+
+    @Test func rowsAppearDecisionsShowAndDashboardIsReadOnly() async throws {
+        let chromium = try HeadlessChromium.find()
+        try await LiveService.run { service in
+            let nurse = try await service.token(.nurse, actor: "rn-board")
+            let dashboard = try await service.token(.dashboard, actor: "wall-screen")
+            func page(_ token: String, _ extra: String = "") -> URL {
+                URL(string: "\(service.base)/board#wait=0&token=\(token)\(extra)")!
+            }
+
+            let empty = try await chromium.dom(of: page(nurse))
+            #expect(empty.contains("rn-board · nurse"), "the page signed in with the token from the fragment")
+            #expect(!empty.contains("data-arrival-id"))
+            #expect(empty.contains(#"<p id="empty">No patients on the board.</p>"#))
+
+            let posted = try await service.send("POST", "v1/arrivals", token: nurse, json: Arrivals.chestPain())
+            #expect(posted.status == 202)
+            let row = try await boardRow(service, token: nurse)
+
+            let arrived = try await chromium.dom(of: page(nurse, "&patient=\(row.arrivalID)"))
+            #expect(arrived.contains(#"data-arrival-id="\#(row.arrivalID)" data-state="awaiting_confirmation""#))
+            #expect(arrived.contains("chest pain"))
+            #expect(arrived.contains(#"class="badge esi-\#(row.effectiveLevel.rawValue)""#))
+            #expect(arrived.contains("Awaiting confirmation"))
+            #expect(arrived.contains(#"data-action="confirm""#), "a nurse gets the decision buttons")
+            #expect(arrived.contains("No decisions yet."), "the detail panel loaded the assessment")
+
+            let confirmed = try await service.send("POST", "v1/assessments/\(row.assessmentID)/confirm", token: nurse,
+                                                   headers: ["If-Match": "\"\(row.version)\""])
+            #expect(confirmed.status == 200)
+            let afterConfirm = try await chromium.dom(of: page(nurse, "&patient=\(row.arrivalID)"))
+            #expect(afterConfirm.contains(#"data-arrival-id="\#(row.arrivalID)" data-state="confirmed""#))
+            #expect(afterConfirm.contains("by rn-board (nurse)"))
+            #expect(afterConfirm.contains("· confirm"), "the decision history lists the confirm")
+            try await chromium.screenshot(of: page(nurse, "&patient=\(row.arrivalID)"),
+                                          to: Self.screenshots.appendingPathComponent("board-desk-1280.png"),
+                                          width: 1280, height: 800)
+
+            let readOnly = try await chromium.dom(of: page(dashboard, "&patient=\(row.arrivalID)"))
+            #expect(readOnly.contains(#"data-arrival-id="\#(row.arrivalID)""#))
+            #expect(readOnly.contains("(read-only)"))
+            #expect(!readOnly.contains("data-action="), "a dashboard token shows no action buttons")
+            try await chromium.screenshot(of: page(dashboard), to: Self.screenshots.appendingPathComponent("board-wall-1920.png"),
+                                          width: 1920, height: 1080)
+        }
+    }
+
+    @Test func pageIsServedWithASelfOnlyPolicy() async throws {
+        try await ServiceHarness.run { harness in
+            let page = try await harness.send(.get, "/board", as: nil)
+            #expect(page.status == .ok)
+            #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(page.headers[.contentSecurityPolicy] == BoardController.contentSecurityPolicy)
+            #expect(BoardController.contentSecurityPolicy.hasPrefix("default-src 'none'"))
+            #expect(try await harness.send(.get, "/board/board.js", as: nil).headers[.contentType]
+                    == "text/javascript; charset=utf-8")
+            #expect(try await harness.send(.get, "/board/board.css", as: nil).status == .ok)
+            #expect(try await harness.send(.get, "/board/index.html", as: nil).status == .notFound)
+            #expect(try await harness.send(.get, "/board/..%2Fopenapi.yaml", as: nil).status == .notFound)
+        }
+    }
+
+    /// The first worklist row once the worker scored the arrival.
+    private func boardRow(_ service: LiveService, token: String) async throws -> WorklistRow {
+        var row: WorklistRow?
+        try await eventually(timeout: .seconds(20)) {
+            let board = try await service.send("GET", "v1/worklist", token: token)
+            row = try JSONDecoder.iso8601.decode(WorklistSnapshot.self, from: board.body).rows.first
+            return row != nil
+        }
+        return try #require(row)
+    }
+}
