@@ -9,8 +9,9 @@ import TriageStore
 /// an arrival posted to the API shows up as a row, a confirm shows on the row and in the history, and a
 /// dashboard token gets the board without any action buttons. Screenshots go to `.local/screenshots/`.
 @Suite(.serialized) struct BoardBrowserTests {
-    static let screenshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".local/screenshots")
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let screenshots = repository.appendingPathComponent(".local/screenshots")
 
     @Test func rowsAppearDecisionsShowAndDashboardIsReadOnly() async throws {
         let chromium = try HeadlessChromium.find()
@@ -49,10 +50,21 @@ import TriageStore
                                           to: Self.screenshots.appendingPathComponent("board-desk-1280.png"),
                                           width: 1280, height: 800)
 
+            // The sample arrivals: the wall screen shows them in the API's order, read-only.
+            let samples = try String(contentsOf: Self.repository.appendingPathComponent("samples/arrivals.ndjson"),
+                                     encoding: .utf8).split(separator: "\n").filter { !$0.isEmpty }
+            for sample in samples {
+                #expect(try await service.send("POST", "v1/arrivals", token: nurse, json: String(sample)).status == 202)
+            }
+            let rows = try await boardRows(service, token: nurse, count: samples.count + 1)
             let readOnly = try await chromium.dom(of: page(dashboard, "&patient=\(row.arrivalID)"))
-            #expect(readOnly.contains(#"data-arrival-id="\#(row.arrivalID)""#))
+            #expect(renderedArrivalIDs(readOnly) == rows.map(\.arrivalID), "rows keep the API's order")
             #expect(readOnly.contains("(read-only)"))
             #expect(!readOnly.contains("data-action="), "a dashboard token shows no action buttons")
+            // ESI 1 is reassessed continuously (interval 0), so the sample's ESI 1 patient is overdue at once.
+            let overdue = rows.filter { $0.reassessmentDue <= Date() }
+            #expect(!overdue.isEmpty && overdue.count < rows.count)
+            #expect(readOnly.components(separatedBy: "Reassess overdue").count - 1 == overdue.count)
             try await chromium.screenshot(of: page(dashboard), to: Self.screenshots.appendingPathComponent("board-wall-1920.png"),
                                           width: 1920, height: 1080)
         }
@@ -75,12 +87,22 @@ import TriageStore
 
     /// The first worklist row once the worker scored the arrival.
     private func boardRow(_ service: LiveService, token: String) async throws -> WorklistRow {
-        var row: WorklistRow?
-        try await eventually(timeout: .seconds(20)) {
+        try #require(try await boardRows(service, token: token, count: 1).first)
+    }
+
+    /// The worklist's rows, in the API's order, once `count` arrivals are scored.
+    private func boardRows(_ service: LiveService, token: String, count: Int) async throws -> [WorklistRow] {
+        var rows: [WorklistRow] = []
+        try await eventually(timeout: .seconds(30)) {
             let board = try await service.send("GET", "v1/worklist", token: token)
-            row = try JSONDecoder.iso8601.decode(WorklistSnapshot.self, from: board.body).rows.first
-            return row != nil
+            rows = try JSONDecoder.iso8601.decode(WorklistSnapshot.self, from: board.body).rows
+            return rows.count == count
         }
-        return try #require(row)
+        return rows
+    }
+
+    /// The arrival ids of the board's rows, in document order.
+    private func renderedArrivalIDs(_ dom: String) -> [Int] {
+        dom.matches(of: /<tr[^>]* data-arrival-id="(\d+)"/).compactMap { Int($0.output.1) }
     }
 }
