@@ -41,7 +41,7 @@ struct HeadlessChromium: Sendable {
 
     /// Runs one headless session in a fresh profile (so session storage starts empty), killed after `timeout`.
     @discardableResult
-    private func run(_ arguments: [String], timeout: Duration = .seconds(45)) async throws -> Data {
+    private func run(_ arguments: [String], timeout: Duration = .seconds(90)) async throws -> Data {
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("edtriage-chromium-\(UUID())")
         let outputFile = profile.appendingPathExtension("out")
         FileManager.default.createFile(atPath: outputFile.path, contents: nil)
