@@ -16,8 +16,10 @@ struct LiveService: Sendable {
     let configuration: ServiceConfiguration
     let database: TestDatabase
 
-    /// Runs the group while `body` runs (once `/readyz` answers), then shuts it down gracefully.
-    static func run(_ body: @Sendable @escaping (LiveService) async throws -> Void) async throws {
+    /// Runs the group while `body` runs (once `/readyz` answers), then shuts it down gracefully and returns
+    /// `body`'s result once every service has ended.
+    @discardableResult
+    static func run<Result: Sendable>(_ body: @Sendable @escaping (LiveService) async throws -> Result) async throws -> Result {
         try await TestDatabase.with { database in
             let port = Int.random(in: 20_000...40_000)
             let configuration = try await ServiceHarness.configuration([
@@ -33,17 +35,19 @@ struct LiveService: Sendable {
                                                     logger: logger)
             let service = LiveService(base: URL(string: "http://127.0.0.1:\(port)")!, group: group,
                                       configuration: configuration, database: database)
-            try await withThrowingTaskGroup(of: Void.self) { tasks in
+            return try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
                 try await eventually { try await service.send("GET", "readyz").status == 200 }
+                let result: Result
                 do {
-                    try await body(service)
+                    result = try await body(service)
                 } catch {
                     await group.triggerGracefulShutdown()
                     throw error
                 }
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
+                return result
             }
         }
     }
