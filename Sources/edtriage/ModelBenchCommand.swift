@@ -154,10 +154,12 @@ struct BenchTable {
     func printRow(test: String, rates: [Double]) {
         let mean = rates.reduce(0, +) / Double(rates.count)
         let variance = rates.count > 1 ? rates.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(rates.count - 1) : 0
+        // Sizes as llama-bench counts them: tensor elements and bytes, without the GGUF header.
         let parameters = model.file.tensors.reduce(0) { $0 + $1.elementCount }
+        let tensorBytes = model.file.tensors.reduce(0) { $0 + $1.data.count }
         let name = "\((path as NSString).lastPathComponent) \(model.quantization ?? "")"
         print(String(format: "| %@ | %@ | %.2f M | CPU (%@) | %d | %@ | %.2f ± %.2f |",
-                     name, Self.mebibytes(model.file.fileSize), Double(parameters) / 1e6, GemmaModel.simdPath,
+                     name, Self.mebibytes(tensorBytes), Double(parameters) / 1e6, GemmaModel.simdPath,
                      model.parallel.threads, test, mean, variance.squareRoot()))
     }
 
