@@ -14,7 +14,7 @@ public struct StoreConfiguration: Sendable, Hashable {
     public var revisionPollInterval: Duration
 
     public init(maxImageBytes: Int = 5 * 1024 * 1024, reassessment: ReassessmentIntervals = .default,
-                topFindings: Int = 3, revisionPollInterval: Duration = .milliseconds(200)) {
+                topFindings: Int = 3, revisionPollInterval: Duration = .milliseconds(100)) {
         self.maxImageBytes = maxImageBytes
         self.reassessment = reassessment
         self.topFindings = topFindings
