@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Same-run comparison with llama.cpp (issue 5): pp512 and tg128 of llama-cpp-python's low-level
 # llama_decode on the same GGUF and thread count, then `edtriage bench model`, then the ratios.
-# A benchmark, not part of CI. llama-cpp-python is built from source for this CPU
-# (GGML_NATIVE=ON) into the git-ignored .local/bench-venv on first use, then reused.
+# A benchmark, not part of CI. llama-cpp-python comes from bench/llama-cpp-venv.sh.
 #
 # usage: bench/compare-llama-cpp.sh [--model PATH] [--threads N] [--repetitions N]
 set -euo pipefail
@@ -19,20 +18,8 @@ while [[ $# -gt 0 ]]; do
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
-readonly LLAMA_CPP_PYTHON="llama-cpp-python==0.3.36"
-readonly VENV=.local/bench-venv
-
 [[ -f "$MODEL" ]] || scripts/fetch-model.sh >/dev/null
-
-if ! "$VENV/bin/python" -c "import llama_cpp" 2>/dev/null; then
-    if ! command -v cmake >/dev/null || ! command -v g++ >/dev/null; then
-        apt-get install -y cmake build-essential >&2
-    fi
-    python3 -m venv "$VENV"
-    echo "building $LLAMA_CPP_PYTHON for this CPU (10+ minutes on 2 cores)…" >&2
-    CMAKE_ARGS="-DGGML_NATIVE=ON" CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) \
-        "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-cache-dir "$LLAMA_CPP_PYTHON" >&2
-fi
+PYTHON=$(bench/llama-cpp-venv.sh)
 
 # Build first, so that compiling never overlaps a measurement. EDTRIAGE_BIN=path skips the build.
 if [[ -z "${EDTRIAGE_BIN:-}" ]]; then
@@ -41,7 +28,7 @@ if [[ -z "${EDTRIAGE_BIN:-}" ]]; then
 fi
 
 echo "## llama.cpp (llama-cpp-python, llama_decode)"
-llama=$("$VENV/bin/python" bench/llama_cpp_bench.py "$MODEL" "$THREADS" 512 128 "$REPETITIONS")
+llama=$("$PYTHON" bench/llama_cpp_bench.py "$MODEL" "$THREADS" 512 128 "$REPETITIONS")
 echo "$llama"
 echo
 echo "## edtriage bench model"
