@@ -73,7 +73,7 @@ int64_t gk_activation_row_bytes(int weight_type, int64_t k) {
     }
 }
 
-static void quantize_q8_0(const float *x, uint8_t *y, int64_t k) {
+GK_CLONES static void quantize_q8_0(const float *x, uint8_t *y, int64_t k) {
     for (int64_t b = 0; b < k / QK; b++, x += QK, y += Q8_0_BYTES) {
         float amax = 0;
         for (int j = 0; j < QK; j++) amax = fmaxf(amax, fabsf(x[j]));
@@ -86,7 +86,7 @@ static void quantize_q8_0(const float *x, uint8_t *y, int64_t k) {
     }
 }
 
-static void quantize_q8_k(const float *x, uint8_t *y, int64_t k) {
+GK_CLONES static void quantize_q8_k(const float *x, uint8_t *y, int64_t k) {
     for (int64_t b = 0; b < k / QK_K; b++, x += QK_K, y += Q8_K_BYTES) {
         float extreme = 0, amax = 0;
         for (int j = 0; j < QK_K; j++) {
@@ -227,7 +227,7 @@ float gk_vec_dot(int type, const void *row, const void *activations, int64_t k, 
     case GK_TYPE_Q6_K: return dot_q6_k(w, x, k);
     default:
         gk_dequantize(type, row, scratch, k);
-        return gk_dot_f32(scratch, (const float *)activations, k);
+        return gk_dot_f32(gk_best_isa(), scratch, (const float *)activations, k);
     }
 }
 
@@ -288,9 +288,9 @@ __attribute__((target("avx2"))) static void unpack_q0_row_avx2(int type, const u
 }
 #endif
 
-static void unpack_q0_row(int type, const uint8_t *w, unpacked_q0 *out, int64_t blocks) {
+static void unpack_q0_row(gk_isa isa, int type, const uint8_t *w, unpacked_q0 *out, int64_t blocks) {
 #if defined(__x86_64__)
-    if (__builtin_cpu_supports("avx2")) {
+    if (isa >= GK_ISA_AVX2) {
         unpack_q0_row_avx2(type, w, out, blocks);
         return;
     }
@@ -382,10 +382,10 @@ __attribute__((target("avx2"))) static void unpack_k_values_avx2(int type, const
 }
 #endif
 
-static void unpack_k_row(int type, const uint8_t *w, unpacked_k *out, int64_t blocks) {
+static void unpack_k_row(gk_isa isa, int type, const uint8_t *w, unpacked_k *out, int64_t blocks) {
     const int64_t bytes = gk_block_bytes(type);
 #if defined(__x86_64__)
-    const int avx2 = __builtin_cpu_supports("avx2");
+    const int avx2 = isa >= GK_ISA_AVX2;
 #endif
     for (int64_t b = 0; b < blocks; b++, w += bytes) {
         unpack_k_scales(type, w, &out[b]);
@@ -506,9 +506,9 @@ static float dot_raw_q8_0_portable(const void *row, const uint8_t *x, int64_t bl
     return dot_q_0(GK_TYPE_Q8_0, row, x, blocks * QK);
 }
 
-static unpacked_dot_fn choose_unpacked_dot(int type) {
+static unpacked_dot_fn choose_unpacked_dot(gk_isa isa, int type) {
 #if defined(__x86_64__)
-    if (__builtin_cpu_supports("avx2")) {
+    if (isa >= GK_ISA_AVX2) {
         if (type == GK_TYPE_Q8_0) return dot_raw_q8_0_avx2;
         return is_q0(type) ? (unpacked_dot_fn)dot_unpacked_q0_avx2 : (unpacked_dot_fn)dot_unpacked_k_avx2;
     }
@@ -517,15 +517,16 @@ static unpacked_dot_fn choose_unpacked_dot(int type) {
     return is_q0(type) ? (unpacked_dot_fn)dot_unpacked_q0_portable : (unpacked_dot_fn)dot_unpacked_k_portable;
 }
 
-int gk_matmul_quantized(int type, const void *weights, size_t row_bytes, int64_t k,
+int gk_matmul_quantized(gk_isa allowed, int type, const void *weights, size_t row_bytes, int64_t k,
                         int64_t row_begin, int64_t row_end,
                         const void *activations, int64_t n_tokens, int64_t activation_row_bytes,
                         float *y, int64_t ldy, void *scratch) {
     if (gk_block_elements(type) == 0) return -1;
+    const gk_isa isa = gk_usable_isa(allowed);
     const uint8_t *w = weights, *x = activations;
     const int64_t unpacked_bytes = unpacked_row_bytes(type, k);
     const int quantized = is_q0(type) || is_k(type);
-    const unpacked_dot_fn dot = quantized ? choose_unpacked_dot(type) : NULL;
+    const unpacked_dot_fn dot = quantized ? choose_unpacked_dot(isa, type) : NULL;
     const int64_t blocks = is_q0(type) ? k / QK : k / QK_K;
     uint8_t *tile = scratch;
     for (int64_t r0 = row_begin; r0 < row_end; r0 += GK_MATMUL_TILE_ROWS) {
@@ -535,15 +536,15 @@ int gk_matmul_quantized(int type, const void *weights, size_t row_bytes, int64_t
         for (int64_t r = 0; r < rows && !in_place; r++) {
             const uint8_t *row = w + (size_t)(r0 + r) * row_bytes;
             void *out = tile + r * unpacked_bytes;
-            if (is_q0(type)) unpack_q0_row(type, row, out, blocks);
-            else if (is_k(type)) unpack_k_row(type, row, out, blocks);
+            if (is_q0(type)) unpack_q0_row(isa, type, row, out, blocks);
+            else if (is_k(type)) unpack_k_row(isa, type, row, out, blocks);
             else gk_dequantize(type, row, out, k);
         }
         for (int64_t t = 0; t < n_tokens; t++) {
             const uint8_t *xt = x + t * activation_row_bytes;
             for (int64_t r = 0; r < rows; r++) {
                 const void *u = in_place ? (const void *)(w + (size_t)(r0 + r) * row_bytes) : tile + r * unpacked_bytes;
-                y[t * ldy + r0 + r] = quantized ? dot(u, xt, blocks) : gk_dot_f32(u, (const float *)xt, k);
+                y[t * ldy + r0 + r] = quantized ? dot(u, xt, blocks) : gk_dot_f32(isa, u, (const float *)xt, k);
             }
         }
     }

@@ -3,7 +3,6 @@
 
 #include "gemma_kernels.h"
 
-#include <pthread.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -88,36 +87,58 @@ static void portable_axpy(float *y, float a, const float *x, int64_t n) {
 
 // MARK: dispatch
 
-typedef struct {
-    const char *name;
-    float (*dot)(const float *, const float *, int64_t);
-    void (*axpy)(float *, float, const float *, int64_t);
-} simd_path;
-
-static simd_path choose_path(void) {
+static gk_isa detect_isa(void) {
 #ifdef GK_X86
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f"))
-        return (simd_path){"avx512", avx512_dot, avx512_axpy};
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        return (simd_path){"avx2", avx2_dot, avx2_axpy};
+    if (__builtin_cpu_supports("avx512f")) {
+        const int vnni = __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl") &&
+                         __builtin_cpu_supports("f16c");
+        return vnni ? GK_ISA_AVX512_VNNI : GK_ISA_AVX512;
+    }
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return GK_ISA_AVX2;
 #endif
-    return (simd_path){"portable", portable_dot, portable_axpy};
+    return GK_ISA_PORTABLE;
 }
 
-static simd_path chosen_path;
-static pthread_once_t path_once = PTHREAD_ONCE_INIT;
-
-static void store_chosen_path(void) { chosen_path = choose_path(); }
-
-/// Chosen once per process, so every product in a run takes the same path.
-static const simd_path *path(void) {
-    pthread_once(&path_once, store_chosen_path);
-    return &chosen_path;
+gk_isa gk_best_isa(void) {
+    static int detected = -1;  // a benign race: every thread stores the same value
+    if (detected < 0) detected = (int)detect_isa();
+    return (gk_isa)detected;
 }
 
-const char *gk_simd_path(void) { return path()->name; }
+gk_isa gk_usable_isa(gk_isa allowed) {
+    const gk_isa best = gk_best_isa();
+    return allowed < best ? allowed : best;
+}
 
-float gk_dot_f32(const float *a, const float *b, int64_t n) { return path()->dot(a, b, n); }
+const char *gk_isa_name(gk_isa isa) {
+    switch (isa) {
+    case GK_ISA_AVX512_VNNI: return "avx512-vnni";
+    case GK_ISA_AVX512: return "avx512";
+    case GK_ISA_AVX2: return "avx2";
+    default: return "portable";
+    }
+}
 
-void gk_axpy_f32(float *y, float a, const float *x, int64_t n) { path()->axpy(y, a, x, n); }
+
+float gk_dot_f32(gk_isa isa, const float *a, const float *b, int64_t n) {
+#ifdef GK_X86
+    switch (gk_usable_isa(isa)) {
+    case GK_ISA_AVX512_VNNI: case GK_ISA_AVX512: return avx512_dot(a, b, n);
+    case GK_ISA_AVX2: return avx2_dot(a, b, n);
+    default: break;
+    }
+#endif
+    return portable_dot(a, b, n);
+}
+
+void gk_axpy_f32(gk_isa isa, float *y, float a, const float *x, int64_t n) {
+#ifdef GK_X86
+    switch (gk_usable_isa(isa)) {
+    case GK_ISA_AVX512_VNNI: case GK_ISA_AVX512: avx512_axpy(y, a, x, n); return;
+    case GK_ISA_AVX2: avx2_axpy(y, a, x, n); return;
+    default: break;
+    }
+#endif
+    portable_axpy(y, a, x, n);
+}

@@ -159,7 +159,7 @@ struct BenchTable {
         let tensorBytes = model.file.tensors.reduce(0) { $0 + $1.data.count }
         let name = "\((path as NSString).lastPathComponent) \(model.quantization ?? "")"
         print(String(format: "| %@ | %@ | %.2f M | CPU (%@) | %d | %@ | %.2f ± %.2f |",
-                     name, Self.mebibytes(tensorBytes), Double(parameters) / 1e6, GemmaModel.simdPath,
+                     name, Self.mebibytes(tensorBytes), Double(parameters) / 1e6, model.kernelPath,
                      model.parallel.threads, test, mean, variance.squareRoot()))
     }
 
@@ -179,30 +179,5 @@ enum ResourceUsage {
         getrusage(RUSAGE_SELF, &usage)
         return usage.ru_maxrss
         #endif
-    }
-}
-
-/// A rough read-bandwidth estimate: `threads` workers sum disjoint slices of a 1 GiB buffer
-/// (large enough to defeat every cache); the best of three passes counts.
-enum MemoryBandwidth {
-    static func measure(threads: Int) -> Double {
-        let count = 1 << 27  // 1 GiB of UInt64
-        let buffer = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: count)
-        buffer.initialize(repeating: 1)
-        defer { buffer.deallocate() }
-        nonisolated(unsafe) let shared = buffer
-        nonisolated(unsafe) let sums = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: threads)
-        defer { sums.deallocate() }
-        let best = (0..<3).map { _ in
-            ModelBenchmark.seconds {
-                DispatchQueue.concurrentPerform(iterations: threads) { worker in
-                    let slice = shared[count * worker / threads..<count * (worker + 1) / threads]
-                    sums[worker] = slice.reduce(0, &+)
-                }
-            }
-        }.min()!
-        // Checking the sum keeps the reads from being optimized away.
-        precondition(sums.reduce(0, &+) == UInt64(count), "bandwidth buffer sum")
-        return Double(count * MemoryLayout<UInt64>.stride) / best
     }
 }

@@ -57,7 +57,7 @@ struct ModelCommand: AsyncParsableCommand {
             for (type, entry) in bytesByType.sorted(by: { $0.key < $1.key }) {
                 print("  \(type): \(entry.count) tensors, \(entry.bytes) bytes")
             }
-            print("kernels: \(GemmaModel.simdPath), threads: \(model.parallel.threads)")
+            print("kernels: \(model.kernelPath), threads: \(model.parallel.threads)")
         }
 
         /// A value as text; long arrays are abbreviated to their length and first elements.

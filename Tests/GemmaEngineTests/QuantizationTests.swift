@@ -60,40 +60,89 @@ struct QuantizationTests {
     }
 
     /// The batched product (row tiles unpacked once, SIMD integer sums) gives exactly the same
-    /// floats as the one-row reference `gk_vec_dot`, for every token and row.
-    @Test(arguments: [TensorType.q4_0, .q5_0, .q8_0, .q4_K, .q5_K, .q6_K, .f16])
-    func batchedProductEqualsReferenceDotBitForBit(type: TensorType) throws {
+    /// floats as the one-row reference `gk_vec_dot`, for every token and row, on the fastest
+    /// path of this CPU and, for quantized types, on the portable one (float dot products
+    /// differ between paths in their lane count, so F16 is compared on the fastest only).
+    @Test(arguments: [TensorType.q4_0, .q5_0, .q8_0, .q4_K, .q5_K, .q6_K].flatMap { [($0, GK_ISA_AVX512_VNNI), ($0, GK_ISA_PORTABLE)] }
+        + [(TensorType.f16, GK_ISA_AVX512_VNNI)])
+    func batchedProductEqualsReferenceDotBitForBit(type: TensorType, isa: gk_isa) throws {
         let (raw, _) = try Self.fixture(type)
         let k = type.blockElements == 1 ? 64 : 256, rowBytes = k / type.blockElements * type.blockBytes
         let rows = raw.count / rowBytes, tokens = 5
         #expect(rows >= 2)
-        var generator = SplitMix64(seed: 11)
+        let (activations, activationBytes) = Self.quantizedActivations(type: type, k: k, tokens: tokens, seed: 11)
+        var batched = [Float](repeating: .nan, count: rows * tokens)
+        var scratch = [UInt8](repeating: 0, count: Int(gk_matmul_scratch_bytes(Int32(type.rawValue), Int64(k))))
+        let status = gk_matmul_quantized(isa, Int32(type.rawValue), raw, rowBytes, Int64(k), 0, Int64(rows),
+                                         activations, Int64(tokens), Int64(activationBytes), &batched, Int64(rows), &scratch)
+        #expect(status == 0)
+        Self.expectReferenceDots(batched, type: type, weights: raw, rowBytes: rowBytes, rowRange: 0..<rows, ldy: rows,
+                                 activations: activations, activationBytes: activationBytes, tokens: tokens, k: k)
+    }
+
+    /// Interleaved rows (the VNNI layout) multiply to exactly `gk_vec_dot`'s floats, on the VNNI
+    /// path and the portable one, for token counts on and off the 4-token tile, a row count
+    /// that is no multiple of 8, and row ranges that start and end inside a group.
+    @Test(arguments: [TensorType.q4_0, .q5_0, .q8_0], [GK_ISA_AVX512_VNNI, GK_ISA_PORTABLE])
+    func interleavedProductEqualsReferenceDotBitForBit(type: TensorType, isa: gk_isa) throws {
+        let rows = 45, k = 640, rowBytes = k / 32 * type.blockBytes
+        var generator = SplitMix64(seed: 23)
+        var weights = (0..<rows * rowBytes).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        for block in stride(from: 0, to: weights.count, by: type.blockBytes) {
+            // A finite positive half scale between 2^-10 and 2^-3.
+            let scale = Float16(Float(generator.nextUnitDouble()) * 0.12 + 0.001).bitPattern
+            weights[block] = UInt8(scale & 0xff)
+            weights[block + 1] = UInt8(scale >> 8)
+        }
+        var packed = [UInt8](repeating: 0, count: Int(gk_interleaved_bytes(Int32(type.rawValue), Int64(rows), Int64(k))))
+        #expect(gk_interleave_rows(Int32(type.rawValue), weights, rowBytes, Int64(rows), Int64(k), 0, 6, &packed) == 0)
+        for tokens in [1, 3, 6] {
+            let (activations, activationBytes) = Self.quantizedActivations(type: type, k: k, tokens: tokens, seed: UInt64(tokens))
+            for rowRange in [0..<rows, 5..<30, 44..<45] {
+                var y = [Float](repeating: .nan, count: rows * tokens)
+                var scratch = [UInt8](repeating: 0, count: Int(gk_interleaved_scratch_bytes(Int64(k), Int64(tokens))))
+                let status = gk_matmul_interleaved(isa, packed, Int64(rows), Int64(k), Int64(rowRange.lowerBound),
+                                                   Int64(rowRange.upperBound), activations, Int64(tokens),
+                                                   Int64(activationBytes), &y, Int64(rows), &scratch)
+                #expect(status == 0)
+                Self.expectReferenceDots(y, type: type, weights: weights, rowBytes: rowBytes, rowRange: rowRange, ldy: rows,
+                                         activations: activations, activationBytes: activationBytes, tokens: tokens, k: k)
+                let untouched = (0..<rows).filter { !rowRange.contains($0) }
+                #expect(untouched.allSatisfy { y[$0].isNaN }, "rows outside the range stay unwritten")
+            }
+        }
+    }
+
+    static func quantizedActivations(type: TensorType, k: Int, tokens: Int, seed: UInt64) -> (bytes: [UInt8], rowBytes: Int) {
+        var generator = SplitMix64(seed: seed)
         let x = (0..<k * tokens).map { _ in Float(generator.nextUnitDouble() * 6 - 3) }
-        let activationBytes = Int(gk_activation_row_bytes(Int32(type.rawValue), Int64(k)))
-        var activations = [UInt8](repeating: 0, count: activationBytes * tokens)
+        let rowBytes = Int(gk_activation_row_bytes(Int32(type.rawValue), Int64(k)))
+        var activations = [UInt8](repeating: 0, count: rowBytes * tokens)
         for t in 0..<tokens {
             x.withUnsafeBufferPointer { source in
                 activations.withUnsafeMutableBytes { out in
                     gk_quantize_activations(Int32(type.rawValue), source.baseAddress! + t * k, Int64(k),
-                                            out.baseAddress! + t * activationBytes)
+                                            out.baseAddress! + t * rowBytes)
                 }
             }
         }
-        var batched = [Float](repeating: .nan, count: rows * tokens)
-        var scratch = [UInt8](repeating: 0, count: Int(gk_matmul_scratch_bytes(Int32(type.rawValue), Int64(k))))
-        let status = gk_matmul_quantized(Int32(type.rawValue), raw, rowBytes, Int64(k), 0, Int64(rows),
-                                         activations, Int64(tokens), Int64(activationBytes), &batched, Int64(rows), &scratch)
-        #expect(status == 0)
+        return (activations, rowBytes)
+    }
+
+    static func expectReferenceDots(
+        _ y: [Float], type: TensorType, weights: [UInt8], rowBytes: Int, rowRange: Range<Int>, ldy: Int,
+        activations: [UInt8], activationBytes: Int, tokens: Int, k: Int
+    ) {
         var floatScratch = [Float](repeating: 0, count: k)
         for t in 0..<tokens {
-            for r in 0..<rows {
-                let reference = raw.withUnsafeBytes { w in
+            for r in rowRange {
+                let reference = weights.withUnsafeBytes { w in
                     activations.withUnsafeBytes { a in
                         gk_vec_dot(Int32(type.rawValue), w.baseAddress! + r * rowBytes, a.baseAddress! + t * activationBytes,
                                    Int64(k), &floatScratch)
                     }
                 }
-                #expect(batched[t * rows + r].bitPattern == reference.bitPattern, "token \(t) row \(r)")
+                #expect(y[t * ldy + r].bitPattern == reference.bitPattern, "\(type) token \(t) of \(tokens), row \(r)")
             }
         }
     }

@@ -41,19 +41,40 @@ float gk_f16_to_f32(uint16_t bits);
 /// unsupported type or a count that is not a whole number of blocks.
 int gk_dequantize(int type, const void *src, float *dst, int64_t count);
 
-/// Which SIMD path the float kernels use on this CPU ("avx512", "avx2" or "portable").
-const char *gk_simd_path(void);
+/// Instruction sets a kernel call may use, in increasing order; each call uses the widest one
+/// that is both allowed and present. Quantized products give bit-identical results on every
+/// path (exact integer block sums, the same float steps in the same order); the float dot and
+/// axpy differ in the last bits between paths (their lane counts differ).
+typedef enum {
+    GK_ISA_PORTABLE = 0,     ///< plain C, any CPU (arm64 included)
+    GK_ISA_AVX2 = 1,         ///< AVX2 + FMA
+    GK_ISA_AVX512 = 2,       ///< AVX-512F
+    GK_ISA_AVX512_VNNI = 3,  ///< AVX-512 VNNI + VL (interleaved weight products)
+} gk_isa;
 
-/// dot(a, b) over n floats with the widest SIMD path available.
-float gk_dot_f32(const float *a, const float *b, int64_t n);
+/// The widest instruction set this CPU supports.
+gk_isa gk_best_isa(void);
+/// `allowed`, capped by what this CPU supports.
+gk_isa gk_usable_isa(gk_isa allowed);
+/// "avx512-vnni", "avx512", "avx2" or "portable".
+const char *gk_isa_name(gk_isa isa);
+
+/// dot(a, b) over n floats.
+float gk_dot_f32(gk_isa isa, const float *a, const float *b, int64_t n);
 
 /// y[i] += a * x[i] over n floats.
-void gk_axpy_f32(float *y, float a, const float *x, int64_t n);
+void gk_axpy_f32(gk_isa isa, float *y, float a, const float *x, int64_t n);
 
 /// Rounds a float to the nearest IEEE half (ties to even), returning its bits.
 uint16_t gk_f32_to_f16(float value);
 /// `value` rounded to half precision and back.
 float gk_round_f16(float value);
+
+/// gate[i] = GELU(gate[i]) · up[i] with ggml's GELU: the tanh approximation looked up by the
+/// input's f16 bits in a table of f16-rounded results, exact (0 or x) outside ±10.
+void gk_gelu_gate(gk_isa isa, float *gate, const float *up, int64_t n);
+/// Rounds n floats to half precision in place (round to nearest even).
+void gk_round_f16_row(gk_isa isa, float *x, int64_t n);
 
 /// Bytes of one activation row of `k` floats quantized for multiplying with `weight_type`
 /// (Q8_0 blocks for Q4_0/Q5_0/Q8_0, Q8_K blocks for K-quants, plain f32 otherwise).
@@ -69,10 +90,29 @@ enum { GK_MATMUL_TILE_ROWS = 8 };
 int64_t gk_matmul_scratch_bytes(int type, int64_t k);
 /// y[t * ldy + r] = gk_vec_dot(row r, activation row t) for rows [row_begin, row_end),
 /// bit-identical to gk_vec_dot but unpacking each row once for all tokens.
-int gk_matmul_quantized(int type, const void *weights, size_t row_bytes, int64_t k,
+int gk_matmul_quantized(gk_isa isa, int type, const void *weights, size_t row_bytes, int64_t k,
                         int64_t row_begin, int64_t row_end,
                         const void *activations, int64_t n_tokens, int64_t activation_row_bytes,
                         float *y, int64_t ldy, void *scratch);
+
+/// Rows per group of the interleaved layout (interleaved.c explains it).
+enum { GK_INTERLEAVED_ROWS = 8 };
+/// Bytes of `rows` rows of `k` columns of a Q4_0/Q5_0/Q8_0 matrix interleaved, or 0 for
+/// other types.
+int64_t gk_interleaved_bytes(int type, int64_t rows, int64_t k);
+/// Interleaves row groups [group_begin, group_end) (8 rows each, the last one zero-padded) of
+/// a Q4_0/Q5_0/Q8_0 matrix into `out` (gk_interleaved_bytes long). Returns 0, or -1.
+int gk_interleave_rows(int type, const void *weights, size_t row_bytes, int64_t rows, int64_t k,
+                       int64_t group_begin, int64_t group_end, void *out);
+/// Bytes of scratch gk_matmul_interleaved needs for `n_tokens` activation rows of `k` columns.
+int64_t gk_interleaved_scratch_bytes(int64_t k, int64_t n_tokens);
+/// y[t * ldy + r] = gk_vec_dot(row r, activation row t), bit for bit, for rows
+/// [row_begin, row_end) of an interleaved matrix of `rows` rows and Q8_0 activations.
+/// Returns 0, or -1 for a bad range or k.
+int gk_matmul_interleaved(gk_isa isa, const void *packed, int64_t rows, int64_t k,
+                          int64_t row_begin, int64_t row_end,
+                          const void *activations, int64_t n_tokens, int64_t activation_row_bytes,
+                          float *y, int64_t ldy, void *scratch);
 
 /// Offset of the first occurrence of `needle` in `haystack`, or -1 (for the tokenizer's
 /// special-piece search; memmem is not declared by every libc without feature macros).

@@ -43,7 +43,7 @@ struct ForwardPass {
             normRows(x.pointer, layer.feedForwardNorm, into: normed.pointer)
             layer.gate.multiply(normed.pointer, tokens: count, into: gate.pointer, parallel: parallel)
             layer.up.multiply(normed.pointer, tokens: count, into: up.pointer, parallel: parallel)
-            Operations.geluGate(gate.pointer, up: up.pointer, count: count * c.feedForwardLength)
+            gk_gelu_gate(model.isa, gate.pointer, up.pointer, Int64(count * c.feedForwardLength))
             layer.down.multiply(gate.pointer, tokens: count, into: normed.pointer, parallel: parallel)
             normRows(normed.pointer, layer.postFeedForwardNorm, into: normed.pointer)
             Operations.add(x.pointer, normed.pointer, count: count * c.embeddingLength)
@@ -106,10 +106,10 @@ struct ForwardPass {
         let width = config.kvDimension
         for t in tokens.indices {
             let key = cache.key(layer: layer, position: start + t), value = cache.value(layer: layer, position: start + t)
-            for i in 0..<width {
-                key[i] = gk_round_f16(k[t * width + i])
-                value[i] = gk_round_f16(v[t * width + i])
-            }
+            key.update(from: k + t * width, count: width)
+            value.update(from: v + t * width, count: width)
+            gk_round_f16_row(model.isa, key, Int64(width))
+            gk_round_f16_row(model.isa, value, Int64(width))
         }
     }
 
@@ -123,7 +123,7 @@ struct ForwardPass {
     /// Queries and attention weights are rounded to half precision before their products with
     /// the f16 cache, as ggml converts them; this keeps our tokens in step with llama.cpp's.
     private func attend(layer: Int, q: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>) {
-        let c = config, start = start, count = tokens.count
+        let c = config, start = start, count = tokens.count, isa = model.isa
         let global = c.isGlobalLayer(layer)
         let groupSize = c.headCount / c.kvHeadCount
         let queries = SendablePointer(q), result = SendablePointer(output)
@@ -138,19 +138,20 @@ struct ForwardPass {
                 let first = Self.firstVisible(position: position, global: global, window: c.slidingWindow)
                 let kvOffset = (head / groupSize) * c.headDimension
                 let source = queries.pointer + t * c.queryDimension + head * c.headDimension
-                for i in 0..<c.headDimension { query[i] = gk_round_f16(source[i]) }
+                query.update(from: source, count: c.headDimension)
+                gk_round_f16_row(isa, query, Int64(c.headDimension))
                 let visible = position - first + 1
                 for j in 0..<visible {
                     let key = keyBase.pointer + (first + j) * c.kvDimension + kvOffset
-                    scores[j] = gk_dot_f32(query, key, Int64(c.headDimension))
+                    scores[j] = gk_dot_f32(isa, query, key, Int64(c.headDimension))
                 }
                 let out = result.pointer + t * c.queryDimension + head * c.headDimension
                 Operations.softmax(scores, count: visible)
-                for j in 0..<visible { scores[j] = gk_round_f16(scores[j]) }
+                gk_round_f16_row(isa, scores, Int64(visible))
                 out.initialize(repeating: 0, count: c.headDimension)
                 for j in 0..<visible {
                     let value = valueBase.pointer + (first + j) * c.kvDimension + kvOffset
-                    gk_axpy_f32(out, scores[j], value, Int64(c.headDimension))
+                    gk_axpy_f32(isa, out, scores[j], value, Int64(c.headDimension))
                 }
             }
         }

@@ -17,10 +17,13 @@ public final class GemmaModel: Sendable {
     public let config: GemmaConfig
     public let tokenizer: Tokenizer
     public let parallel: Parallel
+    /// The instruction sets the kernels use (the requested ones, capped by the CPU).
+    let isa: gk_isa
     let weights: GemmaWeights
 
-    /// Loads and validates the model; `threads` defaults to all cores.
-    public init(path: String, threads: Int? = nil) throws(GemmaModelError) {
+    /// Loads and validates the model; `threads` defaults to all cores. Q4_0/Q5_0/Q8_0
+    /// matrices are interleaved for VNNI products here when the CPU has them.
+    public init(path: String, threads: Int? = nil, instructionSet: InstructionSet = .best) throws(GemmaModelError) {
         do {
             file = try GGUFFile(path: path)
         } catch {
@@ -34,8 +37,9 @@ public final class GemmaModel: Sendable {
         guard tokenizer.vocabularySize == config.vocabularySize else {
             throw .inconsistentShape("\(tokenizer.vocabularySize) tokenizer pieces, \(config.vocabularySize) embedding rows")
         }
-        weights = try GemmaWeights(file: file, config: config)
         parallel = Parallel(threads: threads ?? Self.coreCount)
+        isa = gk_usable_isa(instructionSet == .portable ? GK_ISA_PORTABLE : GK_ISA_AVX512_VNNI)
+        weights = try GemmaWeights(file: file, config: config, isa: isa, parallel: parallel)
     }
 
     public static var coreCount: Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
@@ -57,7 +61,15 @@ public final class GemmaModel: Sendable {
     }
 }
 
+/// Which kernels a model's products may use.
+public enum InstructionSet: Sendable {
+    /// The widest this CPU supports (AVX-512 VNNI, AVX-512, AVX2 + FMA, or portable C).
+    case best
+    /// Plain C that runs on any CPU; tests use it to keep that path correct.
+    case portable
+}
+
 extension GemmaModel {
-    /// The SIMD path the kernels chose on this CPU ("avx512", "avx2" or "portable").
-    public static var simdPath: String { String(cString: gk_simd_path()) }
+    /// The kernel path in use: "avx512-vnni", "avx512", "avx2" or "portable".
+    public var kernelPath: String { String(cString: gk_isa_name(isa)) }
 }

@@ -1,3 +1,5 @@
+import CGemmaKernels
+
 /// The weights of one transformer layer.
 struct LayerWeights: Sendable {
     let attentionNorm: [Float]
@@ -25,13 +27,13 @@ struct GemmaWeights: Sendable {
     let outputNorm: [Float]
     let layers: [LayerWeights]
 
-    init(file: GGUFFile, config c: GemmaConfig) throws(GemmaModelError) {
+    init(file: GGUFFile, config c: GemmaConfig, isa: gk_isa, parallel: Parallel) throws(GemmaModelError) {
         func tensor(_ name: String) throws(GemmaModelError) -> GGUFTensor {
             guard let tensor = file.tensor(named: name) else { throw .missingTensor(name) }
             return tensor
         }
         func matrix(_ name: String, rows: Int, columns: Int) throws(GemmaModelError) -> WeightMatrix {
-            try WeightMatrix(tensor(name), rows: rows, columns: columns)
+            try WeightMatrix(tensor(name), rows: rows, columns: columns, isa: isa, parallel: parallel)
         }
         func vector(_ name: String, _ length: Int) throws(GemmaModelError) -> [Float] {
             try floatVector(tensor(name), length: length)

@@ -38,25 +38,6 @@ enum Operations {
         }
     }
 
-    /// GELU, tanh approximation (Gemma's FFN activation).
-    static func gelu(_ x: Float) -> Float {
-        let sqrtTwoOverPi: Float = 0.797_884_56
-        return 0.5 * x * (1 + tanhf(sqrtTwoOverPi * x * (1 + 0.044_715 * x * x)))
-    }
-
-    /// GELU as llama.cpp's CPU backend evaluates it: through a table indexed by the input
-    /// rounded to half precision and holding half-precision outputs; exact outside ±10.
-    static func halfPrecisionGELU(_ x: Float) -> Float {
-        if x <= -10 { return 0 }
-        if x >= 10 { return x }
-        return gk_round_f16(gelu(gk_round_f16(x)))
-    }
-
-    /// gate[i] = GELU(gate[i]) · up[i], in place over `count` elements.
-    static func geluGate(_ gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
-        for i in 0..<count { gate[i] = halfPrecisionGELU(gate[i]) * up[i] }
-    }
-
     /// Softmax in place; the sum is accumulated in Double.
     static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
         var maximum = -Float.infinity

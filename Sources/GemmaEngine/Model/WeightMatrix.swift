@@ -6,12 +6,18 @@ public struct WeightMatrix: Sendable {
     public let tensor: GGUFTensor
     public var rows: Int { tensor.rowCount }
     public var columns: Int { tensor.rowLength }
+    /// The instruction sets products may use.
+    let isa: gk_isa
+    /// Q4_0/Q5_0/Q8_0 rows interleaved for VNNI products, when the CPU and `isa` allow them.
+    let interleaved: InterleavedRows?
 
-    init(_ tensor: GGUFTensor, rows: Int, columns: Int) throws(GemmaModelError) {
+    init(_ tensor: GGUFTensor, rows: Int, columns: Int, isa: gk_isa, parallel: Parallel) throws(GemmaModelError) {
         guard tensor.shape.count == 2, tensor.rowLength == columns, tensor.rowCount == rows else {
             throw .inconsistentShape("\(tensor.name) has shape \(tensor.shape), expected [\(columns), \(rows)]")
         }
         self.tensor = tensor
+        self.isa = gk_usable_isa(isa)
+        interleaved = self.isa == GK_ISA_AVX512_VNNI ? InterleavedRows(tensor, parallel: parallel) : nil
     }
 
     /// `y[t][r] = row r · x[t]` for `tokens` inputs of `columns` floats laid out contiguously,
@@ -42,8 +48,13 @@ public struct WeightMatrix: Sendable {
         _ activations: QuantizedActivations, tokens: Int, rowRange: Range<Int>,
         into y: UnsafeMutablePointer<Float>, outputStride: Int, parallel: Parallel
     ) {
+        if let interleaved {
+            interleaved.multiply(activations, tokens: tokens, rowRange: rowRange, into: y, outputStride: outputStride,
+                                 isa: isa, parallel: parallel)
+            return
+        }
         let columns = columns, rowBytes = tensor.rowBytes, type = Int32(tensor.type.rawValue)
-        let tensor = tensor
+        let tensor = tensor, isa = isa
         let output = SendablePointer(y)
         // Chunks of whole row tiles, so a tile's rows stay in cache while tokens stream past.
         parallel.forEachRange(rowRange.count, granularity: Int(GK_MATMUL_TILE_ROWS)) { chunk in
@@ -51,7 +62,7 @@ public struct WeightMatrix: Sendable {
                 byteCount: Int(gk_matmul_scratch_bytes(type, Int64(columns))), alignment: 64)
             defer { scratch.deallocate() }
             let status = gk_matmul_quantized(
-                type, tensor.data.baseAddress!, rowBytes, Int64(columns),
+                isa, type, tensor.data.baseAddress!, rowBytes, Int64(columns),
                 Int64(rowRange.lowerBound + chunk.lowerBound), Int64(rowRange.lowerBound + chunk.upperBound),
                 activations.pointer.pointer, Int64(tokens), Int64(activations.rowBytes),
                 output.pointer - rowRange.lowerBound, Int64(outputStride), scratch)
@@ -65,6 +76,52 @@ public struct WeightMatrix: Sendable {
         let source = tensor.data.baseAddress! + index * tensor.rowBytes
         let status = gk_dequantize(Int32(tensor.type.rawValue), source, destination, Int64(columns))
         precondition(status == 0, "tensor types are validated when the model loads")
+    }
+}
+
+/// A Q4_0/Q5_0/Q8_0 matrix copied into the interleaved layout of interleaved.c (8 rows per
+/// group, values biased for vpdpbusd) once at load, so products need no per-call unpacking
+/// and no horizontal adds. Results are bit-identical to the other paths.
+final class InterleavedRows: Sendable {
+    private let storage: SendablePointer<UInt8>
+    private let rows: Int, columns: Int
+
+    /// nil for types the layout does not cover.
+    init?(_ tensor: GGUFTensor, parallel: Parallel) {
+        let type = Int32(tensor.type.rawValue)
+        let bytes = Int(gk_interleaved_bytes(type, Int64(tensor.rowCount), Int64(tensor.rowLength)))
+        guard bytes > 0 else { return nil }
+        rows = tensor.rowCount
+        columns = tensor.rowLength
+        storage = SendablePointer(.allocate(capacity: bytes))
+        let groups = (rows + Int(GK_INTERLEAVED_ROWS) - 1) / Int(GK_INTERLEAVED_ROWS)
+        let storage = storage, rows = rows, columns = columns
+        parallel.forEachRange(groups) { range in
+            let status = gk_interleave_rows(type, tensor.data.baseAddress!, tensor.rowBytes, Int64(rows), Int64(columns),
+                                            Int64(range.lowerBound), Int64(range.upperBound), storage.pointer)
+            precondition(status == 0, "interleavable types and shapes were checked above")
+        }
+    }
+
+    deinit { storage.pointer.deallocate() }
+
+    func multiply(
+        _ activations: QuantizedActivations, tokens: Int, rowRange: Range<Int>,
+        into y: UnsafeMutablePointer<Float>, outputStride: Int, isa: gk_isa, parallel: Parallel
+    ) {
+        let storage = storage, rows = rows, columns = columns
+        let output = SendablePointer(y)
+        parallel.forEachRange(rowRange.count, granularity: Int(GK_INTERLEAVED_ROWS)) { chunk in
+            let scratch = UnsafeMutableRawPointer.allocate(
+                byteCount: Int(gk_interleaved_scratch_bytes(Int64(columns), Int64(tokens))), alignment: 64)
+            defer { scratch.deallocate() }
+            let status = gk_matmul_interleaved(
+                isa, storage.pointer, Int64(rows), Int64(columns),
+                Int64(rowRange.lowerBound + chunk.lowerBound), Int64(rowRange.lowerBound + chunk.upperBound),
+                activations.pointer.pointer, Int64(tokens), Int64(activations.rowBytes),
+                output.pointer - rowRange.lowerBound, Int64(outputStride), scratch)
+            precondition(status == 0, "shapes were checked when the rows were interleaved")
+        }
     }
 }
 

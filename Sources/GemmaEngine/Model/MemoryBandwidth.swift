@@ -1,0 +1,35 @@
+import Dispatch
+
+/// A rough read-bandwidth estimate: `threads` workers sum disjoint slices of a 1 GiB buffer
+/// (large enough to defeat every cache); the best of three passes counts. It lives in the
+/// engine, which is compiled optimized in every build, so a debug `edtriage bench model`
+/// measures the memory, not unoptimized Swift.
+public enum MemoryBandwidth {
+    /// Bytes per second.
+    public static func measure(threads: Int) -> Double {
+        let count = 1 << 27  // 1 GiB of UInt64
+        let buffer = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: count)
+        buffer.initialize(repeating: 1)
+        defer { buffer.deallocate() }
+        nonisolated(unsafe) let shared = buffer
+        nonisolated(unsafe) let sums = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: threads)
+        defer { sums.deallocate() }
+        let best = (0..<3).map { _ in
+            seconds {
+                DispatchQueue.concurrentPerform(iterations: threads) { worker in
+                    let slice = shared[count * worker / threads..<count * (worker + 1) / threads]
+                    sums[worker] = slice.reduce(0, &+)
+                }
+            }
+        }.min()!
+        // Checking the sum keeps the reads from being optimized away.
+        precondition(sums.reduce(0, &+) == UInt64(count), "bandwidth buffer sum")
+        return Double(count * MemoryLayout<UInt64>.stride) / best
+    }
+
+    private static func seconds(_ body: () -> Void) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+}
