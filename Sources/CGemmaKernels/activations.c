@@ -12,6 +12,7 @@
 
 #include "gemma_kernels.h"
 #include "half.h"
+#include "blocks.h"
 
 #include <math.h>
 #include <string.h>
@@ -126,8 +127,12 @@ void gk_quantize_activations(int weight_type, const float *x, int64_t k, void *o
 
 // MARK: block dot products (weights · quantized activations)
 
-/// Signed 5-bit values of a Q4_0 or Q5_0 block, offset removed.
-static inline void unpack_q4_q5_0(const uint8_t *b, int with_high_bits, int8_t q[QK]) {
+void gk_q0_values(int type, const uint8_t *b, int8_t q[QK]) {
+    if (type == GK_TYPE_Q8_0) {
+        memcpy(q, b + 2, QK);
+        return;
+    }
+    const int with_high_bits = type == GK_TYPE_Q5_0;
     const uint8_t *qs = b + (with_high_bits ? 6 : 2);
     uint32_t qh = 0;
     if (with_high_bits) memcpy(&qh, b + 2, 4);
@@ -143,8 +148,7 @@ GK_CLONES static float dot_q_0(int type, const uint8_t *w, const uint8_t *x, int
     const int64_t w_bytes = gk_block_bytes(type);
     for (int64_t b = 0; b < k / QK; b++, w += w_bytes, x += Q8_0_BYTES) {
         int8_t q[QK];
-        if (type == GK_TYPE_Q8_0) memcpy(q, w + 2, QK);
-        else unpack_q4_q5_0(w, type == GK_TYPE_Q5_0, q);
+        gk_q0_values(type, w, q);
         const int8_t *a = (const int8_t *)(x + 2);
         int isum = 0;
         for (int j = 0; j < QK; j++) isum += q[j] * a[j];
@@ -239,7 +243,7 @@ float gk_vec_dot(int type, const void *row, const void *activations, int64_t k, 
 // results on every path.
 
 typedef struct { float d; int8_t q[QK]; } unpacked_q0;
-typedef struct { float d, dmin; int16_t scale16[QK_K / 16]; int16_t min32[QK_K / 32]; int8_t q[QK_K]; } unpacked_k;
+typedef gk_unpacked_k unpacked_k;
 
 static int is_q0(int type) { return type == GK_TYPE_Q4_0 || type == GK_TYPE_Q5_0 || type == GK_TYPE_Q8_0; }
 static int is_k(int type) { return type == GK_TYPE_Q4_K || type == GK_TYPE_Q5_K || type == GK_TYPE_Q6_K; }
@@ -256,7 +260,7 @@ static void unpack_q0_row_portable(int type, const uint8_t *w, unpacked_q0 *out,
     const int64_t bytes = gk_block_bytes(type);
     for (int64_t b = 0; b < blocks; b++, w += bytes) {
         out[b].d = half_at(w);
-        unpack_q4_q5_0(w, type == GK_TYPE_Q5_0, out[b].q);
+        gk_q0_values(type, w, out[b].q);
     }
 }
 
@@ -381,6 +385,11 @@ __attribute__((target("avx2"))) static void unpack_k_values_avx2(int type, const
     }
 }
 #endif
+
+void gk_unpack_k_block(int type, const uint8_t *w, gk_unpacked_k *out) {
+    unpack_k_scales(type, w, out);
+    unpack_k_values_portable(type, w, out->q);
+}
 
 static void unpack_k_row(gk_isa isa, int type, const uint8_t *w, unpacked_k *out, int64_t blocks) {
     const int64_t bytes = gk_block_bytes(type);

@@ -1,87 +1,131 @@
-// Q4_0 / Q5_0 / Q8_0 weights interleaved eight rows at a time, for VNNI products without
-// horizontal adds.
+// Weight rows interleaved eight at a time, for VNNI products without horizontal adds.
 //
-// Layout (one "group" = 8 consecutive rows; groups follow each other, blocks in order):
+// A "group" is 8 consecutive rows; groups follow each other, blocks in order inside a group.
+// In every layout one 32-byte load puts 4 consecutive columns of each of the 8 rows into the
+// 8 32-bit lanes (lane r = row r), so vpdpbusd with the token's 4 matching activations
+// broadcast adds each row's 4 products to its own lane. Lanes thus hold exact integer block
+// (or sub-block) sums per row, and the float steps afterwards are exactly gk_vec_dot's, in its
+// order, vectorized across the 8 rows: results are bit-identical to every other path.
 //
-//   per block of 32 columns, 272 bytes:
-//     values[i][r][4]  i = 0..7 (which 4 columns: 4i..4i+3), r = 0..7 (row in the group),
-//                      each value biased to unsigned: w + 128
-//     scales[r]        the 8 rows' f16 block scales
+// Q4_0 / Q5_0 / Q8_0, 272 bytes per block of 32 columns:
+//   values[i][r][4]   i = 0..7 (columns 4i..4i+3), biased to unsigned: w + 128
+//   scales[r]         f16 block scales
+//   vpdpbusd needs unsigned weights; the bias adds 128·Σa per block, which the lane starts
+//   from (−128·Σa) to cancel exactly.
 //
-// One 32-byte load of values[i] puts row r's columns 4i..4i+3 in 32-bit lane r, so
-// vpdpbusd with the token's columns 4i..4i+3 broadcast adds Σ (w+128)·a over those four
-// columns to lane r; eight of them give each lane its row's whole block. Starting the lane at
-// −128·Σa removes the bias, so every lane holds the exact integer block sum gk_vec_dot computes.
-// The float steps are then gk_vec_dot's, in its order: sum += (d_w · d_a) · isum, block by
-// block, with no contraction; results are bit-identical to every other path.
+// Q4_K, 1280 bytes per block of 256 columns:
+//   values[p][i][r][4]  p = 0..3 (sub-block pair 2p, 2p+1), i = 0..7; low nibble: sub-block
+//                       2p, columns 32·2p + 4i.., high nibble: sub-block 2p+1 (as Q4_K packs)
+//   scales[j][r]        u8 6-bit sub-block scales, j = 0..7
+//   mins[q][r][2]       i16 sub-block minimums 2q, 2q+1 (for vpmaddwd with the activation
+//                       sums of those two sub-blocks)
+//   d[r], dmin[r]       f32
 //
-// The interleaved copy costs the same bytes as Q8_0 (272 per 8 row-blocks) and more than
-// Q4_0/Q5_0; in exchange each block is read once per token tile, not unpacked per call.
+// Q6_K, 2240 bytes per block of 256 columns:
+//   values[g][i][r][4]  g = 0..15 (16-column groups), i = 0..3; q + 32 (unsigned 0..63),
+//                       the lane starting from −32·Σa of the group
+//   scales[g][r]        i8 group scales
+//   d[r], dmin[r]       f32 (dmin 0: Q6_K has no minimums)
+//
+// The Q0 layout costs the bytes of Q8_0 (more than Q4_0/Q5_0), Q4_K +11 %, Q6_K +33 %; in
+// exchange nothing is unpacked per call and no lane is ever summed horizontally.
 
 #include "gemma_kernels.h"
 #include "half.h"
+#include "blocks.h"
 
 #include <string.h>
 
-enum { QK = 32, ROWS = GK_INTERLEAVED_ROWS, CHUNKS = QK / 4, Q8_0_BYTES = 34 };
-enum { VALUES_BYTES = CHUNKS * ROWS * 4, BLOCK_BYTES = VALUES_BYTES + ROWS * 2 };
+enum { QK = 32, QK_K = 256, ROWS = GK_INTERLEAVED_ROWS, Q8_0_BYTES = 34, Q8_K_BYTES = 4 + QK_K + 2 * (QK_K / 16) };
+enum { Q0_VALUES = (QK / 4) * ROWS * 4, Q0_BLOCK = Q0_VALUES + ROWS * 2 };
+enum {
+    Q4K_VALUES = 4 * 8 * ROWS * 4, Q4K_SCALES = Q4K_VALUES, Q4K_MINS = Q4K_SCALES + 8 * ROWS,
+    Q4K_D = Q4K_MINS + 4 * ROWS * 4, Q4K_BLOCK = Q4K_D + 2 * ROWS * 4,
+    Q6K_VALUES = 16 * 4 * ROWS * 4, Q6K_SCALES = Q6K_VALUES, Q6K_D = Q6K_SCALES + 16 * ROWS,
+    Q6K_BLOCK = Q6K_D + 2 * ROWS * 4,
+};
 
-static int interleavable(int type) {
-    return type == GK_TYPE_Q4_0 || type == GK_TYPE_Q5_0 || type == GK_TYPE_Q8_0;
+static int is_q0(int type) { return type == GK_TYPE_Q4_0 || type == GK_TYPE_Q5_0 || type == GK_TYPE_Q8_0; }
+
+/// Interleaved bytes per group and block, or 0 if `type` has no layout here.
+static int64_t layout_block_bytes(int type) {
+    if (is_q0(type)) return Q0_BLOCK;
+    if (type == GK_TYPE_Q4_K) return Q4K_BLOCK;
+    if (type == GK_TYPE_Q6_K) return Q6K_BLOCK;
+    return 0;
 }
+
+static int64_t block_columns(int type) { return is_q0(type) ? QK : QK_K; }
 
 int64_t gk_interleaved_bytes(int type, int64_t rows, int64_t k) {
-    if (!interleavable(type) || k % QK != 0) return 0;
-    return (rows + ROWS - 1) / ROWS * (k / QK) * BLOCK_BYTES;
+    const int64_t bytes = layout_block_bytes(type);
+    if (bytes == 0 || k % block_columns(type) != 0) return 0;
+    return (rows + ROWS - 1) / ROWS * (k / block_columns(type)) * bytes;
 }
 
-/// Signed values of one Q4_0 / Q5_0 / Q8_0 block (the dequantization's integer part).
-static void block_values(int type, const uint8_t *b, int8_t q[QK]) {
-    if (type == GK_TYPE_Q8_0) {
-        memcpy(q, b + 2, QK);
+// MARK: interleaving (at load)
+
+static void interleave_q0(const uint8_t *source, int r, uint8_t *block, int type) {
+    int8_t q[QK] = {0};
+    uint16_t scale = 0;  // rows past the end multiply to 0 and are never stored
+    if (source) {
+        gk_q0_values(type, source, q);
+        memcpy(&scale, source, 2);
+    }
+    for (int i = 0; i < QK / 4; i++)
+        for (int j = 0; j < 4; j++) block[(i * ROWS + r) * 4 + j] = (uint8_t)(q[4 * i + j] + 128);
+    memcpy(block + Q0_VALUES + 2 * r, &scale, 2);
+}
+
+static void interleave_k(const uint8_t *source, int r, uint8_t *block, int type) {
+    gk_unpacked_k u;
+    memset(&u, 0, sizeof u);
+    if (source) gk_unpack_k_block(type, source, &u);
+    float d[2] = {u.d, u.dmin};
+    if (type == GK_TYPE_Q4_K) {
+        for (int p = 0; p < 4; p++)
+            for (int i = 0; i < 8; i++)
+                for (int j = 0; j < 4; j++) {
+                    const int low = u.q[64 * p + 4 * i + j], high = u.q[64 * p + 32 + 4 * i + j];
+                    block[((p * 8 + i) * ROWS + r) * 4 + j] = (uint8_t)(low | (high << 4));
+                }
+        for (int j = 0; j < 8; j++) block[Q4K_SCALES + j * ROWS + r] = (uint8_t)u.scale16[2 * j];
+        for (int q = 0; q < 4; q++) memcpy(block + Q4K_MINS + (q * ROWS + r) * 4, &u.min32[2 * q], 4);
+        for (int f = 0; f < 2; f++) memcpy(block + Q4K_D + (f * ROWS + r) * 4, &d[f], 4);
         return;
     }
-    const int fifth = type == GK_TYPE_Q5_0;
-    const uint8_t *qs = b + (fifth ? 6 : 2);
-    uint32_t qh = 0;
-    if (fifth) memcpy(&qh, b + 2, 4);
-    const int offset = fifth ? 16 : 8;
-    for (int j = 0; j < QK / 2; j++) {
-        q[j] = (int8_t)(((qs[j] & 0x0f) | (((qh >> j) & 1u) << 4)) - offset);
-        q[j + QK / 2] = (int8_t)(((qs[j] >> 4) | (((qh >> (j + 16)) & 1u) << 4)) - offset);
-    }
+    for (int g = 0; g < 16; g++)
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++) block[((g * 4 + i) * ROWS + r) * 4 + j] = (uint8_t)(u.q[16 * g + 4 * i + j] + 32);
+    for (int g = 0; g < 16; g++) block[Q6K_SCALES + g * ROWS + r] = (uint8_t)(int8_t)u.scale16[g];
+    for (int f = 0; f < 2; f++) memcpy(block + Q6K_D + (f * ROWS + r) * 4, &d[f], 4);
 }
 
 int gk_interleave_rows(int type, const void *weights, size_t row_bytes, int64_t rows, int64_t k,
                        int64_t group_begin, int64_t group_end, void *out) {
-    if (!interleavable(type) || k % QK != 0) return -1;
-    const int64_t blocks = k / QK, block_bytes = gk_block_bytes(type);
+    const int64_t bytes = layout_block_bytes(type);
+    if (bytes == 0 || k % block_columns(type) != 0) return -1;
+    const int64_t blocks = k / block_columns(type), source_bytes = gk_block_bytes(type);
     for (int64_t g = group_begin; g < group_end; g++) {
-        uint8_t *group = (uint8_t *)out + g * blocks * BLOCK_BYTES;
         for (int64_t b = 0; b < blocks; b++) {
-            uint8_t *block = group + b * BLOCK_BYTES;
+            uint8_t *block = (uint8_t *)out + (g * blocks + b) * bytes;
             for (int r = 0; r < ROWS; r++) {
                 const int64_t row = g * ROWS + r;
-                int8_t q[QK] = {0};
-                uint16_t scale = 0;  // rows past the end multiply to 0 and are never stored
-                if (row < rows) {
-                    const uint8_t *source = (const uint8_t *)weights + (size_t)row * row_bytes + b * block_bytes;
-                    block_values(type, source, q);
-                    memcpy(&scale, source, 2);
-                }
-                for (int i = 0; i < CHUNKS; i++)
-                    for (int j = 0; j < 4; j++) block[(i * ROWS + r) * 4 + j] = (uint8_t)(q[4 * i + j] + 128);
-                memcpy(block + VALUES_BYTES + 2 * r, &scale, 2);
+                const uint8_t *source = row < rows ? (const uint8_t *)weights + (size_t)row * row_bytes + b * source_bytes : NULL;
+                if (is_q0(type)) interleave_q0(source, r, block, type);
+                else interleave_k(source, r, block, type);
             }
         }
     }
     return 0;
 }
 
-/// Per token and block: the bias correction −128·Σa and the activation scale.
-typedef struct { int32_t correction; float scale; } activation_block;
+// MARK: activations
 
-static void describe_activations(const uint8_t *x, int64_t blocks, activation_block *out) {
+/// Per Q8_0 token block: the bias correction −128·Σa and the activation scale.
+typedef struct { int32_t correction; float scale; } q0_activation;
+
+static void describe_q0_activations(const uint8_t *x, int64_t blocks, q0_activation *out) {
     for (int64_t b = 0; b < blocks; b++, x += Q8_0_BYTES) {
         int sum = 0;
         for (int j = 0; j < QK; j++) sum += (int8_t)x[2 + j];
@@ -92,24 +136,89 @@ static void describe_activations(const uint8_t *x, int64_t blocks, activation_bl
     }
 }
 
+static int16_t q8k_bsum(const uint8_t *x, int g) {
+    int16_t sum;
+    memcpy(&sum, x + 4 + QK_K + 2 * g, 2);
+    return sum;
+}
+
+static float q8k_scale(const uint8_t *x) {
+    float d;
+    memcpy(&d, x, 4);
+    return d;
+}
+
+static float block_value_q0(float dw, float da, int isum) { return dw * da * (float)isum; }
+
+/// The same formula as activations.c's k_block_value.
+static float block_value_k(float d, float dmin, float dx, int scaled, int mins) {
+    return d * dx * (float)scaled - dmin * dx * (float)mins;
+}
+
 // MARK: portable path (the same integers and float steps, one lane at a time)
 
-static void group_tokens_portable(const uint8_t *group, int64_t blocks, const uint8_t *const *x,
-                                  const activation_block *const *info, int tokens, float sums[][ROWS]) {
+static void q0_group_portable(const uint8_t *group, int64_t blocks, const uint8_t *const *x,
+                              const q0_activation *const *info, int tokens, float sums[][ROWS]) {
     for (int t = 0; t < tokens; t++)
         for (int r = 0; r < ROWS; r++) sums[t][r] = 0;
     for (int64_t b = 0; b < blocks; b++) {
-        const uint8_t *block = group + b * BLOCK_BYTES;
+        const uint8_t *block = group + b * Q0_BLOCK;
         for (int t = 0; t < tokens; t++) {
             const int8_t *a = (const int8_t *)(x[t] + b * Q8_0_BYTES + 2);
             for (int r = 0; r < ROWS; r++) {
                 int isum = info[t][b].correction;
-                for (int i = 0; i < CHUNKS; i++)
+                for (int i = 0; i < QK / 4; i++)
                     for (int j = 0; j < 4; j++) isum += block[(i * ROWS + r) * 4 + j] * a[4 * i + j];
                 uint16_t h;
-                memcpy(&h, block + VALUES_BYTES + 2 * r, 2);
-                const float d = gk_half_to_float(h) * info[t][b].scale;
-                sums[t][r] = sums[t][r] + d * (float)isum;
+                memcpy(&h, block + Q0_VALUES + 2 * r, 2);
+                sums[t][r] = sums[t][r] + block_value_q0(gk_half_to_float(h), info[t][b].scale, isum);
+            }
+        }
+    }
+}
+
+static void k_group_portable(int type, const uint8_t *group, int64_t blocks, const uint8_t *const *x,
+                             int tokens, float sums[][ROWS]) {
+    const int64_t bytes = layout_block_bytes(type);
+    const int d_offset = type == GK_TYPE_Q4_K ? Q4K_D : Q6K_D;
+    for (int t = 0; t < tokens; t++)
+        for (int r = 0; r < ROWS; r++) sums[t][r] = 0;
+    for (int64_t b = 0; b < blocks; b++) {
+        const uint8_t *block = group + b * bytes;
+        for (int t = 0; t < tokens; t++) {
+            const uint8_t *xb = x[t] + b * Q8_K_BYTES;
+            const int8_t *a = (const int8_t *)(xb + 4);
+            for (int r = 0; r < ROWS; r++) {
+                int scaled = 0, mins = 0;
+                if (type == GK_TYPE_Q4_K) {
+                    for (int p = 0; p < 4; p++)
+                        for (int half = 0; half < 2; half++) {
+                            int isum = 0;
+                            for (int i = 0; i < 8; i++)
+                                for (int j = 0; j < 4; j++) {
+                                    const int v = (block[((p * 8 + i) * ROWS + r) * 4 + j] >> (4 * half)) & 0x0f;
+                                    isum += v * a[64 * p + 32 * half + 4 * i + j];
+                                }
+                            scaled += block[Q4K_SCALES + (2 * p + half) * ROWS + r] * isum;
+                        }
+                    for (int q = 0; q < 4; q++) {
+                        int16_t m[2];
+                        memcpy(m, block + Q4K_MINS + (q * ROWS + r) * 4, 4);
+                        mins += m[0] * (q8k_bsum(xb, 4 * q) + q8k_bsum(xb, 4 * q + 1)) +
+                                m[1] * (q8k_bsum(xb, 4 * q + 2) + q8k_bsum(xb, 4 * q + 3));
+                    }
+                } else {
+                    for (int g = 0; g < 16; g++) {
+                        int isum = -32 * q8k_bsum(xb, g);
+                        for (int i = 0; i < 4; i++)
+                            for (int j = 0; j < 4; j++) isum += block[((g * 4 + i) * ROWS + r) * 4 + j] * a[16 * g + 4 * i + j];
+                        scaled += (int8_t)block[Q6K_SCALES + g * ROWS + r] * isum;
+                    }
+                }
+                float d[2];
+                memcpy(&d[0], block + d_offset + r * 4, 4);
+                memcpy(&d[1], block + d_offset + (ROWS + r) * 4, 4);
+                sums[t][r] = sums[t][r] + block_value_k(d[0], d[1], q8k_scale(xb), scaled, mins);
             }
         }
     }
@@ -118,57 +227,181 @@ static void group_tokens_portable(const uint8_t *group, int64_t blocks, const ui
 #if defined(__x86_64__) && defined(__clang__)
 #include <immintrin.h>
 #define GK_VNNI __attribute__((target("avx512vnni,avx512vl,avx512f,f16c,avx2")))
+#define GK_VNNI_INLINE GK_VNNI __attribute__((always_inline)) static inline
 
-/// One group of 8 rows against `tokens` (≤ 4) tokens. Registers: one integer and one float
-/// accumulator per token; the 32-byte value load is shared by all tokens.
-GK_VNNI static inline void group_tokens_vnni(const uint8_t *group, int64_t blocks, const uint8_t *const *x,
-                                             const activation_block *const *info, int tokens, float sums[][ROWS]) {
-    __m256 sum[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+GK_VNNI_INLINE __m256i broadcast4(const uint8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm256_set1_epi32(v);
+}
+
+/// One Q0 group against T tokens (T a constant after inlining). Registers: an integer and a
+/// float accumulator per token; each 32-byte value load serves all T tokens, and the T
+/// independent vpdpbusd chains hide its latency.
+GK_VNNI_INLINE void q0_group_vnni_tile(const uint8_t *group, int64_t blocks, const uint8_t *const *x,
+                                       const q0_activation *const *info, const int T, float sums[][ROWS]) {
+    __m256 sum[8];
+    for (int t = 0; t < T; t++) sum[t] = _mm256_setzero_ps();
     for (int64_t b = 0; b < blocks; b++) {
-        const uint8_t *block = group + b * BLOCK_BYTES;
-        __m256i isum[4];
-        for (int t = 0; t < tokens; t++) isum[t] = _mm256_set1_epi32(info[t][b].correction);
-        for (int i = 0; i < CHUNKS; i++) {
+        const uint8_t *block = group + b * Q0_BLOCK;
+        __m256i isum[8];
+        for (int t = 0; t < T; t++) isum[t] = _mm256_set1_epi32(info[t][b].correction);
+        for (int i = 0; i < QK / 4; i++) {
             const __m256i w = _mm256_loadu_si256((const __m256i *)(block + i * ROWS * 4));
-            for (int t = 0; t < tokens; t++) {
-                int32_t a;
-                memcpy(&a, x[t] + b * Q8_0_BYTES + 2 + 4 * i, 4);
-                isum[t] = _mm256_dpbusd_epi32(isum[t], w, _mm256_set1_epi32(a));
-            }
+            for (int t = 0; t < T; t++)
+                isum[t] = _mm256_dpbusd_epi32(isum[t], w, broadcast4(x[t] + b * Q8_0_BYTES + 2 + 4 * i));
         }
-        const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(block + VALUES_BYTES)));
-        for (int t = 0; t < tokens; t++) {
+        const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(block + Q0_VALUES)));
+        for (int t = 0; t < T; t++) {
             const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(info[t][b].scale));
             sum[t] = _mm256_add_ps(sum[t], _mm256_mul_ps(d, _mm256_cvtepi32_ps(isum[t])));
         }
     }
-    for (int t = 0; t < tokens; t++) _mm256_storeu_ps(sums[t], sum[t]);
+    for (int t = 0; t < T; t++) _mm256_storeu_ps(sums[t], sum[t]);
 }
 
-/// Four groups against one token: four independent accumulator chains hide vpdpbusd latency
-/// when generating (one token, memory-bound).
-GK_VNNI static inline void four_groups_one_token_vnni(const uint8_t *group, int64_t blocks, const uint8_t *x,
-                                                      const activation_block *info, float sums[4][ROWS]) {
-    const int64_t stride = blocks * BLOCK_BYTES;
+GK_VNNI static void q0_group_vnni(const uint8_t *group, int64_t blocks, const uint8_t *const *x,
+                                  const q0_activation *const *info, int tokens, float sums[][ROWS]) {
+    switch (tokens) {
+    case 8: q0_group_vnni_tile(group, blocks, x, info, 8, sums); break;
+    case 7: q0_group_vnni_tile(group, blocks, x, info, 7, sums); break;
+    case 6: q0_group_vnni_tile(group, blocks, x, info, 6, sums); break;
+    case 5: q0_group_vnni_tile(group, blocks, x, info, 5, sums); break;
+    case 4: q0_group_vnni_tile(group, blocks, x, info, 4, sums); break;
+    case 3: q0_group_vnni_tile(group, blocks, x, info, 3, sums); break;
+    case 2: q0_group_vnni_tile(group, blocks, x, info, 2, sums); break;
+    default: q0_group_vnni_tile(group, blocks, x, info, 1, sums); break;
+    }
+}
+
+/// Four Q0 groups against one token: four independent chains when generating (memory-bound).
+GK_VNNI static void q0_four_groups_one_token_vnni(const uint8_t *group, int64_t blocks, const uint8_t *x,
+                                                  const q0_activation *info, float sums[4][ROWS]) {
+    const int64_t stride = blocks * Q0_BLOCK;
     __m256 sum[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
     for (int64_t b = 0; b < blocks; b++) {
-        const uint8_t *block = group + b * BLOCK_BYTES;
+        const uint8_t *block = group + b * Q0_BLOCK;
         const __m256i correction = _mm256_set1_epi32(info[b].correction);
         __m256i isum[4] = {correction, correction, correction, correction};
-        for (int i = 0; i < CHUNKS; i++) {
-            int32_t a;
-            memcpy(&a, x + b * Q8_0_BYTES + 2 + 4 * i, 4);
-            const __m256i av = _mm256_set1_epi32(a);
+        for (int i = 0; i < QK / 4; i++) {
+            const __m256i a = broadcast4(x + b * Q8_0_BYTES + 2 + 4 * i);
             for (int g = 0; g < 4; g++)
-                isum[g] = _mm256_dpbusd_epi32(isum[g], _mm256_loadu_si256((const __m256i *)(block + g * stride + i * ROWS * 4)), av);
+                isum[g] = _mm256_dpbusd_epi32(isum[g], _mm256_loadu_si256((const __m256i *)(block + g * stride + i * ROWS * 4)), a);
         }
         const __m256 da = _mm256_set1_ps(info[b].scale);
         for (int g = 0; g < 4; g++) {
-            const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(block + g * stride + VALUES_BYTES)));
+            const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(block + g * stride + Q0_VALUES)));
             sum[g] = _mm256_add_ps(sum[g], _mm256_mul_ps(_mm256_mul_ps(dw, da), _mm256_cvtepi32_ps(isum[g])));
         }
     }
     for (int g = 0; g < 4; g++) _mm256_storeu_ps(sums[g], sum[g]);
+}
+
+/// The float step of a K block for T tokens, vectorized across the 8 rows.
+GK_VNNI_INLINE void k_accumulate(const uint8_t *dvalues, const uint8_t *const *x, int64_t b, const int T,
+                                 const __m256i *scaled, const __m256i *mins, __m256 *sum) {
+    const __m256 d = _mm256_loadu_ps((const float *)dvalues), dmin = _mm256_loadu_ps((const float *)dvalues + ROWS);
+    for (int t = 0; t < T; t++) {
+        const __m256 dx = _mm256_set1_ps(q8k_scale(x[t] + b * Q8_K_BYTES));
+        const __m256 positive = _mm256_mul_ps(_mm256_mul_ps(d, dx), _mm256_cvtepi32_ps(scaled[t]));
+        const __m256 negative = _mm256_mul_ps(_mm256_mul_ps(dmin, dx), _mm256_cvtepi32_ps(mins[t]));
+        sum[t] = _mm256_add_ps(sum[t], _mm256_sub_ps(positive, negative));
+    }
+}
+
+/// One Q4_K group against T ≤ 4 tokens. Each 32-byte load holds two sub-blocks' columns
+/// (low and high nibbles), split once and shared by all tokens.
+GK_VNNI_INLINE void q4k_group_vnni_tile(const uint8_t *group, int64_t blocks, const uint8_t *const *x,
+                                        const int T, float sums[][ROWS]) {
+    const __m256i nibble = _mm256_set1_epi8(0x0f);
+    __m256 sum[4];
+    for (int t = 0; t < T; t++) sum[t] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < blocks; b++) {
+        const uint8_t *block = group + b * Q4K_BLOCK;
+        __m256i scaled[4], mins[4];
+        for (int t = 0; t < T; t++) scaled[t] = _mm256_setzero_si256();
+        for (int p = 0; p < 4; p++) {
+            __m256i low_sum[4], high_sum[4];
+            for (int t = 0; t < T; t++) low_sum[t] = high_sum[t] = _mm256_setzero_si256();
+            for (int i = 0; i < 8; i++) {
+                const __m256i w = _mm256_loadu_si256((const __m256i *)(block + (p * 8 + i) * ROWS * 4));
+                const __m256i low = _mm256_and_si256(w, nibble), high = _mm256_and_si256(_mm256_srli_epi16(w, 4), nibble);
+                for (int t = 0; t < T; t++) {
+                    const uint8_t *a = x[t] + b * Q8_K_BYTES + 4 + 64 * p + 4 * i;
+                    low_sum[t] = _mm256_dpbusd_epi32(low_sum[t], low, broadcast4(a));
+                    high_sum[t] = _mm256_dpbusd_epi32(high_sum[t], high, broadcast4(a + 32));
+                }
+            }
+            const __m256i low_scale = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(block + Q4K_SCALES + 2 * p * ROWS)));
+            const __m256i high_scale = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(block + Q4K_SCALES + (2 * p + 1) * ROWS)));
+            for (int t = 0; t < T; t++)
+                scaled[t] = _mm256_add_epi32(scaled[t], _mm256_add_epi32(_mm256_mullo_epi32(low_sum[t], low_scale),
+                                                                         _mm256_mullo_epi32(high_sum[t], high_scale)));
+        }
+        for (int t = 0; t < T; t++) {
+            const uint8_t *xb = x[t] + b * Q8_K_BYTES;
+            mins[t] = _mm256_setzero_si256();
+            for (int q = 0; q < 4; q++) {
+                // Activation sums of sub-blocks 2q and 2q+1 as two i16 halves of one lane.
+                const int16_t pair[2] = {(int16_t)(q8k_bsum(xb, 4 * q) + q8k_bsum(xb, 4 * q + 1)),
+                                         (int16_t)(q8k_bsum(xb, 4 * q + 2) + q8k_bsum(xb, 4 * q + 3))};
+                const __m256i m = _mm256_loadu_si256((const __m256i *)(block + Q4K_MINS + q * ROWS * 4));
+                mins[t] = _mm256_add_epi32(mins[t], _mm256_madd_epi16(m, broadcast4((const uint8_t *)pair)));
+            }
+        }
+        k_accumulate(block + Q4K_D, x, b, T, scaled, mins, sum);
+    }
+    for (int t = 0; t < T; t++) _mm256_storeu_ps(sums[t], sum[t]);
+}
+
+/// One Q6_K group against T ≤ 4 tokens.
+GK_VNNI_INLINE void q6k_group_vnni_tile(const uint8_t *group, int64_t blocks, const uint8_t *const *x,
+                                        const int T, float sums[][ROWS]) {
+    __m256 sum[4];
+    for (int t = 0; t < T; t++) sum[t] = _mm256_setzero_ps();
+    const __m256i no_mins[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+    for (int64_t b = 0; b < blocks; b++) {
+        const uint8_t *block = group + b * Q6K_BLOCK;
+        __m256i scaled[4];
+        for (int t = 0; t < T; t++) scaled[t] = _mm256_setzero_si256();
+        for (int g = 0; g < 16; g++) {
+            __m256i isum[4];
+            for (int t = 0; t < T; t++) isum[t] = _mm256_set1_epi32(-32 * q8k_bsum(x[t] + b * Q8_K_BYTES, g));
+            for (int i = 0; i < 4; i++) {
+                const __m256i w = _mm256_loadu_si256((const __m256i *)(block + (g * 4 + i) * ROWS * 4));
+                for (int t = 0; t < T; t++)
+                    isum[t] = _mm256_dpbusd_epi32(isum[t], w, broadcast4(x[t] + b * Q8_K_BYTES + 4 + 16 * g + 4 * i));
+            }
+            const __m256i scale = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(block + Q6K_SCALES + g * ROWS)));
+            for (int t = 0; t < T; t++) scaled[t] = _mm256_add_epi32(scaled[t], _mm256_mullo_epi32(isum[t], scale));
+        }
+        k_accumulate(block + Q6K_D, x, b, T, scaled, no_mins, sum);
+    }
+    for (int t = 0; t < T; t++) _mm256_storeu_ps(sums[t], sum[t]);
+}
+
+GK_VNNI static void k_group_vnni(int type, const uint8_t *group, int64_t blocks, const uint8_t *const *x,
+                                 int tokens, float sums[][ROWS]) {
+    for (int t0 = 0; t0 < tokens; t0 += 4) {
+        const int T = tokens - t0 < 4 ? tokens - t0 : 4;
+        const uint8_t *const *xt = x + t0;
+        float (*st)[ROWS] = sums + t0;
+        if (type == GK_TYPE_Q4_K) {
+            switch (T) {
+            case 4: q4k_group_vnni_tile(group, blocks, xt, 4, st); break;
+            case 3: q4k_group_vnni_tile(group, blocks, xt, 3, st); break;
+            case 2: q4k_group_vnni_tile(group, blocks, xt, 2, st); break;
+            default: q4k_group_vnni_tile(group, blocks, xt, 1, st); break;
+            }
+        } else {
+            switch (T) {
+            case 4: q6k_group_vnni_tile(group, blocks, xt, 4, st); break;
+            case 3: q6k_group_vnni_tile(group, blocks, xt, 3, st); break;
+            case 2: q6k_group_vnni_tile(group, blocks, xt, 2, st); break;
+            default: q6k_group_vnni_tile(group, blocks, xt, 1, st); break;
+            }
+        }
+    }
 }
 #endif
 
@@ -178,25 +411,31 @@ static void store_rows(const float sums[ROWS], int64_t first, int64_t begin, int
         if (first + r >= begin && first + r < end) y[first + r] = sums[r];
 }
 
-int gk_matmul_interleaved(gk_isa isa, const void *packed, int64_t rows, int64_t k,
+int64_t gk_interleaved_scratch_bytes(int64_t k, int64_t n_tokens) {
+    return n_tokens * (k / QK) * (int64_t)sizeof(q0_activation);
+}
+
+int gk_matmul_interleaved(gk_isa isa, int type, const void *packed, int64_t rows, int64_t k,
                           int64_t row_begin, int64_t row_end,
                           const void *activations, int64_t n_tokens, int64_t activation_row_bytes,
                           float *y, int64_t ldy, void *scratch) {
-    if (k % QK != 0 || row_begin < 0 || row_end > rows) return -1;
+    const int64_t block_bytes = layout_block_bytes(type);
+    if (block_bytes == 0 || k % block_columns(type) != 0 || row_begin < 0 || row_end > rows) return -1;
+    const int64_t blocks = k / block_columns(type), group_bytes = blocks * block_bytes;
     const int64_t group_begin = row_begin / ROWS, group_end = (row_end + ROWS - 1) / ROWS;
-    const int64_t blocks = k / QK;
     const int vnni = gk_usable_isa(isa) >= GK_ISA_AVX512_VNNI;
     const uint8_t *base = packed, *x = activations;
-    activation_block *info = scratch;
-    for (int64_t t = 0; t < n_tokens; t++) describe_activations(x + t * activation_row_bytes, blocks, info + t * blocks);
+    q0_activation *info = scratch;
+    if (is_q0(type))
+        for (int64_t t = 0; t < n_tokens; t++) describe_q0_activations(x + t * activation_row_bytes, blocks, info + t * blocks);
     // Groups in chunks that stay in L2 while every token tile passes over them.
-    enum { TOKEN_TILE = 4, CHUNK_GROUPS = 16 };
+    enum { TOKEN_TILE = 8, CHUNK_GROUPS = 16 };
     for (int64_t c0 = group_begin; c0 < group_end; c0 += CHUNK_GROUPS) {
         const int64_t c1 = c0 + CHUNK_GROUPS < group_end ? c0 + CHUNK_GROUPS : group_end;
         for (int64_t t0 = 0; t0 < n_tokens; t0 += TOKEN_TILE) {
             const int tokens = n_tokens - t0 < TOKEN_TILE ? (int)(n_tokens - t0) : TOKEN_TILE;
             const uint8_t *xt[TOKEN_TILE];
-            const activation_block *it[TOKEN_TILE];
+            const q0_activation *it[TOKEN_TILE];
             for (int t = 0; t < tokens; t++) {
                 xt[t] = x + (t0 + t) * activation_row_bytes;
                 it[t] = info + (t0 + t) * blocks;
@@ -204,27 +443,25 @@ int gk_matmul_interleaved(gk_isa isa, const void *packed, int64_t rows, int64_t 
             float sums[TOKEN_TILE][ROWS];
             int64_t g = c0;
 #if defined(__x86_64__) && defined(__clang__)
-            if (vnni && tokens == 1) {
+            if (vnni && tokens == 1 && is_q0(type)) {
                 for (; g + 4 <= c1; g += 4) {
-                    four_groups_one_token_vnni(base + g * blocks * BLOCK_BYTES, blocks, xt[0], it[0], sums);
+                    q0_four_groups_one_token_vnni(base + g * group_bytes, blocks, xt[0], it[0], sums);
                     for (int j = 0; j < 4; j++) store_rows(sums[j], (g + j) * ROWS, row_begin, row_end, y + t0 * ldy);
                 }
             }
 #endif
             for (; g < c1; g++) {
-                const uint8_t *group = base + g * blocks * BLOCK_BYTES;
+                const uint8_t *group = base + g * group_bytes;
 #if defined(__x86_64__) && defined(__clang__)
-                if (vnni) group_tokens_vnni(group, blocks, xt, it, tokens, sums);
+                if (vnni && is_q0(type)) q0_group_vnni(group, blocks, xt, it, tokens, sums);
+                else if (vnni) k_group_vnni(type, group, blocks, xt, tokens, sums);
                 else
 #endif
-                    group_tokens_portable(group, blocks, xt, it, tokens, sums);
+                if (is_q0(type)) q0_group_portable(group, blocks, xt, it, tokens, sums);
+                else k_group_portable(type, group, blocks, xt, tokens, sums);
                 for (int t = 0; t < tokens; t++) store_rows(sums[t], g * ROWS, row_begin, row_end, y + (t0 + t) * ldy);
             }
         }
     }
     return 0;
-}
-
-int64_t gk_interleaved_scratch_bytes(int64_t k, int64_t n_tokens) {
-    return n_tokens * (k / QK) * (int64_t)sizeof(activation_block);
 }

@@ -83,16 +83,24 @@ struct QuantizationTests {
     /// Interleaved rows (the VNNI layout) multiply to exactly `gk_vec_dot`'s floats, on the VNNI
     /// path and the portable one, for token counts on and off the 4-token tile, a row count
     /// that is no multiple of 8, and row ranges that start and end inside a group.
-    @Test(arguments: [TensorType.q4_0, .q5_0, .q8_0], [GK_ISA_AVX512_VNNI, GK_ISA_PORTABLE])
+    @Test(arguments: [TensorType.q4_0, .q5_0, .q8_0, .q4_K, .q6_K], [GK_ISA_AVX512_VNNI, GK_ISA_PORTABLE])
     func interleavedProductEqualsReferenceDotBitForBit(type: TensorType, isa: gk_isa) throws {
-        let rows = 45, k = 640, rowBytes = k / 32 * type.blockBytes
+        let rows = 45, k = type.blockElements * 5, rowBytes = k / type.blockElements * type.blockBytes
         var generator = SplitMix64(seed: 23)
         var weights = (0..<rows * rowBytes).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        // Finite positive half scales between 2^-10 and 2^-3, where each format keeps them
+        // (Q4_K: d and dmin first; Q6_K: d last; the others: d first).
+        let scaleOffsets = switch type {
+        case .q4_K: [0, 2]
+        case .q6_K: [type.blockBytes - 2]
+        default: [0]
+        }
         for block in stride(from: 0, to: weights.count, by: type.blockBytes) {
-            // A finite positive half scale between 2^-10 and 2^-3.
-            let scale = Float16(Float(generator.nextUnitDouble()) * 0.12 + 0.001).bitPattern
-            weights[block] = UInt8(scale & 0xff)
-            weights[block + 1] = UInt8(scale >> 8)
+            for offset in scaleOffsets {
+                let scale = Float16(Float(generator.nextUnitDouble()) * 0.12 + 0.001).bitPattern
+                weights[block + offset] = UInt8(scale & 0xff)
+                weights[block + offset + 1] = UInt8(scale >> 8)
+            }
         }
         var packed = [UInt8](repeating: 0, count: Int(gk_interleaved_bytes(Int32(type.rawValue), Int64(rows), Int64(k))))
         #expect(gk_interleave_rows(Int32(type.rawValue), weights, rowBytes, Int64(rows), Int64(k), 0, 6, &packed) == 0)
@@ -101,7 +109,7 @@ struct QuantizationTests {
             for rowRange in [0..<rows, 5..<30, 44..<45] {
                 var y = [Float](repeating: .nan, count: rows * tokens)
                 var scratch = [UInt8](repeating: 0, count: Int(gk_interleaved_scratch_bytes(Int64(k), Int64(tokens))))
-                let status = gk_matmul_interleaved(isa, packed, Int64(rows), Int64(k), Int64(rowRange.lowerBound),
+                let status = gk_matmul_interleaved(isa, Int32(type.rawValue), packed, Int64(rows), Int64(k), Int64(rowRange.lowerBound),
                                                    Int64(rowRange.upperBound), activations, Int64(tokens),
                                                    Int64(activationBytes), &y, Int64(rows), &scratch)
                 #expect(status == 0)

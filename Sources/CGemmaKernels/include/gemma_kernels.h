@@ -97,19 +97,19 @@ int gk_matmul_quantized(gk_isa isa, int type, const void *weights, size_t row_by
 
 /// Rows per group of the interleaved layout (interleaved.c explains it).
 enum { GK_INTERLEAVED_ROWS = 8 };
-/// Bytes of `rows` rows of `k` columns of a Q4_0/Q5_0/Q8_0 matrix interleaved, or 0 for
-/// other types.
+/// Bytes of `rows` rows of `k` columns of a Q4_0/Q5_0/Q8_0/Q4_K/Q6_K matrix interleaved, or
+/// 0 for other types.
 int64_t gk_interleaved_bytes(int type, int64_t rows, int64_t k);
 /// Interleaves row groups [group_begin, group_end) (8 rows each, the last one zero-padded) of
-/// a Q4_0/Q5_0/Q8_0 matrix into `out` (gk_interleaved_bytes long). Returns 0, or -1.
+/// such a matrix into `out` (gk_interleaved_bytes long). Returns 0, or -1.
 int gk_interleave_rows(int type, const void *weights, size_t row_bytes, int64_t rows, int64_t k,
                        int64_t group_begin, int64_t group_end, void *out);
 /// Bytes of scratch gk_matmul_interleaved needs for `n_tokens` activation rows of `k` columns.
 int64_t gk_interleaved_scratch_bytes(int64_t k, int64_t n_tokens);
 /// y[t * ldy + r] = gk_vec_dot(row r, activation row t), bit for bit, for rows
-/// [row_begin, row_end) of an interleaved matrix of `rows` rows and Q8_0 activations.
-/// Returns 0, or -1 for a bad range or k.
-int gk_matmul_interleaved(gk_isa isa, const void *packed, int64_t rows, int64_t k,
+/// [row_begin, row_end) of an interleaved matrix of `rows` rows of `type` and activations
+/// quantized for it. Returns 0, or -1 for a bad type, range or k.
+int gk_matmul_interleaved(gk_isa isa, int type, const void *packed, int64_t rows, int64_t k,
                           int64_t row_begin, int64_t row_end,
                           const void *activations, int64_t n_tokens, int64_t activation_row_bytes,
                           float *y, int64_t ldy, void *scratch);

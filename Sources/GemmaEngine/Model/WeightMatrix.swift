@@ -8,7 +8,7 @@ public struct WeightMatrix: Sendable {
     public var columns: Int { tensor.rowLength }
     /// The instruction sets products may use.
     let isa: gk_isa
-    /// Q4_0/Q5_0/Q8_0 rows interleaved for VNNI products, when the CPU and `isa` allow them.
+    /// Rows interleaved for VNNI products, when the type, the CPU and `isa` allow them.
     let interleaved: InterleavedRows?
 
     init(_ tensor: GGUFTensor, rows: Int, columns: Int, isa: gk_isa, parallel: Parallel) throws(GemmaModelError) {
@@ -79,18 +79,19 @@ public struct WeightMatrix: Sendable {
     }
 }
 
-/// A Q4_0/Q5_0/Q8_0 matrix copied into the interleaved layout of interleaved.c (8 rows per
-/// group, values biased for vpdpbusd) once at load, so products need no per-call unpacking
+/// A Q4_0/Q5_0/Q8_0/Q4_K/Q6_K matrix copied into the interleaved layout of interleaved.c
+/// (8 rows per group, values laid out for vpdpbusd) once at load, so products need no per-call unpacking
 /// and no horizontal adds. Results are bit-identical to the other paths.
 final class InterleavedRows: Sendable {
     private let storage: SendablePointer<UInt8>
-    private let rows: Int, columns: Int
+    private let type: Int32, rows: Int, columns: Int
 
     /// nil for types the layout does not cover.
     init?(_ tensor: GGUFTensor, parallel: Parallel) {
         let type = Int32(tensor.type.rawValue)
         let bytes = Int(gk_interleaved_bytes(type, Int64(tensor.rowCount), Int64(tensor.rowLength)))
         guard bytes > 0 else { return nil }
+        self.type = type
         rows = tensor.rowCount
         columns = tensor.rowLength
         storage = SendablePointer(.allocate(capacity: bytes))
@@ -109,14 +110,14 @@ final class InterleavedRows: Sendable {
         _ activations: QuantizedActivations, tokens: Int, rowRange: Range<Int>,
         into y: UnsafeMutablePointer<Float>, outputStride: Int, isa: gk_isa, parallel: Parallel
     ) {
-        let storage = storage, rows = rows, columns = columns
+        let storage = storage, type = type, rows = rows, columns = columns
         let output = SendablePointer(y)
         parallel.forEachRange(rowRange.count, granularity: Int(GK_INTERLEAVED_ROWS)) { chunk in
             let scratch = UnsafeMutableRawPointer.allocate(
                 byteCount: Int(gk_interleaved_scratch_bytes(Int64(columns), Int64(tokens))), alignment: 64)
             defer { scratch.deallocate() }
             let status = gk_matmul_interleaved(
-                isa, storage.pointer, Int64(rows), Int64(columns),
+                isa, type, storage.pointer, Int64(rows), Int64(columns),
                 Int64(rowRange.lowerBound + chunk.lowerBound), Int64(rowRange.lowerBound + chunk.upperBound),
                 activations.pointer.pointer, Int64(tokens), Int64(activations.rowBytes),
                 output.pointer - rowRange.lowerBound, Int64(outputStride), scratch)

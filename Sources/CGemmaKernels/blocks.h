@@ -1,0 +1,17 @@
+#ifndef GEMMA_KERNELS_BLOCKS_H
+#define GEMMA_KERNELS_BLOCKS_H
+
+// Block decoding shared by the kernel files (not part of the public header).
+
+#include <stdint.h>
+
+/// A K-quant block's integer parts: values (Q4_K/Q5_K unsigned, Q6_K with its offset of 32
+/// removed), one scale per 16 values, one minimum per 32 (0 for Q6_K), and the float factors.
+typedef struct { float d, dmin; int16_t scale16[16]; int16_t min32[8]; int8_t q[256]; } gk_unpacked_k;
+
+/// The 32 signed values of a Q4_0, Q5_0 or Q8_0 block (offsets removed).
+void gk_q0_values(int type, const uint8_t *block, int8_t q[32]);
+/// Decodes a Q4_K, Q5_K or Q6_K block.
+void gk_unpack_k_block(int type, const uint8_t *block, gk_unpacked_k *out);
+
+#endif
