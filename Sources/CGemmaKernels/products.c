@@ -3,6 +3,8 @@
 
 #include "gemma_kernels.h"
 
+#include <math.h>
+
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -141,4 +143,88 @@ void gk_axpy_f32(gk_isa isa, float *y, float a, const float *x, int64_t n) {
     }
 #endif
     portable_axpy(y, a, x, n);
+}
+
+// MARK: attention
+
+/// Softmax in place; the sum is accumulated in double.
+static void softmax(float *x, int64_t n) {
+    float maximum = -INFINITY;
+    for (int64_t i = 0; i < n; i++) maximum = x[i] > maximum ? x[i] : maximum;
+    double sum = 0;
+    for (int64_t i = 0; i < n; i++) {
+        x[i] = expf(x[i] - maximum);
+        sum += (double)x[i];
+    }
+    const float inverse = (float)(1 / sum);
+    for (int64_t i = 0; i < n; i++) x[i] *= inverse;
+}
+
+#ifdef GK_X86
+/// Scores of up to 4 heads against each key, every key row loaded once for all heads. Each
+/// score is avx512_dot's exact sequence (16-lane FMAs in order, then the same reduction).
+__attribute__((target("avx512f"))) static void avx512_scores(const float *queries, int64_t heads, int64_t dim,
+                                                             const float *keys, int64_t stride, int64_t n, float *scores) {
+    for (int64_t j = 0; j < n; j++) {
+        const float *key = keys + j * stride;
+        __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+        for (int64_t i = 0; i < dim; i += 16) {
+            const __m512 k = _mm512_loadu_ps(key + i);
+            for (int64_t h = 0; h < heads; h++) acc[h] = _mm512_fmadd_ps(_mm512_loadu_ps(queries + h * dim + i), k, acc[h]);
+        }
+        for (int64_t h = 0; h < heads; h++) scores[h * n + j] = _mm512_reduce_add_ps(acc[h]);
+    }
+}
+
+/// out[h] = Σ_j weight[h][j] · value_j for up to 4 heads, 64 dimensions at a time held in
+/// registers; per element the same FMA sequence as repeated avx512_axpy calls.
+__attribute__((target("avx512f"))) static void avx512_weighted_values(const float *weights, int64_t heads, int64_t dim,
+                                                                      const float *values, int64_t stride, int64_t n, float *out) {
+    for (int64_t d = 0; d < dim; d += 64) {
+        __m512 acc[4][4];
+        for (int64_t h = 0; h < heads; h++)
+            for (int c = 0; c < 4; c++) acc[h][c] = _mm512_setzero_ps();
+        for (int64_t j = 0; j < n; j++) {
+            const float *value = values + j * stride + d;
+            const __m512 v[4] = {_mm512_loadu_ps(value), _mm512_loadu_ps(value + 16), _mm512_loadu_ps(value + 32), _mm512_loadu_ps(value + 48)};
+            for (int64_t h = 0; h < heads; h++) {
+                const __m512 w = _mm512_set1_ps(weights[h * n + j]);
+                for (int c = 0; c < 4; c++) acc[h][c] = _mm512_fmadd_ps(w, v[c], acc[h][c]);
+            }
+        }
+        for (int64_t h = 0; h < heads; h++)
+            for (int c = 0; c < 4; c++) _mm512_storeu_ps(out + h * dim + d + 16 * c, acc[h][c]);
+    }
+}
+#endif
+
+void gk_attend_group(gk_isa isa, const float *queries, int64_t heads, int64_t dim,
+                     const float *keys, const float *values, int64_t stride, int64_t n,
+                     float *scores, float *out) {
+    for (int64_t h0 = 0; h0 < heads; h0 += 4) {
+        const int64_t group = heads - h0 < 4 ? heads - h0 : 4;
+        const float *q = queries + h0 * dim;
+        float *o = out + h0 * dim;
+#ifdef GK_X86
+        const int wide = gk_usable_isa(isa) >= GK_ISA_AVX512 && dim % 64 == 0;
+        if (wide) avx512_scores(q, group, dim, keys, stride, n, scores);
+        else
+#endif
+            for (int64_t h = 0; h < group; h++)
+                for (int64_t j = 0; j < n; j++) scores[h * n + j] = gk_dot_f32(isa, q + h * dim, keys + j * stride, dim);
+        for (int64_t h = 0; h < group; h++) {
+            softmax(scores + h * n, n);
+            gk_round_f16_row(isa, scores + h * n, n);
+        }
+#ifdef GK_X86
+        if (wide) {
+            avx512_weighted_values(scores, group, dim, values, stride, n, o);
+            continue;
+        }
+#endif
+        for (int64_t h = 0; h < group; h++) {
+            for (int64_t i = 0; i < dim; i++) o[h * dim + i] = 0;
+            for (int64_t j = 0; j < n; j++) gk_axpy_f32(isa, o + h * dim, scores[h * n + j], values + j * stride, dim);
+        }
+    }
 }

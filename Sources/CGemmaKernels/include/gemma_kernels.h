@@ -65,6 +65,14 @@ float gk_dot_f32(gk_isa isa, const float *a, const float *b, int64_t n);
 /// y[i] += a * x[i] over n floats.
 void gk_axpy_f32(gk_isa isa, float *y, float a, const float *x, int64_t n);
 
+/// Attention of `heads` queries (already rounded to f16 and scaled) that share one key/value
+/// head, over `n` cached positions `stride` floats apart: scores q·k, softmax (sum in double),
+/// weights rounded to f16, out[h] = Σ weight·value. `scores` holds heads × n floats. Results
+/// are those of gk_dot_f32 / gk_axpy_f32 per pair, whatever the grouping.
+void gk_attend_group(gk_isa isa, const float *queries, int64_t heads, int64_t dim,
+                     const float *keys, const float *values, int64_t stride, int64_t n,
+                     float *scores, float *out);
+
 /// Rounds a float to the nearest IEEE half (ties to even), returning its bits.
 uint16_t gk_f32_to_f16(float value);
 /// `value` rounded to half precision and back.

@@ -119,40 +119,28 @@ struct ForwardPass {
         global ? 0 : max(0, position - window + 1)
     }
 
-    /// Grouped-query attention of every (token, head) against the cached keys and values.
-    /// Queries and attention weights are rounded to half precision before their products with
-    /// the f16 cache, as ggml converts them; this keeps our tokens in step with llama.cpp's.
+    /// Grouped-query attention: per (token, key/value head), its query heads together against
+    /// the cached keys and values. Queries and attention weights are rounded to half precision
+    /// before their products with the f16 cache, as ggml converts them.
     private func attend(layer: Int, q: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>) {
         let c = config, start = start, count = tokens.count, isa = model.isa
         let global = c.isGlobalLayer(layer)
         let groupSize = c.headCount / c.kvHeadCount
         let queries = SendablePointer(q), result = SendablePointer(output)
         let keyBase = SendablePointer(cache.keys[layer]), valueBase = SendablePointer(cache.values[layer])
-        parallel.forEachRange(count * c.headCount) { range in
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: start + count)
-            let query = UnsafeMutablePointer<Float>.allocate(capacity: c.headDimension)
-            defer { scores.deallocate(); query.deallocate() }
+        parallel.forEachRange(count * c.kvHeadCount) { range in
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: groupSize * (start + count))
+            defer { scores.deallocate() }
             for task in range {
-                let t = task / c.headCount, head = task % c.headCount
+                let t = task / c.kvHeadCount, kvHead = task % c.kvHeadCount
                 let position = start + t
                 let first = Self.firstVisible(position: position, global: global, window: c.slidingWindow)
-                let kvOffset = (head / groupSize) * c.headDimension
-                let source = queries.pointer + t * c.queryDimension + head * c.headDimension
-                query.update(from: source, count: c.headDimension)
-                gk_round_f16_row(isa, query, Int64(c.headDimension))
-                let visible = position - first + 1
-                for j in 0..<visible {
-                    let key = keyBase.pointer + (first + j) * c.kvDimension + kvOffset
-                    scores[j] = gk_dot_f32(isa, query, key, Int64(c.headDimension))
-                }
-                let out = result.pointer + t * c.queryDimension + head * c.headDimension
-                Operations.softmax(scores, count: visible)
-                gk_round_f16_row(isa, scores, Int64(visible))
-                out.initialize(repeating: 0, count: c.headDimension)
-                for j in 0..<visible {
-                    let value = valueBase.pointer + (first + j) * c.kvDimension + kvOffset
-                    gk_axpy_f32(isa, out, scores[j], value, Int64(c.headDimension))
-                }
+                let offset = t * c.queryDimension + kvHead * groupSize * c.headDimension
+                let kvOffset = first * c.kvDimension + kvHead * c.headDimension
+                gk_round_f16_row(isa, queries.pointer + offset, Int64(groupSize * c.headDimension))
+                gk_attend_group(isa, queries.pointer + offset, Int64(groupSize), Int64(c.headDimension),
+                                keyBase.pointer + kvOffset, valueBase.pointer + kvOffset, Int64(c.kvDimension),
+                                Int64(position - first + 1), scores, result.pointer + offset)
             }
         }
     }

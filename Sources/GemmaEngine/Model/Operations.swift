@@ -15,14 +15,6 @@ enum Operations {
         for i in 0..<n { y[i] = x[i] * scale * weight[i] }
     }
 
-    /// RMSNorm of `count` consecutive vectors in place.
-    static func rmsNormRows(_ x: UnsafeMutablePointer<Float>, count: Int, weight: [Float], epsilon: Float) {
-        for row in 0..<count {
-            let vector = x + row * weight.count
-            rmsNorm(vector, weight: weight, epsilon: epsilon, into: vector)
-        }
-    }
-
     /// NEOX-style rotary embedding of one head in place: element i pairs with i + d/2.
     /// Angles advance by repeated multiplication, as ggml's rope cache does.
     static func rope(_ head: UnsafeMutablePointer<Float>, dimension: Int, position: Int, base: Float, scale: Float) {
@@ -36,19 +28,6 @@ enum Operations {
             head[i + half] = a * sine + b * cosine
             theta *= step
         }
-    }
-
-    /// Softmax in place; the sum is accumulated in Double.
-    static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        var maximum = -Float.infinity
-        for i in 0..<count { maximum = max(maximum, x[i]) }
-        var sum: Double = 0
-        for i in 0..<count {
-            x[i] = expf(x[i] - maximum)
-            sum += Double(x[i])
-        }
-        let inverse = Float(1 / sum)
-        for i in 0..<count { x[i] *= inverse }
     }
 
     static func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) {
