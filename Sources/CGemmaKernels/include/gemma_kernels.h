@@ -122,6 +122,18 @@ int gk_matmul_interleaved(gk_isa isa, int type, const void *packed, int64_t rows
                           const void *activations, int64_t n_tokens, int64_t activation_row_bytes,
                           float *y, int64_t ldy, void *scratch);
 
+/// A fixed set of worker threads for short parallel steps (pool.c explains the waiting).
+typedef struct gk_pool gk_pool;
+/// One share of a job: `worker` runs from 0 to the pool's thread count − 1.
+typedef void (*gk_pool_task)(void *context, int64_t worker);
+/// A pool of `threads` threads counting the caller (threads − 1 are started), or NULL.
+gk_pool *gk_pool_create(int threads);
+/// Runs task(context, w) for every worker w, the caller taking w = 0, and returns when all
+/// are done.
+void gk_pool_run(gk_pool *pool, gk_pool_task task, void *context);
+/// Stops and joins the workers.
+void gk_pool_destroy(gk_pool *pool);
+
 /// Offset of the first occurrence of `needle` in `haystack`, or -1 (for the tokenizer's
 /// special-piece search; memmem is not declared by every libc without feature macros).
 int64_t gk_find_bytes(const void *haystack, int64_t haystack_length, const void *needle, int64_t needle_length);

@@ -1,4 +1,4 @@
-import Dispatch
+import CGemmaKernels
 
 /// Splits index ranges across a fixed number of workers.
 ///
@@ -6,9 +6,11 @@ import Dispatch
 /// which worker computed it, so results are identical for every thread count.
 public struct Parallel: Sendable {
     public let threads: Int
+    private let pool: WorkerPool?
 
     public init(threads: Int) {
         self.threads = max(1, threads)
+        pool = self.threads > 1 ? WorkerPool(threads: self.threads) : nil
     }
 
     /// Calls `body` on disjoint subranges covering `0..<count`, each a multiple of `granularity` long
@@ -16,14 +18,40 @@ public struct Parallel: Sendable {
     public func forEachRange(_ count: Int, granularity: Int = 1, _ body: @Sendable (Range<Int>) -> Void) {
         let units = (count + granularity - 1) / granularity
         let workers = min(threads, units)
-        guard workers > 1 else {
+        guard workers > 1, let pool else {
             if count > 0 { body(0..<count) }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        pool.run { worker in
+            guard worker < workers else { return }
             let first = units * worker / workers * granularity
             let last = min(count, units * (worker + 1) / workers * granularity)
             if first < last { body(first..<last) }
+        }
+    }
+}
+
+/// Owns a gk_pool: threads that spin briefly between the forward pass's many short steps
+/// instead of being woken for each (see pool.c).
+private final class WorkerPool: @unchecked Sendable {
+    private let pool: OpaquePointer
+
+    init(threads: Int) {
+        guard let pool = gk_pool_create(Int32(threads)) else { fatalError("cannot start \(threads) worker threads") }
+        self.pool = pool
+    }
+
+    deinit { gk_pool_destroy(pool) }
+
+    /// Runs `body(worker)` for every worker index and returns when all have finished.
+    func run(_ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            var job = body
+            withUnsafeMutablePointer(to: &job) { context in
+                gk_pool_run(pool, { context, worker in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(worker))
+                }, context)
+            }
         }
     }
 }
