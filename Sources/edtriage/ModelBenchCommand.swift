@@ -29,8 +29,8 @@ struct ModelBenchCommand: AsyncParsableCommand {
         print("")
         print("peak RSS: \(BenchTable.mebibytes(peakRSS))")
         print(prefixed.report)
-        let bytesPerToken = ModelBenchmark.bytesReadPerGeneratedToken(model)
-        print("bytes read per generated token (weights; KV cache excluded): \(BenchTable.mebibytes(bytesPerToken))")
+        let bytesPerToken = model.weightBytesPerToken
+        print("weight bytes read per generated token (in the layouts products read; KV cache excluded): \(BenchTable.mebibytes(bytesPerToken))")
         guard !noBandwidth else { return }
         let bandwidth = MemoryBandwidth.measure(threads: model.parallel.threads)
         let bound = bandwidth / Double(bytesPerToken)
@@ -95,16 +95,6 @@ final class ModelBenchmark {
         return PrefixedPromptResult(prefix: prefix, suffix: suffix, scoredTokens: scoredTokens,
                                     cold: cold.dropFirst().min()!, warm: warm.dropFirst().min()!,
                                     logitsMatch: coldLogits == warmLogits)
-    }
-
-    /// Bytes of weights one generation step reads: every layer's tensors and the output projection
-    /// over the whole vocabulary (the token embedding when tied); the embedding lookup reads one row.
-    static func bytesReadPerGeneratedToken(_ model: GemmaModel) -> Int {
-        let file = model.file
-        let layers = file.tensors.filter { $0.name.hasPrefix("blk.") }.reduce(0) { $0 + $1.data.count }
-        let embedding = file.tensor(named: "token_embd.weight")!
-        let output = file.tensor(named: "output.weight") ?? embedding
-        return layers + output.data.count + embedding.rowBytes
     }
 
     private func measure(tokens: Int, _ body: (GemmaSession) throws -> Void) -> [Double] {

@@ -36,15 +36,23 @@ enum TestResources {
 /// The real model, loaded once and shared by every test that needs it. A missing model fails
 /// the test with instructions instead of skipping it.
 enum SharedModel {
-    private static let loaded: Result<GemmaModel, any Error> = Result {
-        let path = TestResources.modelPath
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw MissingModel(path: path)
+    private static let fastest = load(.best)
+    private static let portable = load(.portable)
+
+    private static func load(_ instructionSet: InstructionSet) -> Result<GemmaModel, any Error> {
+        Result {
+            let path = TestResources.modelPath
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw MissingModel(path: path)
+            }
+            return try GemmaModel(path: path, instructionSet: instructionSet)
         }
-        return try GemmaModel(path: path)
     }
 
-    static func get() throws -> GemmaModel { try loaded.get() }
+    /// The model on the fastest kernels, or on the portable ones (loaded on first use).
+    static func get(_ instructionSet: InstructionSet = .best) throws -> GemmaModel {
+        try (instructionSet == .portable ? portable : fastest).get()
+    }
 
     struct MissingModel: Error, CustomStringConvertible {
         let path: String

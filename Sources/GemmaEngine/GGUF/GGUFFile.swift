@@ -42,6 +42,9 @@ public final class GGUFFile: Sendable {
         try self.init(mapping: MappedFile(path: path))
     }
 
+    /// Drops the resident pages of a tensor copied elsewhere (see MappedFile.releasePages).
+    func releasePages(of tensor: GGUFTensor) { file.releasePages(of: tensor.data) }
+
     /// Parses bytes already in memory (crafted files in tests).
     convenience init(bytes: [UInt8]) throws(GGUFError) {
         try self.init(mapping: MappedFile(copying: bytes))

@@ -16,7 +16,7 @@ public final class MappedFile: @unchecked Sendable {
     /// Bytes already in memory (tests feed crafted files this way), copied.
     init(copying source: [UInt8]) {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, source.count), alignment: 64)
-        buffer.copyMemory(from: UnsafeRawBufferPointer(start: source, count: source.count))
+        source.withUnsafeBytes { buffer.copyMemory(from: $0) }
         bytes = UnsafeRawBufferPointer(start: buffer.baseAddress, count: source.count)
         isMapped = false
     }
@@ -35,6 +35,18 @@ public final class MappedFile: @unchecked Sendable {
         }
         bytes = UnsafeRawBufferPointer(start: address, count: size)
         isMapped = true
+    }
+
+    /// Lets the OS drop the resident pages of `range` (a part of `bytes`) that lie wholly inside
+    /// it; they are read back from the file if touched again. For weights the engine has copied
+    /// into another layout, so they do not count twice in the process's memory.
+    func releasePages(of range: UnsafeRawBufferPointer) {
+        guard isMapped, let start = range.baseAddress else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (Int(bitPattern: start) + page - 1) / page * page
+        let end = (Int(bitPattern: start) + range.count) / page * page
+        guard end > first else { return }
+        madvise(UnsafeMutableRawPointer(bitPattern: first), end - first, MADV_DONTNEED)
     }
 
     deinit {

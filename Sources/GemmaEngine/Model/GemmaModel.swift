@@ -72,4 +72,8 @@ public enum InstructionSet: Sendable {
 extension GemmaModel {
     /// The kernel path in use: "avx512-vnni", "avx512", "avx2" or "portable".
     public var kernelPath: String { String(cString: gk_isa_name(isa)) }
+
+    /// Weight bytes one generated token reads, in the layouts the products read (interleaved
+    /// copies are larger than Q4_0/Q5_0/Q4_K/Q6_K originals): the memory-bandwidth cost of a token.
+    public var weightBytesPerToken: Int { weights.bytesPerGeneratedToken }
 }

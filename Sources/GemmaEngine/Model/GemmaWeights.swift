@@ -33,7 +33,10 @@ struct GemmaWeights: Sendable {
             return tensor
         }
         func matrix(_ name: String, rows: Int, columns: Int) throws(GemmaModelError) -> WeightMatrix {
-            try WeightMatrix(tensor(name), rows: rows, columns: columns, isa: isa, parallel: parallel)
+            let matrix = try WeightMatrix(tensor(name), rows: rows, columns: columns, isa: isa, parallel: parallel)
+            // Products read the interleaved copy; the mapped original need not stay resident.
+            if matrix.interleaved != nil { file.releasePages(of: matrix.tensor) }
+            return matrix
         }
         func vector(_ name: String, _ length: Int) throws(GemmaModelError) -> [Float] {
             try floatVector(tensor(name), length: length)
@@ -61,5 +64,19 @@ struct GemmaWeights: Sendable {
                 postFeedForwardNorm: try vector(p + "post_ffw_norm.weight", c.embeddingLength)))
         }
         self.layers = layers
+    }
+}
+
+extension GemmaWeights {
+    /// Weight bytes one generated token reads: every layer's matrices (in the layout the
+    /// products use) and norms, the output matrix and one embedding row.
+    var bytesPerGeneratedToken: Int {
+        let layerBytes = layers.reduce(0) { sum, layer in
+            let matrices = [layer.query, layer.key, layer.value, layer.attentionOutput, layer.gate, layer.up, layer.down]
+            let norms = [layer.attentionNorm, layer.queryNorm, layer.keyNorm, layer.postAttentionNorm,
+                         layer.feedForwardNorm, layer.postFeedForwardNorm]
+            return sum + matrices.reduce(0) { $0 + $1.bytesPerProduct } + norms.reduce(0) { $0 + 4 * $1.count }
+        }
+        return layerBytes + output.bytesPerProduct + 4 * outputNorm.count + tokenEmbedding.tensor.rowBytes
     }
 }

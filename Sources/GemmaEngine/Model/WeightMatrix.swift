@@ -70,6 +70,9 @@ public struct WeightMatrix: Sendable {
         }
     }
 
+    /// Bytes one product reads: the interleaved copy if there is one, else the tensor.
+    var bytesPerProduct: Int { interleaved?.byteCount ?? tensor.data.count }
+
     /// Row `index` as floats (an embedding lookup).
     func row(_ index: Int, into destination: UnsafeMutablePointer<Float>) {
         precondition((0..<rows).contains(index), "row \(index) outside 0..<\(rows)")
@@ -85,6 +88,7 @@ public struct WeightMatrix: Sendable {
 final class InterleavedRows: Sendable {
     private let storage: SendablePointer<UInt8>
     private let type: Int32, rows: Int, columns: Int
+    let byteCount: Int
 
     /// nil for types the layout does not cover.
     init?(_ tensor: GGUFTensor, parallel: Parallel) {
@@ -92,6 +96,7 @@ final class InterleavedRows: Sendable {
         let bytes = Int(gk_interleaved_bytes(type, Int64(tensor.rowCount), Int64(tensor.rowLength)))
         guard bytes > 0 else { return nil }
         self.type = type
+        byteCount = bytes
         rows = tensor.rowCount
         columns = tensor.rowLength
         storage = SendablePointer(.allocate(capacity: bytes))
