@@ -13,22 +13,25 @@
 //   vpdpbusd needs unsigned weights; the bias adds 128·Σa per block, which the lane starts
 //   from (−128·Σa) to cancel exactly.
 //
-// Q4_K, 1280 bytes per block of 256 columns:
+// Q4_K, 1184 bytes per block of 256 columns (Q4_K itself: 1152):
 //   values[p][i][r][4]  p = 0..3 (sub-block pair 2p, 2p+1), i = 0..7; low nibble: sub-block
-//                       2p, columns 32·2p + 4i.., high nibble: sub-block 2p+1 (as Q4_K packs)
+//                       2p, columns 64p + 4i.., high nibble: sub-block 2p+1 (as Q4_K packs)
 //   scales[j][r]        u8 6-bit sub-block scales, j = 0..7
-//   mins[q][r][2]       i16 sub-block minimums 2q, 2q+1 (for vpmaddwd with the activation
-//                       sums of those two sub-blocks)
-//   d[r], dmin[r]       f32
+//   mins[q][r][2]       u8 sub-block minimums 2q, 2q+1 (widened to i16 pairs for vpmaddwd
+//                       with the activation sums of those two sub-blocks)
+//   d[r], dmin[r]       f16
 //
-// Q6_K, 2240 bytes per block of 256 columns:
-//   values[g][i][r][4]  g = 0..15 (16-column groups), i = 0..3; q + 32 (unsigned 0..63),
-//                       the lane starting from −32·Σa of the group
-//   scales[g][r]        i8 group scales
-//   d[r], dmin[r]       f32 (dmin 0: Q6_K has no minimums)
+// Q6_K, 1680 bytes per block of 256 columns (as Q6_K itself). Chunk c = columns 4c..4c+3
+// (c = 0..63, 16-column group c / 4), each value stored as q + 32 in 6 bits:
+//   low[m][r][4]        m = 0..31: low nibble = low 4 bits of chunk m, high nibble = of chunk m+32
+//   high[n][r][4]       n = 0..15: bits 2k, 2k+1 = the top 2 bits of chunk n + 16k (k = 0..3)
+//   scales[g][r]        i8 group scales, g = 0..15
+//   d[r]                f16
+//   One low load and one high load rebuild chunks n, n+16, n+32, n+48: one column position in
+//   groups n/4, n/4 + 4, n/4 + 8, n/4 + 12. Each lane starts from −32·Σa of its group.
 //
-// The Q0 layout costs the bytes of Q8_0 (more than Q4_0/Q5_0), Q4_K +11 %, Q6_K +33 %; in
-// exchange nothing is unpacked per call and no lane is ever summed horizontally.
+// The Q0 layout costs the bytes of Q8_0 (more than Q4_0/Q5_0), Q4_K 3 % more than itself,
+// Q6_K nothing; in exchange nothing is unpacked per call and no lane is summed horizontally.
 
 #include "gemma_kernels.h"
 #include "half.h"
@@ -40,9 +43,9 @@ enum { QK = 32, QK_K = 256, ROWS = GK_INTERLEAVED_ROWS, Q8_0_BYTES = 34, Q8_K_BY
 enum { Q0_VALUES = (QK / 4) * ROWS * 4, Q0_BLOCK = Q0_VALUES + ROWS * 2 };
 enum {
     Q4K_VALUES = 4 * 8 * ROWS * 4, Q4K_SCALES = Q4K_VALUES, Q4K_MINS = Q4K_SCALES + 8 * ROWS,
-    Q4K_D = Q4K_MINS + 4 * ROWS * 4, Q4K_BLOCK = Q4K_D + 2 * ROWS * 4,
-    Q6K_VALUES = 16 * 4 * ROWS * 4, Q6K_SCALES = Q6K_VALUES, Q6K_D = Q6K_SCALES + 16 * ROWS,
-    Q6K_BLOCK = Q6K_D + 2 * ROWS * 4,
+    Q4K_D = Q4K_MINS + 4 * ROWS * 2, Q4K_BLOCK = Q4K_D + 2 * ROWS * 2,
+    Q6K_HIGH = 32 * ROWS * 4, Q6K_SCALES = Q6K_HIGH + 16 * ROWS * 4, Q6K_D = Q6K_SCALES + 16 * ROWS,
+    Q6K_BLOCK = Q6K_D + ROWS * 2,
 };
 
 static int is_q0(int type) { return type == GK_TYPE_Q4_0 || type == GK_TYPE_Q5_0 || type == GK_TYPE_Q8_0; }
@@ -77,11 +80,15 @@ static void interleave_q0(const uint8_t *source, int r, uint8_t *block, int type
     memcpy(block + Q0_VALUES + 2 * r, &scale, 2);
 }
 
+static void store_half(uint8_t *p, float value) {
+    const uint16_t h = gk_f32_to_f16(value);  // exact: the scales were halves to begin with
+    memcpy(p, &h, 2);
+}
+
 static void interleave_k(const uint8_t *source, int r, uint8_t *block, int type) {
     gk_unpacked_k u;
     memset(&u, 0, sizeof u);
     if (source) gk_unpack_k_block(type, source, &u);
-    float d[2] = {u.d, u.dmin};
     if (type == GK_TYPE_Q4_K) {
         for (int p = 0; p < 4; p++)
             for (int i = 0; i < 8; i++)
@@ -90,15 +97,25 @@ static void interleave_k(const uint8_t *source, int r, uint8_t *block, int type)
                     block[((p * 8 + i) * ROWS + r) * 4 + j] = (uint8_t)(low | (high << 4));
                 }
         for (int j = 0; j < 8; j++) block[Q4K_SCALES + j * ROWS + r] = (uint8_t)u.scale16[2 * j];
-        for (int q = 0; q < 4; q++) memcpy(block + Q4K_MINS + (q * ROWS + r) * 4, &u.min32[2 * q], 4);
-        for (int f = 0; f < 2; f++) memcpy(block + Q4K_D + (f * ROWS + r) * 4, &d[f], 4);
+        for (int q = 0; q < 4; q++)
+            for (int h = 0; h < 2; h++) block[Q4K_MINS + (q * ROWS + r) * 2 + h] = (uint8_t)u.min32[2 * q + h];
+        store_half(block + Q4K_D + 2 * r, u.d);
+        store_half(block + Q4K_D + 2 * (ROWS + r), u.dmin);
         return;
     }
-    for (int g = 0; g < 16; g++)
-        for (int i = 0; i < 4; i++)
-            for (int j = 0; j < 4; j++) block[((g * 4 + i) * ROWS + r) * 4 + j] = (uint8_t)(u.q[16 * g + 4 * i + j] + 32);
+    uint8_t v[QK_K];  // q + 32, column order
+    for (int c = 0; c < QK_K; c++) v[c] = (uint8_t)(u.q[c] + 32);
+    for (int m = 0; m < 32; m++)
+        for (int j = 0; j < 4; j++)
+            block[(m * ROWS + r) * 4 + j] = (uint8_t)((v[4 * m + j] & 0x0f) | ((v[4 * (m + 32) + j] & 0x0f) << 4));
+    for (int n = 0; n < 16; n++)
+        for (int j = 0; j < 4; j++) {
+            int bits = 0;
+            for (int k = 0; k < 4; k++) bits |= (v[4 * (n + 16 * k) + j] >> 4) << (2 * k);
+            block[Q6K_HIGH + (n * ROWS + r) * 4 + j] = (uint8_t)bits;
+        }
     for (int g = 0; g < 16; g++) block[Q6K_SCALES + g * ROWS + r] = (uint8_t)(int8_t)u.scale16[g];
-    for (int f = 0; f < 2; f++) memcpy(block + Q6K_D + (f * ROWS + r) * 4, &d[f], 4);
+    store_half(block + Q6K_D + 2 * r, u.d);
 }
 
 int gk_interleave_rows(int type, const void *weights, size_t row_bytes, int64_t rows, int64_t k,
@@ -177,10 +194,22 @@ static void q0_group_portable(const uint8_t *group, int64_t blocks, const uint8_
     }
 }
 
+static float half_in(const uint8_t *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return gk_half_to_float(h);
+}
+
+/// Value j of chunk c (columns 4c..4c+3) of row r in a Q6_K group-block, q + 32.
+static int q6k_value(const uint8_t *block, int r, int c, int j) {
+    const int low = (block[((c % 32) * ROWS + r) * 4 + j] >> (4 * (c / 32))) & 0x0f;
+    const int high = (block[Q6K_HIGH + ((c % 16) * ROWS + r) * 4 + j] >> (2 * (c / 16))) & 0x03;
+    return low | (high << 4);
+}
+
 static void k_group_portable(int type, const uint8_t *group, int64_t blocks, const uint8_t *const *x,
                              int tokens, float sums[][ROWS]) {
     const int64_t bytes = layout_block_bytes(type);
-    const int d_offset = type == GK_TYPE_Q4_K ? Q4K_D : Q6K_D;
     for (int t = 0; t < tokens; t++)
         for (int r = 0; r < ROWS; r++) sums[t][r] = 0;
     for (int64_t b = 0; b < blocks; b++) {
@@ -190,6 +219,7 @@ static void k_group_portable(int type, const uint8_t *group, int64_t blocks, con
             const int8_t *a = (const int8_t *)(xb + 4);
             for (int r = 0; r < ROWS; r++) {
                 int scaled = 0, mins = 0;
+                float d, dmin = 0;
                 if (type == GK_TYPE_Q4_K) {
                     for (int p = 0; p < 4; p++)
                         for (int half = 0; half < 2; half++) {
@@ -202,23 +232,22 @@ static void k_group_portable(int type, const uint8_t *group, int64_t blocks, con
                             scaled += block[Q4K_SCALES + (2 * p + half) * ROWS + r] * isum;
                         }
                     for (int q = 0; q < 4; q++) {
-                        int16_t m[2];
-                        memcpy(m, block + Q4K_MINS + (q * ROWS + r) * 4, 4);
+                        const uint8_t *m = block + Q4K_MINS + (q * ROWS + r) * 2;
                         mins += m[0] * (q8k_bsum(xb, 4 * q) + q8k_bsum(xb, 4 * q + 1)) +
                                 m[1] * (q8k_bsum(xb, 4 * q + 2) + q8k_bsum(xb, 4 * q + 3));
                     }
+                    d = half_in(block + Q4K_D + 2 * r);
+                    dmin = half_in(block + Q4K_D + 2 * (ROWS + r));
                 } else {
                     for (int g = 0; g < 16; g++) {
                         int isum = -32 * q8k_bsum(xb, g);
                         for (int i = 0; i < 4; i++)
-                            for (int j = 0; j < 4; j++) isum += block[((g * 4 + i) * ROWS + r) * 4 + j] * a[16 * g + 4 * i + j];
+                            for (int j = 0; j < 4; j++) isum += q6k_value(block, r, 4 * g + i, j) * a[16 * g + 4 * i + j];
                         scaled += (int8_t)block[Q6K_SCALES + g * ROWS + r] * isum;
                     }
+                    d = half_in(block + Q6K_D + 2 * r);
                 }
-                float d[2];
-                memcpy(&d[0], block + d_offset + r * 4, 4);
-                memcpy(&d[1], block + d_offset + (ROWS + r) * 4, 4);
-                sums[t][r] = sums[t][r] + block_value_k(d[0], d[1], q8k_scale(xb), scaled, mins);
+                sums[t][r] = sums[t][r] + block_value_k(d, dmin, q8k_scale(xb), scaled, mins);
             }
         }
     }
@@ -298,9 +327,8 @@ GK_VNNI static void q0_four_groups_one_token_vnni(const uint8_t *group, int64_t 
 }
 
 /// The float step of a K block for T tokens, vectorized across the 8 rows.
-GK_VNNI_INLINE void k_accumulate(const uint8_t *dvalues, const uint8_t *const *x, int64_t b, const int T,
+GK_VNNI_INLINE void k_accumulate(__m256 d, __m256 dmin, const uint8_t *const *x, int64_t b, const int T,
                                  const __m256i *scaled, const __m256i *mins, __m256 *sum) {
-    const __m256 d = _mm256_loadu_ps((const float *)dvalues), dmin = _mm256_loadu_ps((const float *)dvalues + ROWS);
     for (int t = 0; t < T; t++) {
         const __m256 dx = _mm256_set1_ps(q8k_scale(x[t] + b * Q8_K_BYTES));
         const __m256 positive = _mm256_mul_ps(_mm256_mul_ps(d, dx), _mm256_cvtepi32_ps(scaled[t]));
@@ -309,96 +337,140 @@ GK_VNNI_INLINE void k_accumulate(const uint8_t *dvalues, const uint8_t *const *x
     }
 }
 
-/// One Q4_K group against T ≤ 4 tokens. Each 32-byte load holds two sub-blocks' columns
-/// (low and high nibbles), split once and shared by all tokens.
-GK_VNNI_INLINE void q4k_group_vnni_tile(const uint8_t *group, int64_t blocks, const uint8_t *const *x,
-                                        const int T, float sums[][ROWS]) {
+GK_VNNI_INLINE __m256 load_halves(const uint8_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
+
+/// G groups (`stride` bytes apart) against T tokens, G·T ≤ 4: T = 4 when prefilling (each
+/// load serves all tokens), G = 4 when generating (four independent chains per token). Each
+/// 32-byte load holds two sub-blocks' columns (low and high nibbles), split once.
+GK_VNNI_INLINE void q4k_tile_vnni(const uint8_t *group, int64_t stride, int64_t blocks, const uint8_t *const *x,
+                                  const int G, const int T, float sums[][ROWS]) {
     const __m256i nibble = _mm256_set1_epi8(0x0f);
     __m256 sum[4];
-    for (int t = 0; t < T; t++) sum[t] = _mm256_setzero_ps();
+    for (int l = 0; l < G * T; l++) sum[l] = _mm256_setzero_ps();
     for (int64_t b = 0; b < blocks; b++) {
-        const uint8_t *block = group + b * Q4K_BLOCK;
         __m256i scaled[4], mins[4];
-        for (int t = 0; t < T; t++) scaled[t] = _mm256_setzero_si256();
+        for (int l = 0; l < G * T; l++) scaled[l] = mins[l] = _mm256_setzero_si256();
         for (int p = 0; p < 4; p++) {
             __m256i low_sum[4], high_sum[4];
-            for (int t = 0; t < T; t++) low_sum[t] = high_sum[t] = _mm256_setzero_si256();
-            for (int i = 0; i < 8; i++) {
-                const __m256i w = _mm256_loadu_si256((const __m256i *)(block + (p * 8 + i) * ROWS * 4));
-                const __m256i low = _mm256_and_si256(w, nibble), high = _mm256_and_si256(_mm256_srli_epi16(w, 4), nibble);
+            for (int l = 0; l < G * T; l++) low_sum[l] = high_sum[l] = _mm256_setzero_si256();
+            for (int i = 0; i < 8; i++)
+                for (int g = 0; g < G; g++) {
+                    const uint8_t *block = group + g * stride + b * Q4K_BLOCK;
+                    const __m256i w = _mm256_loadu_si256((const __m256i *)(block + (p * 8 + i) * ROWS * 4));
+                    const __m256i low = _mm256_and_si256(w, nibble), high = _mm256_and_si256(_mm256_srli_epi16(w, 4), nibble);
+                    for (int t = 0; t < T; t++) {
+                        const uint8_t *a = x[t] + b * Q8_K_BYTES + 4 + 64 * p + 4 * i;
+                        low_sum[g * T + t] = _mm256_dpbusd_epi32(low_sum[g * T + t], low, broadcast4(a));
+                        high_sum[g * T + t] = _mm256_dpbusd_epi32(high_sum[g * T + t], high, broadcast4(a + 32));
+                    }
+                }
+            for (int g = 0; g < G; g++) {
+                const uint8_t *scales = group + g * stride + b * Q4K_BLOCK + Q4K_SCALES;
+                const __m256i low_scale = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(scales + 2 * p * ROWS)));
+                const __m256i high_scale = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(scales + (2 * p + 1) * ROWS)));
                 for (int t = 0; t < T; t++) {
-                    const uint8_t *a = x[t] + b * Q8_K_BYTES + 4 + 64 * p + 4 * i;
-                    low_sum[t] = _mm256_dpbusd_epi32(low_sum[t], low, broadcast4(a));
-                    high_sum[t] = _mm256_dpbusd_epi32(high_sum[t], high, broadcast4(a + 32));
+                    const int l = g * T + t;
+                    scaled[l] = _mm256_add_epi32(scaled[l], _mm256_add_epi32(_mm256_mullo_epi32(low_sum[l], low_scale),
+                                                                             _mm256_mullo_epi32(high_sum[l], high_scale)));
                 }
             }
-            const __m256i low_scale = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(block + Q4K_SCALES + 2 * p * ROWS)));
-            const __m256i high_scale = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(block + Q4K_SCALES + (2 * p + 1) * ROWS)));
-            for (int t = 0; t < T; t++)
-                scaled[t] = _mm256_add_epi32(scaled[t], _mm256_add_epi32(_mm256_mullo_epi32(low_sum[t], low_scale),
-                                                                         _mm256_mullo_epi32(high_sum[t], high_scale)));
         }
-        for (int t = 0; t < T; t++) {
-            const uint8_t *xb = x[t] + b * Q8_K_BYTES;
-            mins[t] = _mm256_setzero_si256();
+        for (int g = 0; g < G; g++) {
+            const uint8_t *block = group + g * stride + b * Q4K_BLOCK;
             for (int q = 0; q < 4; q++) {
-                // Activation sums of sub-blocks 2q and 2q+1 as two i16 halves of one lane.
-                const int16_t pair[2] = {(int16_t)(q8k_bsum(xb, 4 * q) + q8k_bsum(xb, 4 * q + 1)),
-                                         (int16_t)(q8k_bsum(xb, 4 * q + 2) + q8k_bsum(xb, 4 * q + 3))};
-                const __m256i m = _mm256_loadu_si256((const __m256i *)(block + Q4K_MINS + q * ROWS * 4));
-                mins[t] = _mm256_add_epi32(mins[t], _mm256_madd_epi16(m, broadcast4((const uint8_t *)pair)));
+                const __m256i m = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(block + Q4K_MINS + q * ROWS * 2)));
+                for (int t = 0; t < T; t++) {
+                    // Activation sums of sub-blocks 2q and 2q+1 as two i16 halves of one lane.
+                    const uint8_t *xb = x[t] + b * Q8_K_BYTES;
+                    const int16_t pair[2] = {(int16_t)(q8k_bsum(xb, 4 * q) + q8k_bsum(xb, 4 * q + 1)),
+                                             (int16_t)(q8k_bsum(xb, 4 * q + 2) + q8k_bsum(xb, 4 * q + 3))};
+                    mins[g * T + t] = _mm256_add_epi32(mins[g * T + t], _mm256_madd_epi16(m, broadcast4((const uint8_t *)pair)));
+                }
             }
+            k_accumulate(load_halves(block + Q4K_D), load_halves(block + Q4K_D + 2 * ROWS), x, b, T,
+                         scaled + g * T, mins + g * T, sum + g * T);
         }
-        k_accumulate(block + Q4K_D, x, b, T, scaled, mins, sum);
     }
-    for (int t = 0; t < T; t++) _mm256_storeu_ps(sums[t], sum[t]);
+    for (int l = 0; l < G * T; l++) _mm256_storeu_ps(sums[l], sum[l]);
 }
 
-/// One Q6_K group against T ≤ 4 tokens.
-GK_VNNI_INLINE void q6k_group_vnni_tile(const uint8_t *group, int64_t blocks, const uint8_t *const *x,
-                                        const int T, float sums[][ROWS]) {
+/// The same tiling for Q6_K: per step one low and one high load rebuild the same column of
+/// four 16-column groups (see the layout), each with its own lane sums.
+GK_VNNI_INLINE void q6k_tile_vnni(const uint8_t *group, int64_t stride, int64_t blocks, const uint8_t *const *x,
+                                  const int G, const int T, float sums[][ROWS]) {
+    const __m256i nibble = _mm256_set1_epi8(0x0f), top = _mm256_set1_epi8(0x30);
     __m256 sum[4];
-    for (int t = 0; t < T; t++) sum[t] = _mm256_setzero_ps();
+    for (int l = 0; l < G * T; l++) sum[l] = _mm256_setzero_ps();
     const __m256i no_mins[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
     for (int64_t b = 0; b < blocks; b++) {
-        const uint8_t *block = group + b * Q6K_BLOCK;
         __m256i scaled[4];
-        for (int t = 0; t < T; t++) scaled[t] = _mm256_setzero_si256();
-        for (int g = 0; g < 16; g++) {
-            __m256i isum[4];
-            for (int t = 0; t < T; t++) isum[t] = _mm256_set1_epi32(-32 * q8k_bsum(x[t] + b * Q8_K_BYTES, g));
-            for (int i = 0; i < 4; i++) {
-                const __m256i w = _mm256_loadu_si256((const __m256i *)(block + (g * 4 + i) * ROWS * 4));
+        for (int l = 0; l < G * T; l++) scaled[l] = _mm256_setzero_si256();
+        for (int quarter = 0; quarter < 4; quarter++) {  // groups quarter + 4k, k = 0..3
+            __m256i isum[4][4];
+            for (int g = 0; g < G; g++)
                 for (int t = 0; t < T; t++)
-                    isum[t] = _mm256_dpbusd_epi32(isum[t], w, broadcast4(x[t] + b * Q8_K_BYTES + 4 + 16 * g + 4 * i));
+                    for (int k = 0; k < 4; k++)
+                        isum[g * T + t][k] = _mm256_set1_epi32(-32 * q8k_bsum(x[t] + b * Q8_K_BYTES, quarter + 4 * k));
+            for (int i = 0; i < 4; i++) {
+                const int n = 4 * quarter + i;
+                for (int g = 0; g < G; g++) {
+                    const uint8_t *block = group + g * stride + b * Q6K_BLOCK;
+                    const __m256i l0 = _mm256_loadu_si256((const __m256i *)(block + n * ROWS * 4));
+                    const __m256i l1 = _mm256_loadu_si256((const __m256i *)(block + (n + 16) * ROWS * 4));
+                    const __m256i h = _mm256_loadu_si256((const __m256i *)(block + Q6K_HIGH + n * ROWS * 4));
+                    const __m256i v[4] = {
+                        _mm256_or_si256(_mm256_and_si256(l0, nibble), _mm256_and_si256(_mm256_slli_epi16(h, 4), top)),
+                        _mm256_or_si256(_mm256_and_si256(l1, nibble), _mm256_and_si256(_mm256_slli_epi16(h, 2), top)),
+                        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), nibble), _mm256_and_si256(h, top)),
+                        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), nibble), _mm256_and_si256(_mm256_srli_epi16(h, 2), top)),
+                    };
+                    for (int t = 0; t < T; t++)
+                        for (int k = 0; k < 4; k++)
+                            isum[g * T + t][k] = _mm256_dpbusd_epi32(
+                                isum[g * T + t][k], v[k], broadcast4(x[t] + b * Q8_K_BYTES + 4 + 16 * (quarter + 4 * k) + 4 * i));
+                }
             }
-            const __m256i scale = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(block + Q6K_SCALES + g * ROWS)));
-            for (int t = 0; t < T; t++) scaled[t] = _mm256_add_epi32(scaled[t], _mm256_mullo_epi32(isum[t], scale));
+            for (int g = 0; g < G; g++)
+                for (int k = 0; k < 4; k++) {
+                    const uint8_t *scales = group + g * stride + b * Q6K_BLOCK + Q6K_SCALES;
+                    const __m256i scale = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(scales + (quarter + 4 * k) * ROWS)));
+                    for (int t = 0; t < T; t++)
+                        scaled[g * T + t] = _mm256_add_epi32(scaled[g * T + t], _mm256_mullo_epi32(isum[g * T + t][k], scale));
+                }
         }
-        k_accumulate(block + Q6K_D, x, b, T, scaled, no_mins, sum);
+        for (int g = 0; g < G; g++)
+            k_accumulate(load_halves(group + g * stride + b * Q6K_BLOCK + Q6K_D), _mm256_setzero_ps(), x, b, T,
+                         scaled + g * T, no_mins, sum + g * T);
     }
-    for (int t = 0; t < T; t++) _mm256_storeu_ps(sums[t], sum[t]);
+    for (int l = 0; l < G * T; l++) _mm256_storeu_ps(sums[l], sum[l]);
 }
 
-GK_VNNI static void k_group_vnni(int type, const uint8_t *group, int64_t blocks, const uint8_t *const *x,
-                                 int tokens, float sums[][ROWS]) {
+/// K-quant groups against `tokens` tokens: tiles of up to 4 tokens on one group, or, for a
+/// single token, 4 groups (`groups` is 1 or 4) at once.
+GK_VNNI static void k_groups_vnni(int type, const uint8_t *group, int64_t stride, int64_t blocks, const uint8_t *const *x,
+                                  int groups, int tokens, float sums[][ROWS]) {
+    if (groups == 4) {
+        if (type == GK_TYPE_Q4_K) q4k_tile_vnni(group, stride, blocks, x, 4, 1, sums);
+        else q6k_tile_vnni(group, stride, blocks, x, 4, 1, sums);
+        return;
+    }
     for (int t0 = 0; t0 < tokens; t0 += 4) {
         const int T = tokens - t0 < 4 ? tokens - t0 : 4;
         const uint8_t *const *xt = x + t0;
         float (*st)[ROWS] = sums + t0;
         if (type == GK_TYPE_Q4_K) {
             switch (T) {
-            case 4: q4k_group_vnni_tile(group, blocks, xt, 4, st); break;
-            case 3: q4k_group_vnni_tile(group, blocks, xt, 3, st); break;
-            case 2: q4k_group_vnni_tile(group, blocks, xt, 2, st); break;
-            default: q4k_group_vnni_tile(group, blocks, xt, 1, st); break;
+            case 4: q4k_tile_vnni(group, stride, blocks, xt, 1, 4, st); break;
+            case 3: q4k_tile_vnni(group, stride, blocks, xt, 1, 3, st); break;
+            case 2: q4k_tile_vnni(group, stride, blocks, xt, 1, 2, st); break;
+            default: q4k_tile_vnni(group, stride, blocks, xt, 1, 1, st); break;
             }
         } else {
             switch (T) {
-            case 4: q6k_group_vnni_tile(group, blocks, xt, 4, st); break;
-            case 3: q6k_group_vnni_tile(group, blocks, xt, 3, st); break;
-            case 2: q6k_group_vnni_tile(group, blocks, xt, 2, st); break;
-            default: q6k_group_vnni_tile(group, blocks, xt, 1, st); break;
+            case 4: q6k_tile_vnni(group, stride, blocks, xt, 1, 4, st); break;
+            case 3: q6k_tile_vnni(group, stride, blocks, xt, 1, 3, st); break;
+            case 2: q6k_tile_vnni(group, stride, blocks, xt, 1, 2, st); break;
+            default: q6k_tile_vnni(group, stride, blocks, xt, 1, 1, st); break;
             }
         }
     }
@@ -443,9 +515,10 @@ int gk_matmul_interleaved(gk_isa isa, int type, const void *packed, int64_t rows
             float sums[TOKEN_TILE][ROWS];
             int64_t g = c0;
 #if defined(__x86_64__) && defined(__clang__)
-            if (vnni && tokens == 1 && is_q0(type)) {
+            if (vnni && tokens == 1) {
                 for (; g + 4 <= c1; g += 4) {
-                    q0_four_groups_one_token_vnni(base + g * group_bytes, blocks, xt[0], it[0], sums);
+                    if (is_q0(type)) q0_four_groups_one_token_vnni(base + g * group_bytes, blocks, xt[0], it[0], sums);
+                    else k_groups_vnni(type, base + g * group_bytes, group_bytes, blocks, xt, 4, 1, sums);
                     for (int j = 0; j < 4; j++) store_rows(sums[j], (g + j) * ROWS, row_begin, row_end, y + t0 * ldy);
                 }
             }
@@ -454,7 +527,7 @@ int gk_matmul_interleaved(gk_isa isa, int type, const void *packed, int64_t rows
                 const uint8_t *group = base + g * group_bytes;
 #if defined(__x86_64__) && defined(__clang__)
                 if (vnni && is_q0(type)) q0_group_vnni(group, blocks, xt, it, tokens, sums);
-                else if (vnni) k_group_vnni(type, group, blocks, xt, tokens, sums);
+                else if (vnni) k_groups_vnni(type, group, group_bytes, blocks, xt, 1, tokens, sums);
                 else
 #endif
                 if (is_q0(type)) q0_group_portable(group, blocks, xt, it, tokens, sums);
