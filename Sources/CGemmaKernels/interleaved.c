@@ -165,6 +165,23 @@ static float q8k_scale(const uint8_t *x) {
     return d;
 }
 
+/// Per Q8_K token block, what every K product needs from it: the scale, the activation sums of
+/// sub-block pairs as i16 halves of one lane (Q4_K minimums), and −32·Σa per 16-column group
+/// (Q6_K's offset). Computed once per call instead of once per row group.
+typedef struct { float scale; int32_t min_pairs[4]; int32_t group_bias[16]; } k_activation;
+
+static void describe_k_activations(const uint8_t *x, int64_t blocks, k_activation *out) {
+    for (int64_t b = 0; b < blocks; b++, x += Q8_K_BYTES) {
+        out[b].scale = q8k_scale(x);
+        for (int q = 0; q < 4; q++) {
+            const uint16_t low = (uint16_t)(q8k_bsum(x, 4 * q) + q8k_bsum(x, 4 * q + 1));
+            const uint16_t high = (uint16_t)(q8k_bsum(x, 4 * q + 2) + q8k_bsum(x, 4 * q + 3));
+            out[b].min_pairs[q] = (int32_t)((uint32_t)low | ((uint32_t)high << 16));
+        }
+        for (int g = 0; g < 16; g++) out[b].group_bias[g] = -32 * q8k_bsum(x, g);
+    }
+}
+
 static float block_value_q0(float dw, float da, int isum) { return dw * da * (float)isum; }
 
 /// The same formula as activations.c's k_block_value.
@@ -327,10 +344,10 @@ GK_VNNI static void q0_four_groups_one_token_vnni(const uint8_t *group, int64_t 
 }
 
 /// The float step of a K block for T tokens, vectorized across the 8 rows.
-GK_VNNI_INLINE void k_accumulate(__m256 d, __m256 dmin, const uint8_t *const *x, int64_t b, const int T,
+GK_VNNI_INLINE void k_accumulate(__m256 d, __m256 dmin, const k_activation *const *info, int64_t b, const int T,
                                  const __m256i *scaled, const __m256i *mins, __m256 *sum) {
     for (int t = 0; t < T; t++) {
-        const __m256 dx = _mm256_set1_ps(q8k_scale(x[t] + b * Q8_K_BYTES));
+        const __m256 dx = _mm256_set1_ps(info[t][b].scale);
         const __m256 positive = _mm256_mul_ps(_mm256_mul_ps(d, dx), _mm256_cvtepi32_ps(scaled[t]));
         const __m256 negative = _mm256_mul_ps(_mm256_mul_ps(dmin, dx), _mm256_cvtepi32_ps(mins[t]));
         sum[t] = _mm256_add_ps(sum[t], _mm256_sub_ps(positive, negative));
@@ -339,19 +356,19 @@ GK_VNNI_INLINE void k_accumulate(__m256 d, __m256 dmin, const uint8_t *const *x,
 
 GK_VNNI_INLINE __m256 load_halves(const uint8_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
 
-/// G groups (`stride` bytes apart) against T tokens, G·T ≤ 4: T = 4 when prefilling (each
+/// G groups (`stride` bytes apart) against T tokens, G·T ≤ 8: T = 8 when prefilling (each
 /// load serves all tokens), G = 4 when generating (four independent chains per token). Each
 /// 32-byte load holds two sub-blocks' columns (low and high nibbles), split once.
 GK_VNNI_INLINE void q4k_tile_vnni(const uint8_t *group, int64_t stride, int64_t blocks, const uint8_t *const *x,
-                                  const int G, const int T, float sums[][ROWS]) {
+                                  const k_activation *const *info, const int G, const int T, float sums[][ROWS]) {
     const __m256i nibble = _mm256_set1_epi8(0x0f);
-    __m256 sum[4];
+    __m256 sum[8];
     for (int l = 0; l < G * T; l++) sum[l] = _mm256_setzero_ps();
     for (int64_t b = 0; b < blocks; b++) {
-        __m256i scaled[4], mins[4];
+        __m256i scaled[8], mins[8];
         for (int l = 0; l < G * T; l++) scaled[l] = mins[l] = _mm256_setzero_si256();
         for (int p = 0; p < 4; p++) {
-            __m256i low_sum[4], high_sum[4];
+            __m256i low_sum[8], high_sum[8];
             for (int l = 0; l < G * T; l++) low_sum[l] = high_sum[l] = _mm256_setzero_si256();
             for (int i = 0; i < 8; i++)
                 for (int g = 0; g < G; g++) {
@@ -379,15 +396,11 @@ GK_VNNI_INLINE void q4k_tile_vnni(const uint8_t *group, int64_t stride, int64_t 
             const uint8_t *block = group + g * stride + b * Q4K_BLOCK;
             for (int q = 0; q < 4; q++) {
                 const __m256i m = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(block + Q4K_MINS + q * ROWS * 2)));
-                for (int t = 0; t < T; t++) {
-                    // Activation sums of sub-blocks 2q and 2q+1 as two i16 halves of one lane.
-                    const uint8_t *xb = x[t] + b * Q8_K_BYTES;
-                    const int16_t pair[2] = {(int16_t)(q8k_bsum(xb, 4 * q) + q8k_bsum(xb, 4 * q + 1)),
-                                             (int16_t)(q8k_bsum(xb, 4 * q + 2) + q8k_bsum(xb, 4 * q + 3))};
-                    mins[g * T + t] = _mm256_add_epi32(mins[g * T + t], _mm256_madd_epi16(m, broadcast4((const uint8_t *)pair)));
-                }
+                for (int t = 0; t < T; t++)
+                    mins[g * T + t] = _mm256_add_epi32(mins[g * T + t],
+                                                       _mm256_madd_epi16(m, _mm256_set1_epi32(info[t][b].min_pairs[q])));
             }
-            k_accumulate(load_halves(block + Q4K_D), load_halves(block + Q4K_D + 2 * ROWS), x, b, T,
+            k_accumulate(load_halves(block + Q4K_D), load_halves(block + Q4K_D + 2 * ROWS), info, b, T,
                          scaled + g * T, mins + g * T, sum + g * T);
         }
     }
@@ -397,7 +410,7 @@ GK_VNNI_INLINE void q4k_tile_vnni(const uint8_t *group, int64_t stride, int64_t 
 /// The same tiling for Q6_K: per step one low and one high load rebuild the same column of
 /// four 16-column groups (see the layout), each with its own lane sums.
 GK_VNNI_INLINE void q6k_tile_vnni(const uint8_t *group, int64_t stride, int64_t blocks, const uint8_t *const *x,
-                                  const int G, const int T, float sums[][ROWS]) {
+                                  const k_activation *const *info, const int G, const int T, float sums[][ROWS]) {
     const __m256i nibble = _mm256_set1_epi8(0x0f), top = _mm256_set1_epi8(0x30);
     __m256 sum[4];
     for (int l = 0; l < G * T; l++) sum[l] = _mm256_setzero_ps();
@@ -410,7 +423,7 @@ GK_VNNI_INLINE void q6k_tile_vnni(const uint8_t *group, int64_t stride, int64_t 
             for (int g = 0; g < G; g++)
                 for (int t = 0; t < T; t++)
                     for (int k = 0; k < 4; k++)
-                        isum[g * T + t][k] = _mm256_set1_epi32(-32 * q8k_bsum(x[t] + b * Q8_K_BYTES, quarter + 4 * k));
+                        isum[g * T + t][k] = _mm256_set1_epi32(info[t][b].group_bias[quarter + 4 * k]);
             for (int i = 0; i < 4; i++) {
                 const int n = 4 * quarter + i;
                 for (int g = 0; g < G; g++) {
@@ -439,38 +452,45 @@ GK_VNNI_INLINE void q6k_tile_vnni(const uint8_t *group, int64_t stride, int64_t 
                 }
         }
         for (int g = 0; g < G; g++)
-            k_accumulate(load_halves(group + g * stride + b * Q6K_BLOCK + Q6K_D), _mm256_setzero_ps(), x, b, T,
+            k_accumulate(load_halves(group + g * stride + b * Q6K_BLOCK + Q6K_D), _mm256_setzero_ps(), info, b, T,
                          scaled + g * T, no_mins, sum + g * T);
     }
     for (int l = 0; l < G * T; l++) _mm256_storeu_ps(sums[l], sum[l]);
 }
 
-/// K-quant groups against `tokens` tokens: tiles of up to 4 tokens on one group, or, for a
-/// single token, 4 groups (`groups` is 1 or 4) at once.
+/// K-quant groups against `tokens` tokens: tiles of up to 8 (Q4_K) or 4 (Q6_K, whose four
+/// group sums per token take more registers) tokens on one group, or, for a single token,
+/// 4 groups (`groups` is 1 or 4) at once.
 GK_VNNI static void k_groups_vnni(int type, const uint8_t *group, int64_t stride, int64_t blocks, const uint8_t *const *x,
-                                  int groups, int tokens, float sums[][ROWS]) {
+                                  const k_activation *const *info, int groups, int tokens, float sums[][ROWS]) {
     if (groups == 4) {
-        if (type == GK_TYPE_Q4_K) q4k_tile_vnni(group, stride, blocks, x, 4, 1, sums);
-        else q6k_tile_vnni(group, stride, blocks, x, 4, 1, sums);
+        if (type == GK_TYPE_Q4_K) q4k_tile_vnni(group, stride, blocks, x, info, 4, 1, sums);
+        else q6k_tile_vnni(group, stride, blocks, x, info, 4, 1, sums);
         return;
     }
-    for (int t0 = 0; t0 < tokens; t0 += 4) {
-        const int T = tokens - t0 < 4 ? tokens - t0 : 4;
+    const int tile = type == GK_TYPE_Q4_K ? 8 : 4;
+    for (int t0 = 0; t0 < tokens; t0 += tile) {
+        const int T = tokens - t0 < tile ? tokens - t0 : tile;
         const uint8_t *const *xt = x + t0;
+        const k_activation *const *it = info + t0;
         float (*st)[ROWS] = sums + t0;
         if (type == GK_TYPE_Q4_K) {
             switch (T) {
-            case 4: q4k_tile_vnni(group, stride, blocks, xt, 1, 4, st); break;
-            case 3: q4k_tile_vnni(group, stride, blocks, xt, 1, 3, st); break;
-            case 2: q4k_tile_vnni(group, stride, blocks, xt, 1, 2, st); break;
-            default: q4k_tile_vnni(group, stride, blocks, xt, 1, 1, st); break;
+            case 8: q4k_tile_vnni(group, stride, blocks, xt, it, 1, 8, st); break;
+            case 7: q4k_tile_vnni(group, stride, blocks, xt, it, 1, 7, st); break;
+            case 6: q4k_tile_vnni(group, stride, blocks, xt, it, 1, 6, st); break;
+            case 5: q4k_tile_vnni(group, stride, blocks, xt, it, 1, 5, st); break;
+            case 4: q4k_tile_vnni(group, stride, blocks, xt, it, 1, 4, st); break;
+            case 3: q4k_tile_vnni(group, stride, blocks, xt, it, 1, 3, st); break;
+            case 2: q4k_tile_vnni(group, stride, blocks, xt, it, 1, 2, st); break;
+            default: q4k_tile_vnni(group, stride, blocks, xt, it, 1, 1, st); break;
             }
         } else {
             switch (T) {
-            case 4: q6k_tile_vnni(group, stride, blocks, xt, 1, 4, st); break;
-            case 3: q6k_tile_vnni(group, stride, blocks, xt, 1, 3, st); break;
-            case 2: q6k_tile_vnni(group, stride, blocks, xt, 1, 2, st); break;
-            default: q6k_tile_vnni(group, stride, blocks, xt, 1, 1, st); break;
+            case 4: q6k_tile_vnni(group, stride, blocks, xt, it, 1, 4, st); break;
+            case 3: q6k_tile_vnni(group, stride, blocks, xt, it, 1, 3, st); break;
+            case 2: q6k_tile_vnni(group, stride, blocks, xt, it, 1, 2, st); break;
+            default: q6k_tile_vnni(group, stride, blocks, xt, it, 1, 1, st); break;
             }
         }
     }
@@ -484,7 +504,7 @@ static void store_rows(const float sums[ROWS], int64_t first, int64_t begin, int
 }
 
 int64_t gk_interleaved_scratch_bytes(int64_t k, int64_t n_tokens) {
-    return n_tokens * (k / QK) * (int64_t)sizeof(q0_activation);
+    return n_tokens * ((k / QK) * (int64_t)sizeof(q0_activation) + (k / QK_K) * (int64_t)sizeof(k_activation));
 }
 
 int gk_matmul_interleaved(gk_isa isa, int type, const void *packed, int64_t rows, int64_t k,
@@ -498,8 +518,11 @@ int gk_matmul_interleaved(gk_isa isa, int type, const void *packed, int64_t rows
     const int vnni = gk_usable_isa(isa) >= GK_ISA_AVX512_VNNI;
     const uint8_t *base = packed, *x = activations;
     q0_activation *info = scratch;
-    if (is_q0(type))
-        for (int64_t t = 0; t < n_tokens; t++) describe_q0_activations(x + t * activation_row_bytes, blocks, info + t * blocks);
+    k_activation *k_info = scratch;
+    for (int64_t t = 0; t < n_tokens; t++) {
+        if (is_q0(type)) describe_q0_activations(x + t * activation_row_bytes, blocks, info + t * blocks);
+        else describe_k_activations(x + t * activation_row_bytes, blocks, k_info + t * blocks);
+    }
     // Groups in chunks that stay in L2 while every token tile passes over them.
     enum { TOKEN_TILE = 8, CHUNK_GROUPS = 16 };
     for (int64_t c0 = group_begin; c0 < group_end; c0 += CHUNK_GROUPS) {
@@ -508,9 +531,11 @@ int gk_matmul_interleaved(gk_isa isa, int type, const void *packed, int64_t rows
             const int tokens = n_tokens - t0 < TOKEN_TILE ? (int)(n_tokens - t0) : TOKEN_TILE;
             const uint8_t *xt[TOKEN_TILE];
             const q0_activation *it[TOKEN_TILE];
+            const k_activation *kt[TOKEN_TILE];
             for (int t = 0; t < tokens; t++) {
                 xt[t] = x + (t0 + t) * activation_row_bytes;
                 it[t] = info + (t0 + t) * blocks;
+                kt[t] = k_info + (t0 + t) * blocks;
             }
             float sums[TOKEN_TILE][ROWS];
             int64_t g = c0;
@@ -518,7 +543,7 @@ int gk_matmul_interleaved(gk_isa isa, int type, const void *packed, int64_t rows
             if (vnni && tokens == 1) {
                 for (; g + 4 <= c1; g += 4) {
                     if (is_q0(type)) q0_four_groups_one_token_vnni(base + g * group_bytes, blocks, xt[0], it[0], sums);
-                    else k_groups_vnni(type, base + g * group_bytes, group_bytes, blocks, xt, 4, 1, sums);
+                    else k_groups_vnni(type, base + g * group_bytes, group_bytes, blocks, xt, kt, 4, 1, sums);
                     for (int j = 0; j < 4; j++) store_rows(sums[j], (g + j) * ROWS, row_begin, row_end, y + t0 * ldy);
                 }
             }
@@ -527,7 +552,7 @@ int gk_matmul_interleaved(gk_isa isa, int type, const void *packed, int64_t rows
                 const uint8_t *group = base + g * group_bytes;
 #if defined(__x86_64__) && defined(__clang__)
                 if (vnni && is_q0(type)) q0_group_vnni(group, blocks, xt, it, tokens, sums);
-                else if (vnni) k_groups_vnni(type, group, group_bytes, blocks, xt, 1, tokens, sums);
+                else if (vnni) k_groups_vnni(type, group, group_bytes, blocks, xt, kt, 1, tokens, sums);
                 else
 #endif
                 if (is_q0(type)) q0_group_portable(group, blocks, xt, it, tokens, sums);

@@ -81,7 +81,7 @@ struct QuantizationTests {
     }
 
     /// Interleaved rows (the VNNI layout) multiply to exactly `gk_vec_dot`'s floats, on the VNNI
-    /// path and the portable one, for token counts on and off the 4-token tile, a row count
+    /// path and the portable one, for token counts on and off the 4- and 8-token tiles, a row count
     /// that is no multiple of 8, and row ranges that start and end inside a group.
     @Test(arguments: [TensorType.q4_0, .q5_0, .q8_0, .q4_K, .q6_K], [GK_ISA_AVX512_VNNI, GK_ISA_PORTABLE])
     func interleavedProductEqualsReferenceDotBitForBit(type: TensorType, isa: gk_isa) throws {
@@ -104,7 +104,7 @@ struct QuantizationTests {
         }
         var packed = [UInt8](repeating: 0, count: Int(gk_interleaved_bytes(Int32(type.rawValue), Int64(rows), Int64(k))))
         #expect(gk_interleave_rows(Int32(type.rawValue), weights, rowBytes, Int64(rows), Int64(k), 0, 6, &packed) == 0)
-        for tokens in [1, 3, 6] {
+        for tokens in [1, 3, 6, 9] {
             let (activations, activationBytes) = Self.quantizedActivations(type: type, k: k, tokens: tokens, seed: UInt64(tokens))
             for rowRange in [0..<rows, 5..<30, 44..<45] {
                 var y = [Float](repeating: .nan, count: rows * tokens)
