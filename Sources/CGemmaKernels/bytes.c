@@ -15,3 +15,17 @@ int64_t gk_find_bytes(const void *haystack, int64_t haystack_length, const void 
     }
     return -1;
 }
+
+#if defined(__x86_64__) && defined(__clang__)
+#define GK_CLONES __attribute__((target_clones("avx512bw", "avx2", "default")))
+#else
+#define GK_CLONES
+#endif
+
+/// Integer addition reorders freely, so the compiler vectorizes and unrolls this into as many
+/// independent streams as the widest unit allows: a read-bandwidth probe, not a compute one.
+GK_CLONES uint64_t gk_sum_words(const uint64_t *words, int64_t count) {
+    uint64_t sum = 0;
+    for (int64_t i = 0; i < count; i++) sum += words[i];
+    return sum;
+}

@@ -1,19 +1,22 @@
-// Weight rows interleaved eight at a time, for VNNI products without horizontal adds.
+// Weight rows interleaved sixteen at a time, for VNNI products without horizontal adds.
 //
-// A "group" is 8 consecutive rows; groups follow each other, blocks in order inside a group.
-// In every layout one 32-byte load puts 4 consecutive columns of each of the 8 rows into the
-// 8 32-bit lanes (lane r = row r), so vpdpbusd with the token's 4 matching activations
-// broadcast adds each row's 4 products to its own lane. Lanes thus hold exact integer block
-// (or sub-block) sums per row, and the float steps afterwards are exactly gk_vec_dot's, in its
-// order, vectorized across the 8 rows: results are bit-identical to every other path.
+// A "group" is 16 consecutive rows; groups follow each other, blocks in order inside a group.
+// In every layout one 64-byte load puts 4 consecutive columns of each of the 16 rows into the
+// 16 32-bit lanes of a zmm register (lane r = row r), so vpdpbusd with the token's 4 matching
+// activations broadcast adds each row's 4 products to its own lane. Lanes thus hold exact
+// integer block (or sub-block) sums per row, and the float steps afterwards are exactly
+// gk_vec_dot's, in its order, vectorized across the 16 rows: results are bit-identical to
+// every other path. (512-bit vpdpbusd does 1.6× the multiply-adds per second of 256-bit here.)
 //
-// Q4_0 / Q5_0 / Q8_0, 272 bytes per block of 32 columns:
+// Sizes below are per row and block; r runs over the group's 16 rows.
+//
+// Q4_0 / Q5_0 / Q8_0, 34 bytes per block of 32 columns (as Q8_0):
 //   values[i][r][4]   i = 0..7 (columns 4i..4i+3), biased to unsigned: w + 128
 //   scales[r]         f16 block scales
 //   vpdpbusd needs unsigned weights; the bias adds 128·Σa per block, which the lane starts
 //   from (−128·Σa) to cancel exactly.
 //
-// Q4_K, 1184 bytes per block of 256 columns (Q4_K itself: 1152):
+// Q4_K, 148 bytes per block of 256 columns (Q4_K itself: 144):
 //   values[p][i][r][4]  p = 0..3 (sub-block pair 2p, 2p+1), i = 0..7; low nibble: sub-block
 //                       2p, columns 64p + 4i.., high nibble: sub-block 2p+1 (as Q4_K packs)
 //   scales[j][r]        u8 6-bit sub-block scales, j = 0..7
@@ -21,7 +24,7 @@
 //                       with the activation sums of those two sub-blocks)
 //   d[r], dmin[r]       f16
 //
-// Q6_K, 1680 bytes per block of 256 columns (as Q6_K itself). Chunk c = columns 4c..4c+3
+// Q6_K, 210 bytes per block of 256 columns (as Q6_K itself). Chunk c = columns 4c..4c+3
 // (c = 0..63, 16-column group c / 4), each value stored as q + 32 in 6 bits:
 //   low[m][r][4]        m = 0..31: low nibble = low 4 bits of chunk m, high nibble = of chunk m+32
 //   high[n][r][4]       n = 0..15: bits 2k, 2k+1 = the top 2 bits of chunk n + 16k (k = 0..3)
@@ -272,13 +275,13 @@ static void k_group_portable(int type, const uint8_t *group, int64_t blocks, con
 
 #if defined(__x86_64__) && defined(__clang__)
 #include <immintrin.h>
-#define GK_VNNI __attribute__((target("avx512vnni,avx512vl,avx512f,f16c,avx2")))
+#define GK_VNNI __attribute__((target("avx512vnni,avx512bw,avx512vl,avx512f,f16c,avx2")))
 #define GK_VNNI_INLINE GK_VNNI __attribute__((always_inline)) static inline
 
-GK_VNNI_INLINE __m256i broadcast4(const uint8_t *p) {
+GK_VNNI_INLINE __m512i broadcast4(const uint8_t *p) {
     int32_t v;
     memcpy(&v, p, 4);
-    return _mm256_set1_epi32(v);
+    return _mm512_set1_epi32(v);
 }
 
 /// One Q0 group against T tokens (T a constant after inlining). Registers: an integer and a
@@ -286,24 +289,24 @@ GK_VNNI_INLINE __m256i broadcast4(const uint8_t *p) {
 /// independent vpdpbusd chains hide its latency.
 GK_VNNI_INLINE void q0_group_vnni_tile(const uint8_t *group, int64_t blocks, const uint8_t *const *x,
                                        const q0_activation *const *info, const int T, float sums[][ROWS]) {
-    __m256 sum[8];
-    for (int t = 0; t < T; t++) sum[t] = _mm256_setzero_ps();
+    __m512 sum[8];
+    for (int t = 0; t < T; t++) sum[t] = _mm512_setzero_ps();
     for (int64_t b = 0; b < blocks; b++) {
         const uint8_t *block = group + b * Q0_BLOCK;
-        __m256i isum[8];
-        for (int t = 0; t < T; t++) isum[t] = _mm256_set1_epi32(info[t][b].correction);
+        __m512i isum[8];
+        for (int t = 0; t < T; t++) isum[t] = _mm512_set1_epi32(info[t][b].correction);
         for (int i = 0; i < QK / 4; i++) {
-            const __m256i w = _mm256_loadu_si256((const __m256i *)(block + i * ROWS * 4));
+            const __m512i w = _mm512_loadu_si512(block + i * ROWS * 4);
             for (int t = 0; t < T; t++)
-                isum[t] = _mm256_dpbusd_epi32(isum[t], w, broadcast4(x[t] + b * Q8_0_BYTES + 2 + 4 * i));
+                isum[t] = _mm512_dpbusd_epi32(isum[t], w, broadcast4(x[t] + b * Q8_0_BYTES + 2 + 4 * i));
         }
-        const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(block + Q0_VALUES)));
+        const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(block + Q0_VALUES)));
         for (int t = 0; t < T; t++) {
-            const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(info[t][b].scale));
-            sum[t] = _mm256_add_ps(sum[t], _mm256_mul_ps(d, _mm256_cvtepi32_ps(isum[t])));
+            const __m512 d = _mm512_mul_ps(dw, _mm512_set1_ps(info[t][b].scale));
+            sum[t] = _mm512_add_ps(sum[t], _mm512_mul_ps(d, _mm512_cvtepi32_ps(isum[t])));
         }
     }
-    for (int t = 0; t < T; t++) _mm256_storeu_ps(sums[t], sum[t]);
+    for (int t = 0; t < T; t++) _mm512_storeu_ps(sums[t], sum[t]);
 }
 
 GK_VNNI static void q0_group_vnni(const uint8_t *group, int64_t blocks, const uint8_t *const *x,
@@ -324,138 +327,138 @@ GK_VNNI static void q0_group_vnni(const uint8_t *group, int64_t blocks, const ui
 GK_VNNI static void q0_four_groups_one_token_vnni(const uint8_t *group, int64_t blocks, const uint8_t *x,
                                                   const q0_activation *info, float sums[4][ROWS]) {
     const int64_t stride = blocks * Q0_BLOCK;
-    __m256 sum[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    __m512 sum[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
     for (int64_t b = 0; b < blocks; b++) {
         const uint8_t *block = group + b * Q0_BLOCK;
-        const __m256i correction = _mm256_set1_epi32(info[b].correction);
-        __m256i isum[4] = {correction, correction, correction, correction};
+        const __m512i correction = _mm512_set1_epi32(info[b].correction);
+        __m512i isum[4] = {correction, correction, correction, correction};
         for (int i = 0; i < QK / 4; i++) {
-            const __m256i a = broadcast4(x + b * Q8_0_BYTES + 2 + 4 * i);
+            const __m512i a = broadcast4(x + b * Q8_0_BYTES + 2 + 4 * i);
             for (int g = 0; g < 4; g++)
-                isum[g] = _mm256_dpbusd_epi32(isum[g], _mm256_loadu_si256((const __m256i *)(block + g * stride + i * ROWS * 4)), a);
+                isum[g] = _mm512_dpbusd_epi32(isum[g], _mm512_loadu_si512(block + g * stride + i * ROWS * 4), a);
         }
-        const __m256 da = _mm256_set1_ps(info[b].scale);
+        const __m512 da = _mm512_set1_ps(info[b].scale);
         for (int g = 0; g < 4; g++) {
-            const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(block + g * stride + Q0_VALUES)));
-            sum[g] = _mm256_add_ps(sum[g], _mm256_mul_ps(_mm256_mul_ps(dw, da), _mm256_cvtepi32_ps(isum[g])));
+            const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(block + g * stride + Q0_VALUES)));
+            sum[g] = _mm512_add_ps(sum[g], _mm512_mul_ps(_mm512_mul_ps(dw, da), _mm512_cvtepi32_ps(isum[g])));
         }
     }
-    for (int g = 0; g < 4; g++) _mm256_storeu_ps(sums[g], sum[g]);
+    for (int g = 0; g < 4; g++) _mm512_storeu_ps(sums[g], sum[g]);
 }
 
-/// The float step of a K block for T tokens, vectorized across the 8 rows.
-GK_VNNI_INLINE void k_accumulate(__m256 d, __m256 dmin, const k_activation *const *info, int64_t b, const int T,
-                                 const __m256i *scaled, const __m256i *mins, __m256 *sum) {
+/// The float step of a K block for T tokens, vectorized across the 16 rows.
+GK_VNNI_INLINE void k_accumulate(__m512 d, __m512 dmin, const k_activation *const *info, int64_t b, const int T,
+                                 const __m512i *scaled, const __m512i *mins, __m512 *sum) {
     for (int t = 0; t < T; t++) {
-        const __m256 dx = _mm256_set1_ps(info[t][b].scale);
-        const __m256 positive = _mm256_mul_ps(_mm256_mul_ps(d, dx), _mm256_cvtepi32_ps(scaled[t]));
-        const __m256 negative = _mm256_mul_ps(_mm256_mul_ps(dmin, dx), _mm256_cvtepi32_ps(mins[t]));
-        sum[t] = _mm256_add_ps(sum[t], _mm256_sub_ps(positive, negative));
+        const __m512 dx = _mm512_set1_ps(info[t][b].scale);
+        const __m512 positive = _mm512_mul_ps(_mm512_mul_ps(d, dx), _mm512_cvtepi32_ps(scaled[t]));
+        const __m512 negative = _mm512_mul_ps(_mm512_mul_ps(dmin, dx), _mm512_cvtepi32_ps(mins[t]));
+        sum[t] = _mm512_add_ps(sum[t], _mm512_sub_ps(positive, negative));
     }
 }
 
-GK_VNNI_INLINE __m256 load_halves(const uint8_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
+GK_VNNI_INLINE __m512 load_halves(const uint8_t *p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p)); }
 
 /// G groups (`stride` bytes apart) against T tokens, G·T ≤ 8: T = 8 when prefilling (each
 /// load serves all tokens), G = 4 when generating (four independent chains per token). Each
 /// 32-byte load holds two sub-blocks' columns (low and high nibbles), split once.
 GK_VNNI_INLINE void q4k_tile_vnni(const uint8_t *group, int64_t stride, int64_t blocks, const uint8_t *const *x,
                                   const k_activation *const *info, const int G, const int T, float sums[][ROWS]) {
-    const __m256i nibble = _mm256_set1_epi8(0x0f);
-    __m256 sum[8];
-    for (int l = 0; l < G * T; l++) sum[l] = _mm256_setzero_ps();
+    const __m512i nibble = _mm512_set1_epi8(0x0f);
+    __m512 sum[8];
+    for (int l = 0; l < G * T; l++) sum[l] = _mm512_setzero_ps();
     for (int64_t b = 0; b < blocks; b++) {
-        __m256i scaled[8], mins[8];
-        for (int l = 0; l < G * T; l++) scaled[l] = mins[l] = _mm256_setzero_si256();
+        __m512i scaled[8], mins[8];
+        for (int l = 0; l < G * T; l++) scaled[l] = mins[l] = _mm512_setzero_si512();
         for (int p = 0; p < 4; p++) {
-            __m256i low_sum[8], high_sum[8];
-            for (int l = 0; l < G * T; l++) low_sum[l] = high_sum[l] = _mm256_setzero_si256();
+            __m512i low_sum[8], high_sum[8];
+            for (int l = 0; l < G * T; l++) low_sum[l] = high_sum[l] = _mm512_setzero_si512();
             for (int i = 0; i < 8; i++)
                 for (int g = 0; g < G; g++) {
                     const uint8_t *block = group + g * stride + b * Q4K_BLOCK;
-                    const __m256i w = _mm256_loadu_si256((const __m256i *)(block + (p * 8 + i) * ROWS * 4));
-                    const __m256i low = _mm256_and_si256(w, nibble), high = _mm256_and_si256(_mm256_srli_epi16(w, 4), nibble);
+                    const __m512i w = _mm512_loadu_si512(block + (p * 8 + i) * ROWS * 4);
+                    const __m512i low = _mm512_and_si512(w, nibble), high = _mm512_and_si512(_mm512_srli_epi16(w, 4), nibble);
                     for (int t = 0; t < T; t++) {
                         const uint8_t *a = x[t] + b * Q8_K_BYTES + 4 + 64 * p + 4 * i;
-                        low_sum[g * T + t] = _mm256_dpbusd_epi32(low_sum[g * T + t], low, broadcast4(a));
-                        high_sum[g * T + t] = _mm256_dpbusd_epi32(high_sum[g * T + t], high, broadcast4(a + 32));
+                        low_sum[g * T + t] = _mm512_dpbusd_epi32(low_sum[g * T + t], low, broadcast4(a));
+                        high_sum[g * T + t] = _mm512_dpbusd_epi32(high_sum[g * T + t], high, broadcast4(a + 32));
                     }
                 }
             for (int g = 0; g < G; g++) {
                 const uint8_t *scales = group + g * stride + b * Q4K_BLOCK + Q4K_SCALES;
-                const __m256i low_scale = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(scales + 2 * p * ROWS)));
-                const __m256i high_scale = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(scales + (2 * p + 1) * ROWS)));
+                const __m512i low_scale = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(scales + 2 * p * ROWS)));
+                const __m512i high_scale = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(scales + (2 * p + 1) * ROWS)));
                 for (int t = 0; t < T; t++) {
                     const int l = g * T + t;
-                    scaled[l] = _mm256_add_epi32(scaled[l], _mm256_add_epi32(_mm256_mullo_epi32(low_sum[l], low_scale),
-                                                                             _mm256_mullo_epi32(high_sum[l], high_scale)));
+                    scaled[l] = _mm512_add_epi32(scaled[l], _mm512_add_epi32(_mm512_mullo_epi32(low_sum[l], low_scale),
+                                                                             _mm512_mullo_epi32(high_sum[l], high_scale)));
                 }
             }
         }
         for (int g = 0; g < G; g++) {
             const uint8_t *block = group + g * stride + b * Q4K_BLOCK;
             for (int q = 0; q < 4; q++) {
-                const __m256i m = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(block + Q4K_MINS + q * ROWS * 2)));
+                const __m512i m = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(block + Q4K_MINS + q * ROWS * 2)));
                 for (int t = 0; t < T; t++)
-                    mins[g * T + t] = _mm256_add_epi32(mins[g * T + t],
-                                                       _mm256_madd_epi16(m, _mm256_set1_epi32(info[t][b].min_pairs[q])));
+                    mins[g * T + t] = _mm512_add_epi32(mins[g * T + t],
+                                                       _mm512_madd_epi16(m, _mm512_set1_epi32(info[t][b].min_pairs[q])));
             }
             k_accumulate(load_halves(block + Q4K_D), load_halves(block + Q4K_D + 2 * ROWS), info, b, T,
                          scaled + g * T, mins + g * T, sum + g * T);
         }
     }
-    for (int l = 0; l < G * T; l++) _mm256_storeu_ps(sums[l], sum[l]);
+    for (int l = 0; l < G * T; l++) _mm512_storeu_ps(sums[l], sum[l]);
 }
 
 /// The same tiling for Q6_K: per step one low and one high load rebuild the same column of
 /// four 16-column groups (see the layout), each with its own lane sums.
 GK_VNNI_INLINE void q6k_tile_vnni(const uint8_t *group, int64_t stride, int64_t blocks, const uint8_t *const *x,
                                   const k_activation *const *info, const int G, const int T, float sums[][ROWS]) {
-    const __m256i nibble = _mm256_set1_epi8(0x0f), top = _mm256_set1_epi8(0x30);
-    __m256 sum[4];
-    for (int l = 0; l < G * T; l++) sum[l] = _mm256_setzero_ps();
-    const __m256i no_mins[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+    const __m512i nibble = _mm512_set1_epi8(0x0f), top = _mm512_set1_epi8(0x30);
+    __m512 sum[4];
+    for (int l = 0; l < G * T; l++) sum[l] = _mm512_setzero_ps();
+    const __m512i no_mins[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
     for (int64_t b = 0; b < blocks; b++) {
-        __m256i scaled[4];
-        for (int l = 0; l < G * T; l++) scaled[l] = _mm256_setzero_si256();
+        __m512i scaled[4];
+        for (int l = 0; l < G * T; l++) scaled[l] = _mm512_setzero_si512();
         for (int quarter = 0; quarter < 4; quarter++) {  // groups quarter + 4k, k = 0..3
-            __m256i isum[4][4];
+            __m512i isum[4][4];
             for (int g = 0; g < G; g++)
                 for (int t = 0; t < T; t++)
                     for (int k = 0; k < 4; k++)
-                        isum[g * T + t][k] = _mm256_set1_epi32(info[t][b].group_bias[quarter + 4 * k]);
+                        isum[g * T + t][k] = _mm512_set1_epi32(info[t][b].group_bias[quarter + 4 * k]);
             for (int i = 0; i < 4; i++) {
                 const int n = 4 * quarter + i;
                 for (int g = 0; g < G; g++) {
                     const uint8_t *block = group + g * stride + b * Q6K_BLOCK;
-                    const __m256i l0 = _mm256_loadu_si256((const __m256i *)(block + n * ROWS * 4));
-                    const __m256i l1 = _mm256_loadu_si256((const __m256i *)(block + (n + 16) * ROWS * 4));
-                    const __m256i h = _mm256_loadu_si256((const __m256i *)(block + Q6K_HIGH + n * ROWS * 4));
-                    const __m256i v[4] = {
-                        _mm256_or_si256(_mm256_and_si256(l0, nibble), _mm256_and_si256(_mm256_slli_epi16(h, 4), top)),
-                        _mm256_or_si256(_mm256_and_si256(l1, nibble), _mm256_and_si256(_mm256_slli_epi16(h, 2), top)),
-                        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), nibble), _mm256_and_si256(h, top)),
-                        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), nibble), _mm256_and_si256(_mm256_srli_epi16(h, 2), top)),
+                    const __m512i l0 = _mm512_loadu_si512(block + n * ROWS * 4);
+                    const __m512i l1 = _mm512_loadu_si512(block + (n + 16) * ROWS * 4);
+                    const __m512i h = _mm512_loadu_si512(block + Q6K_HIGH + n * ROWS * 4);
+                    const __m512i v[4] = {
+                        _mm512_or_si512(_mm512_and_si512(l0, nibble), _mm512_and_si512(_mm512_slli_epi16(h, 4), top)),
+                        _mm512_or_si512(_mm512_and_si512(l1, nibble), _mm512_and_si512(_mm512_slli_epi16(h, 2), top)),
+                        _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l0, 4), nibble), _mm512_and_si512(h, top)),
+                        _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l1, 4), nibble), _mm512_and_si512(_mm512_srli_epi16(h, 2), top)),
                     };
                     for (int t = 0; t < T; t++)
                         for (int k = 0; k < 4; k++)
-                            isum[g * T + t][k] = _mm256_dpbusd_epi32(
+                            isum[g * T + t][k] = _mm512_dpbusd_epi32(
                                 isum[g * T + t][k], v[k], broadcast4(x[t] + b * Q8_K_BYTES + 4 + 16 * (quarter + 4 * k) + 4 * i));
                 }
             }
             for (int g = 0; g < G; g++)
                 for (int k = 0; k < 4; k++) {
                     const uint8_t *scales = group + g * stride + b * Q6K_BLOCK + Q6K_SCALES;
-                    const __m256i scale = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(scales + (quarter + 4 * k) * ROWS)));
+                    const __m512i scale = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(scales + (quarter + 4 * k) * ROWS)));
                     for (int t = 0; t < T; t++)
-                        scaled[g * T + t] = _mm256_add_epi32(scaled[g * T + t], _mm256_mullo_epi32(isum[g * T + t][k], scale));
+                        scaled[g * T + t] = _mm512_add_epi32(scaled[g * T + t], _mm512_mullo_epi32(isum[g * T + t][k], scale));
                 }
         }
         for (int g = 0; g < G; g++)
-            k_accumulate(load_halves(group + g * stride + b * Q6K_BLOCK + Q6K_D), _mm256_setzero_ps(), info, b, T,
+            k_accumulate(load_halves(group + g * stride + b * Q6K_BLOCK + Q6K_D), _mm512_setzero_ps(), info, b, T,
                          scaled + g * T, no_mins, sum + g * T);
     }
-    for (int l = 0; l < G * T; l++) _mm256_storeu_ps(sums[l], sum[l]);
+    for (int l = 0; l < G * T; l++) _mm512_storeu_ps(sums[l], sum[l]);
 }
 
 /// K-quant groups against `tokens` tokens: tiles of up to 8 (Q4_K) or 4 (Q6_K, whose four

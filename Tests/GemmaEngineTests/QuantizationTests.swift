@@ -85,7 +85,7 @@ struct QuantizationTests {
     /// that is no multiple of 8, and row ranges that start and end inside a group.
     @Test(arguments: [TensorType.q4_0, .q5_0, .q8_0, .q4_K, .q6_K], [GK_ISA_AVX512_VNNI, GK_ISA_PORTABLE])
     func interleavedProductEqualsReferenceDotBitForBit(type: TensorType, isa: gk_isa) throws {
-        let rows = 45, k = type.blockElements * 5, rowBytes = k / type.blockElements * type.blockBytes
+        let rows = 77, k = type.blockElements * 5, rowBytes = k / type.blockElements * type.blockBytes
         var generator = SplitMix64(seed: 23)
         var weights = (0..<rows * rowBytes).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
         // Finite positive half scales between 2^-10 and 2^-3, where each format keeps them
@@ -103,10 +103,11 @@ struct QuantizationTests {
             }
         }
         var packed = [UInt8](repeating: 0, count: Int(gk_interleaved_bytes(Int32(type.rawValue), Int64(rows), Int64(k))))
-        #expect(gk_interleave_rows(Int32(type.rawValue), weights, rowBytes, Int64(rows), Int64(k), 0, 6, &packed) == 0)
+        let groups = (rows + Int(GK_INTERLEAVED_ROWS) - 1) / Int(GK_INTERLEAVED_ROWS)
+        #expect(gk_interleave_rows(Int32(type.rawValue), weights, rowBytes, Int64(rows), Int64(k), 0, Int64(groups), &packed) == 0)
         for tokens in [1, 3, 6, 9] {
             let (activations, activationBytes) = Self.quantizedActivations(type: type, k: k, tokens: tokens, seed: UInt64(tokens))
-            for rowRange in [0..<rows, 5..<30, 44..<45] {
+            for rowRange in [0..<rows, 5..<30, 76..<77] {
                 var y = [Float](repeating: .nan, count: rows * tokens)
                 var scratch = [UInt8](repeating: 0, count: Int(gk_interleaved_scratch_bytes(Int64(k), Int64(tokens))))
                 let status = gk_matmul_interleaved(isa, Int32(type.rawValue), packed, Int64(rows), Int64(k), Int64(rowRange.lowerBound),

@@ -104,7 +104,7 @@ int gk_matmul_quantized(gk_isa isa, int type, const void *weights, size_t row_by
                         float *y, int64_t ldy, void *scratch);
 
 /// Rows per group of the interleaved layout (interleaved.c explains it).
-enum { GK_INTERLEAVED_ROWS = 8 };
+enum { GK_INTERLEAVED_ROWS = 16 };
 /// Bytes of `rows` rows of `k` columns of a Q4_0/Q5_0/Q8_0/Q4_K/Q6_K matrix interleaved, or
 /// 0 for other types.
 int64_t gk_interleaved_bytes(int type, int64_t rows, int64_t k);
@@ -133,6 +133,10 @@ gk_pool *gk_pool_create(int threads);
 void gk_pool_run(gk_pool *pool, gk_pool_task task, void *context);
 /// Stops and joins the workers.
 void gk_pool_destroy(gk_pool *pool);
+
+/// The wrapping sum of `count` 64-bit words, read as fast as the CPU can (the bench's
+/// memory-bandwidth probe).
+uint64_t gk_sum_words(const uint64_t *words, int64_t count);
 
 /// Offset of the first occurrence of `needle` in `haystack`, or -1 (for the tokenizer's
 /// special-piece search; memmem is not declared by every libc without feature macros).

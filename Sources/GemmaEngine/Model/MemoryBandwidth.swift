@@ -1,9 +1,9 @@
+import CGemmaKernels
 import Dispatch
 
 /// A rough read-bandwidth estimate: `threads` workers sum disjoint slices of a 1 GiB buffer
-/// (large enough to defeat every cache); the best of three passes counts. It lives in the
-/// engine, which is compiled optimized in every build, so a debug `edtriage bench model`
-/// measures the memory, not unoptimized Swift.
+/// (large enough to defeat every cache) with a vectorized C loop; the best of three passes
+/// counts.
 public enum MemoryBandwidth {
     /// Bytes per second.
     public static func measure(threads: Int) -> Double {
@@ -17,8 +17,8 @@ public enum MemoryBandwidth {
         let best = (0..<3).map { _ in
             seconds {
                 DispatchQueue.concurrentPerform(iterations: threads) { worker in
-                    let slice = shared[count * worker / threads..<count * (worker + 1) / threads]
-                    sums[worker] = slice.reduce(0, &+)
+                    let first = count * worker / threads, last = count * (worker + 1) / threads
+                    sums[worker] = gk_sum_words(shared.baseAddress! + first, Int64(last - first))
                 }
             }
         }.min()!

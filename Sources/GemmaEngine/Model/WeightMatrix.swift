@@ -83,7 +83,7 @@ public struct WeightMatrix: Sendable {
 }
 
 /// A Q4_0/Q5_0/Q8_0/Q4_K/Q6_K matrix copied into the interleaved layout of interleaved.c
-/// (8 rows per group, values laid out for vpdpbusd) once at load, so products need no per-call unpacking
+/// (16 rows per group, values laid out for vpdpbusd) once at load, so products need no per-call unpacking
 /// and no horizontal adds. Results are bit-identical to the other paths.
 final class InterleavedRows: Sendable {
     private let storage: SendablePointer<UInt8>
