@@ -278,6 +278,10 @@ static void k_group_portable(int type, const uint8_t *group, int64_t blocks, con
 #define GK_VNNI __attribute__((target("avx512vnni,avx512bw,avx512vl,avx512f,f16c,avx2")))
 #define GK_VNNI_INLINE GK_VNNI __attribute__((always_inline)) static inline
 
+/// How far ahead (in blocks of the same group) generation prefetches: one token streams the
+/// whole matrix once, and four groups' streams per thread outrun the hardware prefetcher.
+enum { PREFETCH_BLOCKS = 2 };
+
 GK_VNNI_INLINE __m512i broadcast4(const uint8_t *p) {
     int32_t v;
     memcpy(&v, p, 4);
@@ -334,8 +338,10 @@ GK_VNNI static void q0_four_groups_one_token_vnni(const uint8_t *group, int64_t 
         __m512i isum[4] = {correction, correction, correction, correction};
         for (int i = 0; i < QK / 4; i++) {
             const __m512i a = broadcast4(x + b * Q8_0_BYTES + 2 + 4 * i);
-            for (int g = 0; g < 4; g++)
+            for (int g = 0; g < 4; g++) {
+                _mm_prefetch((const char *)(block + g * stride + PREFETCH_BLOCKS * Q0_BLOCK + i * ROWS * 4), _MM_HINT_T0);
                 isum[g] = _mm512_dpbusd_epi32(isum[g], _mm512_loadu_si512(block + g * stride + i * ROWS * 4), a);
+            }
         }
         const __m512 da = _mm512_set1_ps(info[b].scale);
         for (int g = 0; g < 4; g++) {
@@ -376,6 +382,7 @@ GK_VNNI_INLINE void q4k_tile_vnni(const uint8_t *group, int64_t stride, int64_t 
             for (int i = 0; i < 8; i++)
                 for (int g = 0; g < G; g++) {
                     const uint8_t *block = group + g * stride + b * Q4K_BLOCK;
+                    if (T == 1) _mm_prefetch((const char *)(block + PREFETCH_BLOCKS * Q4K_BLOCK + (p * 8 + i) * ROWS * 4), _MM_HINT_T0);
                     const __m512i w = _mm512_loadu_si512(block + (p * 8 + i) * ROWS * 4);
                     const __m512i low = _mm512_and_si512(w, nibble), high = _mm512_and_si512(_mm512_srli_epi16(w, 4), nibble);
                     for (int t = 0; t < T; t++) {
@@ -431,6 +438,12 @@ GK_VNNI_INLINE void q6k_tile_vnni(const uint8_t *group, int64_t stride, int64_t 
                 const int n = 4 * quarter + i;
                 for (int g = 0; g < G; g++) {
                     const uint8_t *block = group + g * stride + b * Q6K_BLOCK;
+                    if (T == 1) {
+                        const uint8_t *ahead = block + PREFETCH_BLOCKS * Q6K_BLOCK;
+                        _mm_prefetch((const char *)(ahead + n * ROWS * 4), _MM_HINT_T0);
+                        _mm_prefetch((const char *)(ahead + (n + 16) * ROWS * 4), _MM_HINT_T0);
+                        _mm_prefetch((const char *)(ahead + Q6K_HIGH + n * ROWS * 4), _MM_HINT_T0);
+                    }
                     const __m512i l0 = _mm512_loadu_si512(block + n * ROWS * 4);
                     const __m512i l1 = _mm512_loadu_si512(block + (n + 16) * ROWS * 4);
                     const __m512i h = _mm512_loadu_si512(block + Q6K_HIGH + n * ROWS * 4);
