@@ -43,3 +43,9 @@ for test in pp512 tg128; do
     theirs=$(rate "$test" <<<"$llama"); mine=$(rate "$test" <<<"$ours")
     awk -v t="$test" -v a="$mine" -v b="$theirs" 'BEGIN { printf "%s: %.2f vs %.2f t/s = %.2f ×\n", t, a, b, a / b }'
 done
+# Milliseconds of the triage-shaped prompt, cold or cached, from "… cold X ms, prefix cached Y ms …".
+ms() { grep -o "$1 [0-9.]* ms" | awk '{ print $(NF - 1) }'; }
+for phase in cold "prefix cached"; do
+    theirs=$(ms "$phase" <<<"$llama"); mine=$(ms "$phase" <<<"$ours")
+    awk -v t="triage prompt, $phase" -v a="$mine" -v b="$theirs" 'BEGIN { printf "%s: %.1f vs %.1f ms = %.2f × faster\n", t, a, b, b / a }'
+done
