@@ -121,3 +121,7 @@ void gk_pool_destroy(gk_pool *pool) {
     free(pool->workers);
     free(pool);
 }
+
+int64_t gk_fetch_add(int64_t *counter, int64_t value) {
+    return atomic_fetch_add_explicit((_Atomic int64_t *)counter, value, memory_order_relaxed);
+}

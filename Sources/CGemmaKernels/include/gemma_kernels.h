@@ -131,6 +131,9 @@ gk_pool *gk_pool_create(int threads);
 /// Runs task(context, w) for every worker w, the caller taking w = 0, and returns when all
 /// are done.
 void gk_pool_run(gk_pool *pool, gk_pool_task task, void *context);
+/// Atomically adds `value` to `*counter` and returns the old value (workers of one job claim
+/// chunks of work with it).
+int64_t gk_fetch_add(int64_t *counter, int64_t value);
 /// Stops and joins the workers.
 void gk_pool_destroy(gk_pool *pool);
 

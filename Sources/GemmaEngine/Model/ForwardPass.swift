@@ -128,7 +128,7 @@ struct ForwardPass {
         let groupSize = c.headCount / c.kvHeadCount
         let queries = SendablePointer(q), result = SendablePointer(output)
         let keyBase = SendablePointer(cache.keys[layer]), valueBase = SendablePointer(cache.values[layer])
-        parallel.forEachRange(count * c.kvHeadCount) { range in
+        parallel.forEachRange(count * c.kvHeadCount, chunksPerThread: Parallel.chunksPerThread(tokens: count)) { range in
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: groupSize * (start + count))
             defer { scores.deallocate() }
             for task in range {

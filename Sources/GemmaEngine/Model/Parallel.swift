@@ -14,21 +14,38 @@ public struct Parallel: Sendable {
     }
 
     /// Calls `body` on disjoint subranges covering `0..<count`, each a multiple of `granularity` long
-    /// (except the last), from up to `threads` workers at once.
-    public func forEachRange(_ count: Int, granularity: Int = 1, _ body: @Sendable (Range<Int>) -> Void) {
+    /// (except the last), from up to `threads` workers at once. The range is cut into
+    /// `chunksPerThread` chunks per worker, claimed as workers become free: more than one lets
+    /// long compute-bound steps finish together when the OS slows one core; one is best for
+    /// short memory-bound steps (generating a token), where every extra chunk costs more than
+    /// it balances.
+    public func forEachRange(
+        _ count: Int, granularity: Int = 1, chunksPerThread: Int = 1, _ body: @Sendable (Range<Int>) -> Void
+    ) {
         let units = (count + granularity - 1) / granularity
-        let workers = min(threads, units)
-        guard workers > 1, let pool else {
+        let chunks = min(chunksPerThread * threads, units)
+        guard chunks > 1, let pool else {
             if count > 0 { body(0..<count) }
             return
         }
-        pool.run { worker in
-            guard worker < workers else { return }
-            let first = units * worker / workers * granularity
-            let last = min(count, units * (worker + 1) / workers * granularity)
-            if first < last { body(first..<last) }
+        var nextChunk: Int64 = 0
+        withUnsafeMutablePointer(to: &nextChunk) { counter in
+            nonisolated(unsafe) let counter = counter
+            pool.run { _ in
+                while case let chunk = Int(gk_fetch_add(counter, 1)), chunk < chunks {
+                    let first = units * chunk / chunks * granularity
+                    let last = min(count, units * (chunk + 1) / chunks * granularity)
+                    if first < last { body(first..<last) }
+                }
+            }
         }
     }
+}
+
+extension Parallel {
+    /// Chunks per thread for a step over `tokens` tokens: balanced when prefilling, one when
+    /// generating (see `forEachRange`).
+    static func chunksPerThread(tokens: Int) -> Int { tokens > 1 ? 4 : 1 }
 }
 
 /// Owns a gk_pool: threads that spin briefly between the forward pass's many short steps

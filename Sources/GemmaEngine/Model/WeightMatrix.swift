@@ -57,7 +57,8 @@ public struct WeightMatrix: Sendable {
         let tensor = tensor, isa = isa
         let output = SendablePointer(y)
         // Chunks of whole row tiles, so a tile's rows stay in cache while tokens stream past.
-        parallel.forEachRange(rowRange.count, granularity: Int(GK_MATMUL_TILE_ROWS)) { chunk in
+        parallel.forEachRange(rowRange.count, granularity: Int(GK_MATMUL_TILE_ROWS),
+                              chunksPerThread: Parallel.chunksPerThread(tokens: tokens)) { chunk in
             let scratch = UnsafeMutableRawPointer.allocate(
                 byteCount: Int(gk_matmul_scratch_bytes(type, Int64(columns))), alignment: 64)
             defer { scratch.deallocate() }
@@ -117,7 +118,9 @@ final class InterleavedRows: Sendable {
     ) {
         let storage = storage, type = type, rows = rows, columns = columns
         let output = SendablePointer(y)
-        parallel.forEachRange(rowRange.count, granularity: Int(GK_INTERLEAVED_ROWS)) { chunk in
+        // Whole sets of four groups: generation streams four groups at once (interleaved.c).
+        parallel.forEachRange(rowRange.count, granularity: 4 * Int(GK_INTERLEAVED_ROWS),
+                              chunksPerThread: Parallel.chunksPerThread(tokens: tokens)) { chunk in
             let scratch = UnsafeMutableRawPointer.allocate(
                 byteCount: Int(gk_interleaved_scratch_bytes(Int64(columns), Int64(tokens))), alignment: 64)
             defer { scratch.deallocate() }
