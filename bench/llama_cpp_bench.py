@@ -14,14 +14,14 @@ import sys
 import time
 
 import llama_cpp as L
+from llama_cpp_common import decode as decode_batch, silence_logs
 
 
 def main():
     path, threads = sys.argv[1], int(sys.argv[2])
     prompt, generate, reps = (int(a) for a in (sys.argv[3:6] + ["512", "128", "5"][len(sys.argv[3:6]):]))
     L.llama_backend_init()
-    quiet = L.llama_log_callback(lambda level, text, data: None)  # kept alive: llama.cpp calls it later
-    L.llama_log_set(quiet, None)
+    quiet = silence_logs()  # noqa: F841 (kept alive: llama.cpp calls it later)
     model = L.llama_model_load_from_file(path.encode(), L.llama_model_default_params())
     params = L.llama_context_default_params()
     params.n_ctx = params.n_batch = params.n_ubatch = max(prompt, generate, 600)
@@ -32,14 +32,7 @@ def main():
     batch = L.llama_batch_init(max(prompt, generate, 600), 0, 1)
 
     def decode(tokens, start):
-        """One llama_decode of consecutive tokens; logits for the last one only."""
-        batch.n_tokens = len(tokens)
-        for i, token in enumerate(tokens):
-            batch.token[i], batch.pos[i], batch.n_seq_id[i] = token, start + i, 1
-            batch.seq_id[i][0] = 0
-            batch.logits[i] = i == len(tokens) - 1
-        if L.llama_decode(context, batch) != 0:
-            sys.exit("llama_decode failed")
+        decode_batch(context, batch, tokens, start)
 
     def pp():
         decode([bos] + [random.randrange(n_vocab) for _ in range(prompt - 1)], 0)

@@ -11,6 +11,7 @@ import json
 import sys
 
 import llama_cpp as L
+from llama_cpp_common import decode as decode_batch, silence_logs
 
 FLASH_ATTENTION = {"auto": L.LLAMA_FLASH_ATTN_TYPE_AUTO, "on": L.LLAMA_FLASH_ATTN_TYPE_ENABLED,
                    "off": L.LLAMA_FLASH_ATTN_TYPE_DISABLED}
@@ -22,8 +23,7 @@ def main():
     threads = int(sys.argv[3]) if len(sys.argv) > 3 else 2
     flash_attention = sys.argv[4] if len(sys.argv) > 4 else "auto"
     L.llama_backend_init()
-    quiet = L.llama_log_callback(lambda level, text, data: None)  # kept alive: llama.cpp calls it later
-    L.llama_log_set(quiet, None)
+    quiet = silence_logs()  # noqa: F841 (kept alive: llama.cpp calls it later)
     model = L.llama_model_load_from_file(model_path.encode(), L.llama_model_default_params())
     n_vocab = L.llama_vocab_n_tokens(L.llama_model_get_vocab(model))
     batch = L.llama_batch_init(CONTEXT, 0, 1)
@@ -38,13 +38,7 @@ def main():
 
     def decode(context, tokens, start):
         """Logits of the last of `tokens`, decoded at positions start… in one llama_decode."""
-        batch.n_tokens = len(tokens)
-        for i, token in enumerate(tokens):
-            batch.token[i], batch.pos[i], batch.n_seq_id[i] = token, start + i, 1
-            batch.seq_id[i][0] = 0
-            batch.logits[i] = i == len(tokens) - 1
-        if L.llama_decode(context, batch) != 0:
-            sys.exit("llama_decode failed")
+        decode_batch(context, batch, tokens, start)
         logits = L.llama_get_logits_ith(context, len(tokens) - 1)
         return [logits[i] for i in range(n_vocab)]
 
