@@ -66,6 +66,8 @@ static activation_format format_for(int type) {
     }
 }
 
+int gk_activation_format(int weight_type) { return (int)format_for(weight_type); }
+
 int64_t gk_activation_row_bytes(int weight_type, int64_t k) {
     switch (format_for(weight_type)) {
     case ACT_Q8_0: return k / QK * Q8_0_BYTES;

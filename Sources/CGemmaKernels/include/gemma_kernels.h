@@ -87,6 +87,9 @@ void gk_round_f16_row(gk_isa isa, float *x, int64_t n);
 /// Bytes of one activation row of `k` floats quantized for multiplying with `weight_type`
 /// (Q8_0 blocks for Q4_0/Q5_0/Q8_0, Q8_K blocks for K-quants, plain f32 otherwise).
 int64_t gk_activation_row_bytes(int weight_type, int64_t k);
+/// Which activation format `weight_type` multiplies with: equal numbers mean one quantized
+/// input can serve both (0 f32, 1 Q8_0, 2 Q8_K).
+int gk_activation_format(int weight_type);
 /// Quantizes one activation row as gk_activation_row_bytes describes.
 void gk_quantize_activations(int weight_type, const float *x, int64_t k, void *out);
 /// Dot product of one weight row with one quantized activation row. `scratch` (k floats) is

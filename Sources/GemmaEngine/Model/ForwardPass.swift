@@ -30,9 +30,9 @@ struct ForwardPass {
         cache.reserve(start + count, keeping: start)
         for (index, layer) in model.weights.layers.enumerated() {
             normRows(x.pointer, layer.attentionNorm, into: normed.pointer)
-            layer.query.multiply(normed.pointer, tokens: count, into: q.pointer, parallel: parallel)
-            layer.key.multiply(normed.pointer, tokens: count, into: k.pointer, parallel: parallel)
-            layer.value.multiply(normed.pointer, tokens: count, into: v.pointer, parallel: parallel)
+            WeightMatrix.multiply(normed.pointer, tokens: count,
+                                  by: [(layer.query, q.pointer), (layer.key, k.pointer), (layer.value, v.pointer)],
+                                  parallel: parallel)
             prepareQueriesAndKeys(layer: index, weights: layer, q: q.pointer, k: k.pointer)
             storeKeysAndValues(layer: index, k: k.pointer, v: v.pointer)
             attend(layer: index, q: q.pointer, into: attended.pointer)
@@ -41,8 +41,8 @@ struct ForwardPass {
             Operations.add(x.pointer, normed.pointer, count: count * c.embeddingLength)
 
             normRows(x.pointer, layer.feedForwardNorm, into: normed.pointer)
-            layer.gate.multiply(normed.pointer, tokens: count, into: gate.pointer, parallel: parallel)
-            layer.up.multiply(normed.pointer, tokens: count, into: up.pointer, parallel: parallel)
+            WeightMatrix.multiply(normed.pointer, tokens: count, by: [(layer.gate, gate.pointer), (layer.up, up.pointer)],
+                                  parallel: parallel)
             gk_gelu_gate(model.isa, gate.pointer, up.pointer, Int64(count * c.feedForwardLength))
             layer.down.multiply(gate.pointer, tokens: count, into: normed.pointer, parallel: parallel)
             normRows(normed.pointer, layer.postFeedForwardNorm, into: normed.pointer)

@@ -23,8 +23,23 @@ public struct WeightMatrix: Sendable {
     /// `y[t][r] = row r · x[t]` for `tokens` inputs of `columns` floats laid out contiguously,
     /// into outputs of `rows` floats; rows are split across `parallel` workers.
     func multiply(_ x: UnsafePointer<Float>, tokens: Int, into y: UnsafeMutablePointer<Float>, parallel: Parallel) {
-        let activations = quantize(x, tokens: tokens, parallel: parallel)
-        multiply(activations, tokens: tokens, rowRange: 0..<rows, into: y, outputStride: rows, parallel: parallel)
+        Self.multiply(x, tokens: tokens, by: [(self, y)], parallel: parallel)
+    }
+
+    /// Several matrices times the same input (Q, K and V; gate and up), the input quantized
+    /// once for all the matrices that multiply with the same activation format.
+    static func multiply(
+        _ x: UnsafePointer<Float>, tokens: Int, by products: [(matrix: WeightMatrix, output: UnsafeMutablePointer<Float>)],
+        parallel: Parallel
+    ) {
+        var quantized: [Int32: QuantizedActivations] = [:]
+        for (matrix, output) in products {
+            let format = gk_activation_format(Int32(matrix.tensor.type.rawValue))
+            let activations = quantized[format] ?? matrix.quantize(x, tokens: tokens, parallel: parallel)
+            quantized[format] = activations
+            matrix.multiply(activations, tokens: tokens, rowRange: 0..<matrix.rows, into: output,
+                            outputStride: matrix.rows, parallel: parallel)
+        }
     }
 
     /// Activations rounded to the 8-bit block format this matrix's type multiplies with
