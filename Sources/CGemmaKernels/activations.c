@@ -17,16 +17,8 @@
 #include <math.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__clang__)
-#define GK_CLONES __attribute__((target_clones("avx512bw", "avx2", "default")))
-#else
-#define GK_CLONES
-#endif
-
 enum { QK = 32, QK_K = 256, Q8_0_BYTES = 34, Q8_K_BYTES = 4 + QK_K + 2 * (QK_K / 16) };
 
-static uint16_t read_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-static inline float half_at(const uint8_t *p) { return gk_half_to_float(read_u16(p)); }
 
 uint16_t gk_f32_to_f16(float value) {
     uint32_t bits;
@@ -154,7 +146,7 @@ GK_CLONES static float dot_q_0(int type, const uint8_t *w, const uint8_t *x, int
         const int8_t *a = (const int8_t *)(x + 2);
         int isum = 0;
         for (int j = 0; j < QK; j++) isum += q[j] * a[j];
-        sum += half_at(w) * half_at(x) * (float)isum;
+        sum += gk_half_at(w) * gk_half_at(x) * (float)isum;
     }
     return sum;
 }
@@ -196,7 +188,7 @@ GK_CLONES static float dot_q4_q5_k(int type, const uint8_t *w, const uint8_t *x,
             scaled += sc * isum;
             mins += m * (bsums[2 * sub] + bsums[2 * sub + 1]);
         }
-        sum += half_at(w) * dx * (float)scaled - half_at(w + 2) * dx * (float)mins;
+        sum += gk_half_at(w) * dx * (float)scaled - gk_half_at(w + 2) * dx * (float)mins;
     }
     return sum;
 }
@@ -220,7 +212,7 @@ GK_CLONES static float dot_q6_k(const uint8_t *w, const uint8_t *x, int64_t k) {
             }
             scaled += scales[group] * isum;
         }
-        sum += half_at(w + QK_K / 2 + QK_K / 4 + QK_K / 16) * dx * (float)scaled;
+        sum += gk_half_at(w + QK_K / 2 + QK_K / 4 + QK_K / 16) * dx * (float)scaled;
     }
     return sum;
 }
@@ -261,7 +253,7 @@ int64_t gk_matmul_scratch_bytes(int type, int64_t k) { return GK_MATMUL_TILE_ROW
 static void unpack_q0_row_portable(int type, const uint8_t *w, unpacked_q0 *out, int64_t blocks) {
     const int64_t bytes = gk_block_bytes(type);
     for (int64_t b = 0; b < blocks; b++, w += bytes) {
-        out[b].d = half_at(w);
+        out[b].d = gk_half_at(w);
         gk_q0_values(type, w, out[b].q);
     }
 }
@@ -279,7 +271,7 @@ __attribute__((target("avx2"))) static void unpack_q0_row_avx2(int type, const u
     const __m256i bit_in_byte = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
     const __m256i offset = _mm256_set1_epi8(has_fifth_bit ? 16 : 8);
     for (int64_t b = 0; b < blocks; b++, w += bytes) {
-        out[b].d = half_at(w);
+        out[b].d = gk_half_at(w);
         const __m128i packed = _mm_loadu_si128((const __m128i *)(w + (has_fifth_bit ? 6 : 2)));
         __m256i values = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), low_nibble);
         if (has_fifth_bit) {
@@ -308,14 +300,14 @@ static void unpack_q0_row(gk_isa isa, int type, const uint8_t *w, unpacked_q0 *o
 static void unpack_k_scales(int type, const uint8_t *w, unpacked_k *u) {
     if (type == GK_TYPE_Q6_K) {
         const int8_t *scales = (const int8_t *)(w + QK_K / 2 + QK_K / 4);
-        u->d = half_at(w + QK_K / 2 + QK_K / 4 + QK_K / 16);
+        u->d = gk_half_at(w + QK_K / 2 + QK_K / 4 + QK_K / 16);
         u->dmin = 0;
         for (int g = 0; g < QK_K / 16; g++) u->scale16[g] = scales[g];
         for (int j = 0; j < QK_K / 32; j++) u->min32[j] = 0;
         return;
     }
-    u->d = half_at(w);
-    u->dmin = half_at(w + 2);
+    u->d = gk_half_at(w);
+    u->dmin = gk_half_at(w + 2);
     for (int sub = 0; sub < 8; sub++) {
         int sc, m;
         k_scale_min(sub, w + 4, &sc, &m);
@@ -419,7 +411,7 @@ static int isum_bytes_portable(const int8_t *q, const int8_t *a, int n) {
 static float dot_unpacked_q0_portable(const unpacked_q0 *w, const uint8_t *x, int64_t blocks) {
     float sum = 0;
     for (int64_t b = 0; b < blocks; b++, x += Q8_0_BYTES)
-        sum += w[b].d * half_at(x) * (float)isum_bytes_portable(w[b].q, (const int8_t *)(x + 2), QK);
+        sum += w[b].d * gk_half_at(x) * (float)isum_bytes_portable(w[b].q, (const int8_t *)(x + 2), QK);
     return sum;
 }
 
@@ -471,7 +463,7 @@ __attribute__((target("avx2"))) static float dot_unpacked_q0_avx2(const unpacked
     float sum = 0;
     for (int64_t b = 0; b < blocks; b++, x += Q8_0_BYTES) {
         const int isum = hsum_epi32_avx2(_mm256_madd_epi16(pair_sums_avx2(w[b].q, (const int8_t *)(x + 2)), ones));
-        sum += w[b].d * half_at(x) * (float)isum;
+        sum += w[b].d * gk_half_at(x) * (float)isum;
     }
     return sum;
 }
@@ -483,7 +475,7 @@ __attribute__((target("avx2"))) static float dot_raw_q8_0_avx2(const void *row, 
     float sum = 0;
     for (int64_t b = 0; b < blocks; b++, w += Q8_0_BYTES, x += Q8_0_BYTES) {
         const int isum = hsum_epi32_avx2(_mm256_madd_epi16(pair_sums_avx2((const int8_t *)(w + 2), (const int8_t *)(x + 2)), ones));
-        sum += half_at(w) * half_at(x) * (float)isum;
+        sum += gk_half_at(w) * gk_half_at(x) * (float)isum;
     }
     return sum;
 }

@@ -1,9 +1,17 @@
 #ifndef GEMMA_KERNELS_BLOCKS_H
 #define GEMMA_KERNELS_BLOCKS_H
 
-// Block decoding shared by the kernel files (not part of the public header).
+// Block decoding and build helpers shared by the kernel files (not part of the public header).
 
 #include <stdint.h>
+
+/// Plain C loops compiled once per instruction set (AVX-512, AVX2, baseline), the variant
+/// picked at load time, so the compiler vectorizes each for the CPU found.
+#if defined(__x86_64__) && defined(__clang__)
+#define GK_CLONES __attribute__((target_clones("avx512bw", "avx2", "default")))
+#else
+#define GK_CLONES
+#endif
 
 /// A K-quant block's integer parts: values (Q4_K/Q5_K unsigned, Q6_K with its offset of 32
 /// removed), one scale per 16 values, one minimum per 32 (0 for Q6_K), and the float factors.

@@ -1,4 +1,5 @@
 #include "gemma_kernels.h"
+#include "blocks.h"
 
 #include <string.h>
 
@@ -15,12 +16,6 @@ int64_t gk_find_bytes(const void *haystack, int64_t haystack_length, const void 
     }
     return -1;
 }
-
-#if defined(__x86_64__) && defined(__clang__)
-#define GK_CLONES __attribute__((target_clones("avx512bw", "avx2", "default")))
-#else
-#define GK_CLONES
-#endif
 
 /// Integer addition reorders freely, so the compiler vectorizes and unrolls this into as many
 /// independent streams as the widest unit allows: a read-bandwidth probe, not a compute one.

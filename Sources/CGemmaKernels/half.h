@@ -26,4 +26,10 @@ static inline float gk_half_to_float(uint16_t h) {
     return gk_bits_to_float(sign | ((113 - shift) << 23) | (mantissa << 13));
 }
 
+/// Little-endian 16 bits at `p` (GGUF is little-endian; `p` need not be aligned).
+static inline uint16_t gk_read_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+
+/// The f16 stored at `p` (block scales), as a float.
+static inline float gk_half_at(const uint8_t *p) { return gk_half_to_float(gk_read_u16(p)); }
+
 #endif

@@ -150,9 +150,7 @@ static void describe_q0_activations(const uint8_t *x, int64_t blocks, q0_activat
         int sum = 0;
         for (int j = 0; j < QK; j++) sum += (int8_t)x[2 + j];
         out[b].correction = -128 * sum;
-        uint16_t h;
-        memcpy(&h, x, 2);
-        out[b].scale = gk_half_to_float(h);
+        out[b].scale = gk_half_at(x);
     }
 }
 
@@ -206,18 +204,10 @@ static void q0_group_portable(const uint8_t *group, int64_t blocks, const uint8_
                 int isum = info[t][b].correction;
                 for (int i = 0; i < QK / 4; i++)
                     for (int j = 0; j < 4; j++) isum += block[(i * ROWS + r) * 4 + j] * a[4 * i + j];
-                uint16_t h;
-                memcpy(&h, block + Q0_VALUES + 2 * r, 2);
-                sums[t][r] = sums[t][r] + block_value_q0(gk_half_to_float(h), info[t][b].scale, isum);
+                sums[t][r] = sums[t][r] + block_value_q0(gk_half_at(block + Q0_VALUES + 2 * r), info[t][b].scale, isum);
             }
         }
     }
-}
-
-static float half_in(const uint8_t *p) {
-    uint16_t h;
-    memcpy(&h, p, 2);
-    return gk_half_to_float(h);
 }
 
 /// Value j of chunk c (columns 4c..4c+3) of row r in a Q6_K group-block, q + 32.
@@ -256,8 +246,8 @@ static void k_group_portable(int type, const uint8_t *group, int64_t blocks, con
                         mins += m[0] * (q8k_bsum(xb, 4 * q) + q8k_bsum(xb, 4 * q + 1)) +
                                 m[1] * (q8k_bsum(xb, 4 * q + 2) + q8k_bsum(xb, 4 * q + 3));
                     }
-                    d = half_in(block + Q4K_D + 2 * r);
-                    dmin = half_in(block + Q4K_D + 2 * (ROWS + r));
+                    d = gk_half_at(block + Q4K_D + 2 * r);
+                    dmin = gk_half_at(block + Q4K_D + 2 * (ROWS + r));
                 } else {
                     for (int g = 0; g < 16; g++) {
                         int isum = -32 * q8k_bsum(xb, g);
@@ -265,7 +255,7 @@ static void k_group_portable(int type, const uint8_t *group, int64_t blocks, con
                             for (int j = 0; j < 4; j++) isum += q6k_value(block, r, 4 * g + i, j) * a[16 * g + 4 * i + j];
                         scaled += (int8_t)block[Q6K_SCALES + g * ROWS + r] * isum;
                     }
-                    d = half_in(block + Q6K_D + 2 * r);
+                    d = gk_half_at(block + Q6K_D + 2 * r);
                 }
                 sums[t][r] = sums[t][r] + block_value_k(d, dmin, q8k_scale(xb), scaled, mins);
             }

@@ -33,7 +33,6 @@ int64_t gk_block_bytes(int type) {
     }
 }
 
-static uint16_t read_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 
 static uint32_t read_u32(const uint8_t *p) {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
@@ -41,10 +40,9 @@ static uint32_t read_u32(const uint8_t *p) {
 
 float gk_f16_to_f32(uint16_t h) { return gk_half_to_float(h); }
 
-static float half_at(const uint8_t *p) { return gk_half_to_float(read_u16(p)); }
 
 static void dequantize_q4_0(const uint8_t *b, float *y) {
-    const float d = half_at(b);
+    const float d = gk_half_at(b);
     const uint8_t *qs = b + 2;
     for (int j = 0; j < QK / 2; j++) {
         y[j] = d * (float)((qs[j] & 0x0f) - 8);
@@ -53,7 +51,7 @@ static void dequantize_q4_0(const uint8_t *b, float *y) {
 }
 
 static void dequantize_q5_0(const uint8_t *b, float *y) {
-    const float d = half_at(b);
+    const float d = gk_half_at(b);
     const uint32_t qh = read_u32(b + 2);
     const uint8_t *qs = b + 6;
     for (int j = 0; j < QK / 2; j++) {
@@ -65,7 +63,7 @@ static void dequantize_q5_0(const uint8_t *b, float *y) {
 }
 
 static void dequantize_q8_0(const uint8_t *b, float *y) {
-    const float d = half_at(b);
+    const float d = gk_half_at(b);
     const int8_t *qs = (const int8_t *)(b + 2);
     for (int j = 0; j < QK; j++) y[j] = (float)qs[j] * d;
 }
@@ -83,8 +81,8 @@ static void k_scale_min(int j, const uint8_t *scales, uint8_t *sc, uint8_t *m) {
 
 /// Q4_K and Q5_K share their layout except for the fifth bit plane `qh` (NULL for Q4_K).
 static void dequantize_k_4_5(const uint8_t *b, const uint8_t *qh, const uint8_t *qs, float *y) {
-    const float d = half_at(b);
-    const float dmin = half_at(b + 2);
+    const float d = gk_half_at(b);
+    const float dmin = gk_half_at(b + 2);
     const uint8_t *scales = b + 4;
     for (int sub = 0; sub < 8; sub++) {
         uint8_t sc, m;
@@ -105,7 +103,7 @@ static void dequantize_q6_k(const uint8_t *b, float *y) {
     const uint8_t *ql = b;
     const uint8_t *qh = b + QK_K / 2;
     const int8_t *scales = (const int8_t *)(b + QK_K / 2 + QK_K / 4);
-    const float d = half_at(b + QK_K / 2 + QK_K / 4 + QK_K / 16);
+    const float d = gk_half_at(b + QK_K / 2 + QK_K / 4 + QK_K / 16);
     for (int i = 0; i < QK_K; i++) {
         const int half = i / 128, k = i % 128;
         const int low = (ql[half * 64 + k % 64] >> (4 * (k / 64))) & 0x0f;
@@ -124,8 +122,8 @@ int gk_dequantize(int type, const void *src, float *dst, int64_t count) {
     for (int64_t i = 0; i < blocks; i++, b += block_bytes, dst += per_block) {
         switch (type) {
         case GK_TYPE_F32: memcpy(dst, b, 4); break;
-        case GK_TYPE_F16: dst[0] = half_at(b); break;
-        case GK_TYPE_BF16: dst[0] = gk_bits_to_float((uint32_t)read_u16(b) << 16); break;
+        case GK_TYPE_F16: dst[0] = gk_half_at(b); break;
+        case GK_TYPE_BF16: dst[0] = gk_bits_to_float((uint32_t)gk_read_u16(b) << 16); break;
         case GK_TYPE_Q4_0: dequantize_q4_0(b, dst); break;
         case GK_TYPE_Q5_0: dequantize_q5_0(b, dst); break;
         case GK_TYPE_Q8_0: dequantize_q8_0(b, dst); break;
