@@ -23,8 +23,9 @@ struct ModelScoringOptions: ParsableArguments {
         do {
             let budget = rationale && rationaleTokens > 0
                 ? RationaleBudget(maximumTokens: rationaleTokens, timeout: .seconds(60)) : nil
-            return try await ModelScorer(backend: try EmbeddedTriageModel(path: model, threads: threads),
-                                         rationaleBudget: budget)
+            let backend = try EmbeddedTriageModel(path: model, threads: threads,
+                                                  rationaleMaxTokens: budget?.maximumTokens ?? 0)
+            return try await ModelScorer(backend: backend, rationaleBudget: budget)
         } catch {
             throw ValidationError("\(error)\n(run scripts/fetch-model.sh to get the default model)")
         }

@@ -25,9 +25,9 @@ struct ScoreCommand: AsyncParsableCommand {
             throw ValidationError("arrival rejected: \(error)")
         }
         let rules = TriageRules().assess(presentation)
-        var draft = CombinationPolicy.combine(rules: rules, other: nil, inputSHA256: try presentation.canonicalSHA256())
+        var draft = TriagePolicy.rulesPhase(rules, model: nil, inputSHA256: try presentation.canonicalSHA256())
         if let scorer = try await modelOptions.scorer(rationale: true) {
-            draft = CombinationPolicy.combine(rules: rules, model: await scorer.assess(presentation, rules: rules),
+            draft = TriagePolicy.modelPhase(rules: rules, model: await scorer.assessOnce(presentation, rules: rules),
                                               threshold: modelOptions.threshold, inputSHA256: draft.inputSHA256)
         }
         if json {

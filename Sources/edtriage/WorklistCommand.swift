@@ -19,7 +19,7 @@ struct WorklistCommand: AsyncParsableCommand {
             var snapshot = try await store.snapshot()
             let deadline = ContinuousClock.now + .seconds(wait)
             func waiting(_ snapshot: WorklistSnapshot) -> Bool {
-                snapshot.rows.count < minRows || (modelSettled && snapshot.rows.contains { $0.modelStatus == "pending" })
+                snapshot.rows.count < minRows || (modelSettled && snapshot.rows.contains { $0.modelStatus == .pending })
             }
             while waiting(snapshot), ContinuousClock.now < deadline {
                 _ = try await store.waitForChange(after: snapshot.revision, timeout: deadline - .now)
@@ -44,8 +44,8 @@ struct WorklistTable {
                 "\(row.age.description) \(row.sex.rawValue)",
                 String(row.chiefComplaint.prefix(28)),
                 "\(row.minutesWaiting) min",
-                row.state.rawValue,
-                row.modelStatus ?? "-",
+                row.state.rawValue + (row.reviewLevel.map { " REVIEW: \($0)" } ?? ""),
+                row.modelStatus?.rawValue ?? "-",
                 String((row.topFindings.first?.summary ?? "").prefix(70)),
             ]
         }
@@ -53,7 +53,9 @@ struct WorklistTable {
         let lines = ([header] + rows).map { cells in
             zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
         }
-        let explanations = snapshot.rows.compactMap { row in row.explanation.map { "#\(row.arrivalID): \($0)" } }
+        let explanations = snapshot.rows.compactMap { row in
+            row.explanation.map { "#\(row.arrivalID): \($0)" + (row.advisory.map { " \($0)." } ?? "") }
+        }
         return (["worklist revision \(snapshot.revision), \(snapshot.rows.count) patients"] + lines
                 + (explanations.isEmpty ? [] : ["", "Explanations:"] + explanations)).joined(separator: "\n")
     }

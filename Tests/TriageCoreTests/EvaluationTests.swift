@@ -4,10 +4,10 @@ import TriageCore
 
 @Suite struct EvaluationTests {
     static let rows = [
-        TriageEvaluation.Row(id: "a", expected: .resuscitation, proposed: .resuscitation),
-        TriageEvaluation.Row(id: "b", expected: .emergent, proposed: .urgent),
-        TriageEvaluation.Row(id: "c", expected: .urgent, proposed: .emergent),
-        TriageEvaluation.Row(id: "d", expected: .lessUrgent, proposed: .lessUrgent),
+        TriageEvaluation.Row(id: "a", expected: .resuscitation, proposed: .resuscitation, ageBand: .adult),
+        TriageEvaluation.Row(id: "b", expected: .emergent, proposed: .urgent, ageBand: .infant),
+        TriageEvaluation.Row(id: "c", expected: .urgent, proposed: .emergent, ageBand: .adult),
+        TriageEvaluation.Row(id: "d", expected: .lessUrgent, proposed: .lessUrgent, ageBand: .older),
     ]
 
     @Test func arithmetic() {
@@ -19,7 +19,27 @@ import TriageCore
         #expect(evaluation.confusionMatrix[1][2] == 1)
         #expect(evaluation.confusionMatrix[2][1] == 1)
         #expect(evaluation.confusionMatrix.flatMap { $0 }.reduce(0, +) == 4)
-        #expect(evaluation.rows.map(\.outcome) == ["exact", "under", "over", "exact"])
+        // Under-triaged cases come first.
+        #expect(evaluation.rows.map(\.id) == ["b", "a", "c", "d"])
+        #expect(evaluation.rows.map(\.outcome) == ["under", "exact", "over", "exact"])
+    }
+
+    @Test func safetyMetrics() {
+        let evaluation = TriageEvaluation(rows: Self.rows)
+        // Two cases expected at ESI 1–2; one of them proposed ESI 3.
+        #expect(evaluation.highAcuitySensitivity == 0.5)
+        #expect(evaluation.underTriageByAgeBand.map(\.band) == EvaluationAgeBand.allCases)
+        #expect(evaluation.underTriageByAgeBand.map(\.cases) == [1, 0, 2, 1])
+        #expect(evaluation.underTriageByAgeBand.map(\.underTriaged) == [1, 0, 0, 0])
+        #expect(evaluation.underTriageByAgeBand.first?.rate == 1)
+        #expect(TriageEvaluation(rows: []).highAcuitySensitivity == nil)
+        #expect(evaluation.textReport().contains("ESI 1–2 sensitivity 50.0%   under-triage by age: <1 y 1/1, 1–17 y 0/0, 18–64 y 0/2, ≥65 y 0/1\n"))
+    }
+
+    @Test(arguments: [(PatientAge.days(364), EvaluationAgeBand.infant), (.months(11), .infant), (.years(1), .child),
+                      (.years(17), .child), (.years(18), .adult), (.years(64), .adult), (.years(65), .older)])
+    func ageBands(age: PatientAge, band: EvaluationAgeBand) {
+        #expect(EvaluationAgeBand(age) == band)
     }
 
     @Test func emptySetHasZeroRates() {
@@ -39,6 +59,9 @@ import TriageCore
         let json = String(decoding: try JSONEncoder().encode(TriageEvaluation(rows: Self.rows)), as: UTF8.self)
         #expect(json.contains("\"under_triage_rate\":0.25"))
         #expect(json.contains("\"confusion_matrix\""))
+        #expect(json.contains("\"esi_1_2_sensitivity\":0.5"))
+        #expect(json.contains("\"under_triage_by_age_band\":[{"))
+        #expect(json.contains("\"age_band\":\"<1 y\""))
     }
 
     static let line = #"{"id": "x-1", "age": {"days": 20}, "sex": "M", "arrival_mode": "walk-in", "chief_complaint": "fever", "note": "", "vitals": {"temp_c": 38.5}, "expected_esi": 2, "why": "neonate with fever"}"#

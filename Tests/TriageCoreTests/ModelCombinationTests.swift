@@ -61,8 +61,8 @@ import TriageCore
     }
 
     @Test func raisesWhenTheMassOnMoreUrgentLevelsPassesTheThreshold() {
-        let rules = CombinationPolicyTests.rulesAssessment(.urgent)
-        let draft = CombinationPolicy.combine(rules: rules, model: Self.model([0.1, 0.5, 0.3, 0.05, 0.05]),
+        let rules = TriagePolicyTests.rulesAssessment(.urgent)
+        let draft = TriagePolicy.modelPhase(rules: rules, model: Self.model([0.1, 0.5, 0.3, 0.05, 0.05]),
                                               threshold: 0.5, inputSHA256: "h")
         #expect(draft.proposedLevel == .emergent)
         #expect(draft.rulesLevel == .urgent)
@@ -76,8 +76,8 @@ import TriageCore
     }
 
     @Test func belowTheThresholdTheModelIsAdvisory() {
-        let rules = CombinationPolicyTests.rulesAssessment(.urgent)
-        let draft = CombinationPolicy.combine(rules: rules, model: Self.model([0.01, 0.4, 0.39, 0.1, 0.1]),
+        let rules = TriagePolicyTests.rulesAssessment(.urgent)
+        let draft = TriagePolicy.modelPhase(rules: rules, model: Self.model([0.01, 0.4, 0.39, 0.1, 0.1]),
                                               threshold: 0.5, inputSHA256: "h")
         #expect(draft.proposedLevel == .urgent)
         #expect(draft.model?.effect == .advisory)
@@ -88,8 +88,8 @@ import TriageCore
 
     @Test(arguments: ESILevel.allCases)
     func neverLowersTheRulesLevel(rulesLevel: ESILevel) {
-        let rules = CombinationPolicyTests.rulesAssessment(rulesLevel)
-        let draft = CombinationPolicy.combine(rules: rules, model: Self.model([0.0, 0.0, 0.0, 0.0, 1.0]),
+        let rules = TriagePolicyTests.rulesAssessment(rulesLevel)
+        let draft = TriagePolicy.modelPhase(rules: rules, model: Self.model([0.0, 0.0, 0.0, 0.0, 1.0]),
                                               threshold: 0.3, inputSHA256: "h")
         #expect(draft.proposedLevel == rulesLevel)
         #expect(draft.model?.effect == ModelAssessment.Effect.none)
@@ -97,9 +97,9 @@ import TriageCore
 
     @Test(arguments: [ModelAssessment.pending, .unavailable("model file missing")])
     func withoutAScoreTheRulesStandAndTheStatusIsKept(model: ModelAssessment) {
-        let rules = CombinationPolicyTests.rulesAssessment(.lessUrgent)
-        let draft = CombinationPolicy.combine(rules: rules, model: model, threshold: 0.5, inputSHA256: "h")
-        var expected = CombinationPolicy.combine(rules: rules, other: nil, inputSHA256: "h")
+        let rules = TriagePolicyTests.rulesAssessment(.lessUrgent)
+        let draft = TriagePolicy.modelPhase(rules: rules, model: model, threshold: 0.5, inputSHA256: "h")
+        var expected = TriagePolicy.rulesPhase(rules, model: nil, inputSHA256: "h")
         expected.model = model
         #expect(draft == expected)
     }

@@ -89,9 +89,11 @@ import TriageStore
             #expect(accepted.status == .accepted)
             try await harness.scoreQueued()
             let after = try #require(try await harness.store.row(arrivalID: row.arrivalID))
-            #expect(after.state == .awaitingConfirmation)
+            #expect(after.state == .confirmed)
+            #expect(after.effectiveLevel == row.proposedLevel)
             #expect(after.assessmentID != row.assessmentID)
             #expect(after.proposedLevel.isMoreUrgent(than: row.proposedLevel))
+            #expect(after.reviewLevel == after.proposedLevel)
 
             let unknown = try await harness.send(.post, "/v1/arrivals/424242/vitals", as: .physician,
                                                  json: #"{"vitals": {"hr": 80}}"#)

@@ -110,7 +110,7 @@ struct OpenAIBackendTests {
             #expect(scorer.prior.mostLikely == .urgent)
             await server.set(.answerOnly("ESI 2"))
             let presentation = ClinicalPresentation(age: .years(30), sex: .female, arrivalMode: .walkIn, chiefComplaint: "cough")
-            let model = await scorer.assess(presentation, rules: TriageRules().assess(presentation))
+            let model = try await scorer.assess(presentation, rules: TriageRules().assess(presentation))
             #expect(model.status == .scored)
             #expect(model.rawDistribution?.mostLikely == .emergent)
             #expect(model.identity?.backend == "openai")
@@ -134,7 +134,7 @@ struct OpenAIBackendTests {
         }
     }
 
-    @Test("a 4xx is not retried; a failing server leaves the scorer's assessment unavailable with the reason")
+    @Test("a 4xx is not retried; scored once (the CLI), a failing server gives an unavailable assessment with the reason")
     func clientErrorsAndUnavailableAssessments() async throws {
         let server = FakeChatServer(.answerOnly("4"))
         try await server.serve { url in
@@ -143,7 +143,7 @@ struct OpenAIBackendTests {
             await server.set(.failing(status: 400))
             let presentation = ClinicalPresentation(age: .years(30), sex: .female, arrivalMode: .walkIn, chiefComplaint: "cough")
             let before = await server.requestCount
-            let model = await scorer.assess(presentation, rules: TriageRules().assess(presentation))
+            let model = await scorer.assessOnce(presentation, rules: TriageRules().assess(presentation))
             #expect(model.status == .unavailable)
             #expect(model.reason == "model server answered HTTP 400")
             #expect(await server.requestCount == before + 1)

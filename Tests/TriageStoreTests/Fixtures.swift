@@ -20,8 +20,7 @@ enum Fixtures {
     static func draft(for claim: ClaimedArrival) throws -> (ClinicalPresentation, AssessmentDraft) {
         let presentation = try claim.submission().presentation
         let rules = TriageRules().assess(presentation)
-        return (presentation, CombinationPolicy.combine(rules: rules, other: nil,
-                                                        inputSHA256: try presentation.canonicalSHA256()))
+        return (presentation, TriagePolicy.rulesPhase(rules, model: nil, inputSHA256: try presentation.canonicalSHA256()))
     }
 
     static let nurse = AuditContext(actor: "nurse.jones", role: "nurse", requestID: "req-1")

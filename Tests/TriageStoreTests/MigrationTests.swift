@@ -18,7 +18,7 @@ struct MigrationTests {
                 #expect(try await runner.pending().isEmpty)
                 #expect(try await runner.migrate().isEmpty)
             }
-            #expect(try await database.count("schema_migrations") == 6)
+            #expect(try await database.count("schema_migrations") == 7)
             try await TestDatabase.withClient(database.appURL) { client async throws in
                 let runner = MigrationRunner(directory: TestDatabase.migrationsDirectory, client: client,
                                              logger: TestDatabase.logger)

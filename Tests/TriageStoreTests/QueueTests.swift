@@ -183,7 +183,7 @@ struct QueueTests {
         #expect(policy.delay(afterAttempt: 100, jitter: 0.5) == .milliseconds(22_500))
     }
 
-    @Test("one assessment per committed attempt; new vitals start a new round and return the row to awaiting")
+    @Test("one assessment per committed attempt; new vitals start a new round whose level is advice on a confirmed row")
     func oneAssessmentPerAttempt() async throws {
         try await TestDatabase.with { database in
             try await database.withStore { store async throws in
@@ -204,9 +204,13 @@ struct QueueTests {
                 let second = try #require(try await Fixtures.scoreAll(store).first)
                 #expect(second.scoringRound == 2 && second.attempt == 1)
                 let retriaged = try #require(try await store.row(arrivalID: arrival.arrivalID))
-                #expect(retriaged.state == .awaitingConfirmation)
+                // The nurse's confirmation stands; the more urgent re-triage is advice with a review alert.
+                #expect(retriaged.state == .confirmed)
+                #expect(retriaged.effectiveLevel == row.proposedLevel)
                 #expect(retriaged.version == row.version + 2)
                 #expect(retriaged.proposedLevel.isMoreUrgent(than: row.proposedLevel))
+                #expect(retriaged.reviewLevel == retriaged.proposedLevel)
+                #expect(retriaged.advisory == "Re-triage now suggests \(retriaged.proposedLevel) — review")
                 let detail = try #require(try await store.assessment(id: retriaged.assessmentID))
                 #expect(detail.presentation.vitals == sick)
                 #expect(detail.scoringRound == 2)

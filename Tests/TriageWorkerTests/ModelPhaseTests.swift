@@ -7,17 +7,19 @@ import TriageCore
 import TriageStore
 import TriageStoreTestSupport
 
-@Suite("Two-phase scoring: rules at once, the model's assessment superseding them")
+@Suite("Two-phase scoring: rules at once, the model's assessment following as claimed work")
 struct ModelPhaseTests {
     static let nurse = AuditContext(actor: "nurse.jones", role: "nurse")
 
-    /// One worker whose rules phase marks `pending`, with `modelPhase` (if any) as its second phase.
+    /// Workers whose rules phase marks `pending`, with `modelPhase` (if any) as their second phase.
     func withWorker<T: Sendable>(
-        _ database: TestDatabase, rules: RulesScoringPipeline = RulesScoringPipeline(modelStatus: .pending),
-        modelPhase: (any ModelPhase)?, _ body: (PostgresTriageStore) async throws -> T
+        _ database: TestDatabase, count: Int = 1, rules: RulesPhase = RulesPhase(modelStatus: .pending),
+        modelPhase: (any ModelPhase)?, retry: RetryPolicy = TriageWorkerTests.quickRetry,
+        _ body: (PostgresTriageStore) async throws -> T
     ) async throws -> T {
-        try await TriageWorkerTests().withWorkers(database, scoring: rules,
-                                                  configuration: WorkerConfiguration(pollInterval: .milliseconds(100)),
+        try await TriageWorkerTests().withWorkers(database, count: count, scoring: rules,
+                                                  configuration: WorkerConfiguration(pollInterval: .milliseconds(100),
+                                                                                     retry: retry),
                                                   listen: false, modelPhase: modelPhase, body)
     }
 
@@ -25,28 +27,30 @@ struct ModelPhaseTests {
         try await TriageWorkerTests().eventually(.seconds(60), condition)
     }
 
-    /// `count` arrivals scored by the rules with the model phase pending (no model lane ran).
+    /// `count` arrivals scored by the rules with the model phase queued (no model lane ran).
     func rulesAssessedAwaitingTheModel(_ database: TestDatabase, count: Int) async throws {
         try await database.insertArrivals(count: count)
         try await withWorker(database, modelPhase: nil) { _ async throws in
             #expect(try await eventually { try await database.count("worklist") == count })
         }
+        #expect(try await database.count("model_jobs", where: "state = 'queued'") == count)
     }
 
-    func pipeline(threshold: Double) async throws -> ModelScoringPipeline {
-        ModelScoringPipeline(scorer: try await BundledModel.scorer(), threshold: threshold)
+    func phase(threshold: Double) async throws -> CalibratedModelPhase {
+        CalibratedModelPhase(scorer: try await BundledModel.scorer(), threshold: threshold)
     }
 
-    @Test("the rules' level is on the board while the model runs; an unchanged level keeps the nurse's confirmation")
+    @Test("the rules' level is on the board while the model runs; an agreeing model keeps the nurse's confirmation and version")
     func unchangedLevelKeepsTheDecision() async throws {
-        // Threshold 1: the model can never raise, so its assessment supersedes without changing the level.
-        let gate = GatedModelPhase(try await pipeline(threshold: 1))
+        // Threshold 1: the model can never raise, so its assessment follows without changing the level.
+        let gate = InstrumentedModelPhase(try await phase(threshold: 1))
         try await TestDatabase.with { database in
             try await database.insertArrivals(count: 1)
             try await withWorker(database, modelPhase: gate) { store async throws in
                 #expect(try await eventually { try await database.count("worklist") == 1 })
                 #expect(try await eventually { gate.startedCount == 1 })
                 let rulesRow = try #require(try await store.snapshot().rows.first)
+                #expect(rulesRow.modelStatus == .pending)
                 let rules = try #require(try await store.assessment(id: rulesRow.assessmentID))
                 #expect(rules.phase == "rules")
                 #expect(rules.model?.status == .pending)
@@ -61,94 +65,204 @@ struct ModelPhaseTests {
                 #expect(model.model?.effect != .raised)
                 #expect(model.model?.promptVersion == TriagePrompt.version)
                 #expect(model.model?.identity?.sha256?.count == 64)
+                #expect(row.modelStatus == .scored)
                 #expect(row.proposedLevel == rulesRow.proposedLevel)
                 #expect(row.state == .confirmed)
-                #expect(row.version == receipt.version + 1)
-                #expect(try await database.count("audit_log", where: "action = 'assessment.superseded'") == 1)
+                #expect(row.advisory == nil && row.reviewLevel == nil)
+                // Nothing a clinician acts on changed: the version (ETag) stays, so no spurious 412.
+                #expect(row.version == receipt.version)
+                #expect(model.decisions.map(\.kind) == ["confirm"])
+                #expect(try await database.count("audit_log", where: "action = 'assessment.model'") == 1)
+                #expect(try await database.count("model_jobs", where: "state = 'done'") == 1)
                 #expect(try await store.verifyAudit().isIntact)
             }
         }
     }
 
-    @Test("a model that raises the level sends the row back to awaiting confirmation and says so")
-    func raisedLevelNeedsConfirmation() async throws {
+    @Test("a raising model moves an unconfirmed row, but never a confirmed one: that gets an advisory and a review alert")
+    func raisedLevelFollowsOnlyUnconfirmedRows() async throws {
         // A tiny threshold: any calibrated mass above the rules' level raises it.
-        let gate = GatedModelPhase(try await pipeline(threshold: 0.01))
+        let gate = InstrumentedModelPhase(try await phase(threshold: 0.01))
         try await TestDatabase.with { database in
-            try await database.insertArrivals(count: 1)
+            try await database.insertArrivals(count: 2)
             try await withWorker(database, modelPhase: gate) { store async throws in
-                #expect(try await eventually { try await database.count("worklist") == 1 })
-                let rulesRow = try #require(try await store.snapshot().rows.first)
-                _ = try await store.decide(.confirm, arrivalID: rulesRow.arrivalID, expectedVersion: rulesRow.version,
-                                           context: Self.nurse)
+                #expect(try await eventually { try await database.count("worklist") == 2 })
+                let rows = try await store.snapshot().rows.sorted { $0.arrivalID < $1.arrivalID }
+                let (confirmed, unconfirmed) = (rows[0], rows[1])
+                let receipt = try await store.decide(.confirm, arrivalID: confirmed.arrivalID,
+                                                     expectedVersion: confirmed.version, context: Self.nurse)
                 gate.open()
-                #expect(try await eventually { try await database.count("assessments") == 2 })
-                let row = try #require(try await store.row(arrivalID: rulesRow.arrivalID))
-                let assessment = try #require(try await store.assessment(id: row.assessmentID))
-                let model = try #require(assessment.model)
-                let distribution = try #require(model.distribution)
-                // Whether it raised follows from the stored distribution alone.
-                let raised = distribution.mass(moreUrgentThan: rulesRow.proposedLevel) >= 0.01
-                #expect((model.effect == .raised) == raised)
-                #expect(assessment.rulesLevel == rulesRow.proposedLevel)
-                if raised {
-                    #expect(row.proposedLevel < rulesRow.proposedLevel)
-                    #expect(row.effectiveLevel == row.proposedLevel)
-                    #expect(row.state == .awaitingConfirmation)
-                    #expect(assessment.explanation.hasPrefix("Model raised urgency to \(row.proposedLevel)"))
+                #expect(try await eventually { try await database.count("assessments", where: "phase = 'model'") == 2 })
+                for before in [confirmed, unconfirmed] {
+                    let row = try #require(try await store.row(arrivalID: before.arrivalID))
+                    let assessment = try #require(try await store.assessment(id: row.assessmentID))
+                    let distribution = try #require(assessment.model?.distribution)
+                    // Whether it raised follows from the stored distribution alone.
+                    let raised = distribution.mass(moreUrgentThan: before.proposedLevel) >= 0.01
+                    #expect((assessment.model?.effect == .raised) == raised)
+                    #expect(row.proposedLevel == assessment.proposedLevel)
+                    if before.arrivalID == confirmed.arrivalID {
+                        #expect(row.state == .confirmed)
+                        #expect(row.effectiveLevel == confirmed.proposedLevel)
+                        #expect(row.decidedBy == "nurse.jones")
+                        #expect(row.reviewLevel == (raised ? row.proposedLevel : nil))
+                        #expect((row.advisory?.hasPrefix("Model now suggests \(row.proposedLevel) (p = ")) == (raised ? true : nil))
+                        #expect(row.version == receipt.version + (raised ? 1 : 0))
+                        #expect(assessment.decisions.map(\.kind) == ["confirm"])
+                        if raised {
+                            // A clinician acknowledges the alert by deciding again.
+                            _ = try await store.decide(.override(level: confirmed.proposedLevel, reason: "reviewed"),
+                                                       arrivalID: row.arrivalID, expectedVersion: row.version,
+                                                       context: Self.nurse)
+                            let acknowledged = try #require(try await store.row(arrivalID: row.arrivalID))
+                            #expect(acknowledged.reviewLevel == nil && acknowledged.advisory == nil)
+                            #expect(acknowledged.state == .overridden)
+                        }
+                    } else {
+                        #expect(row.state == .awaitingConfirmation)
+                        #expect(row.effectiveLevel == row.proposedLevel)
+                        #expect(row.advisory == nil && row.reviewLevel == nil)
+                        if raised { #expect(assessment.explanation.hasPrefix("Model raised urgency to \(row.proposedLevel)")) }
+                    }
                 }
+                #expect(try await store.verifyAudit().isIntact)
             }
         }
     }
 
-    @Test("a rules assessment left pending by a stopped worker is scored by the model after a restart")
+    @Test("rules assessments left queued by a stopped worker are scored by the model after a restart")
     func pendingModelScoresSurviveARestart() async throws {
-        let pipeline = try await pipeline(threshold: 0.5)
+        let phase = try await phase(threshold: 0.5)
         try await TestDatabase.with { database in
             try await rulesAssessedAwaitingTheModel(database, count: 2)
-            #expect(try await database.count("assessments", where: "model ->> 'status' = 'pending'") == 2)
-            try await withWorker(database, modelPhase: pipeline) { _ async throws in
+            try await withWorker(database, modelPhase: phase) { _ async throws in
                 #expect(try await eventually { try await database.count("assessments", where: "phase = 'model'") == 2 })
             }
             #expect(try await database.count("worklist w JOIN assessments a ON a.id = w.assessment_id",
                                              where: "a.phase = 'model'") == 2)
+            #expect(try await database.count("model_jobs", where: "state = 'done'") == 2)
         }
     }
 
-    @Test("a model score for a round that new vitals replaced, or for a discharged patient, writes nothing")
-    func staleModelScoreIsDropped() async throws {
-        let pipeline = try await pipeline(threshold: 0.5)
+    @Test("a model job for a round that new vitals replaced, or for a discharged patient, is dropped unscored")
+    func staleModelJobsAreDropped() async throws {
+        let phase = try await phase(threshold: 0.5)
         try await TestDatabase.with { database in
-            try await rulesAssessedAwaitingTheModel(database, count: 2)
+            try await rulesAssessedAwaitingTheModel(database, count: 3)
             try await database.withStore { store in
-                let pending = try await store.pendingModelScores(limit: 10)
-                #expect(pending.count == 2)
-                try await store.recordVitals(arrivalID: pending[0].arrivalID, vitals: Vitals(heartRate: 130),
+                // Claimed first, made moot while being scored: nothing is written when it completes.
+                let inFlight = try #require(try await store.claimModelJobs(limit: 1, lease: .seconds(60)).first)
+                let rows = try await store.snapshot().rows.sorted { ($0.arrivalID == inFlight.arrivalID ? 0 : 1, $0.arrivalID)
+                    < ($1.arrivalID == inFlight.arrivalID ? 0 : 1, $1.arrivalID) }
+                try await store.recordVitals(arrivalID: inFlight.arrivalID, vitals: Vitals(heartRate: 130),
                                              context: Self.nurse)
-                let row = try #require(try await store.row(arrivalID: pending[1].arrivalID))
-                _ = try await store.decide(.discharge(reason: "left"), arrivalID: row.arrivalID,
-                                           expectedVersion: row.version, context: Self.nurse)
-                #expect(try await store.pendingModelScores(limit: 10).isEmpty)
-                for item in pending {
-                    #expect(try await store.supersede(item, draft: try await pipeline.score(item.presentation)) == nil)
-                }
+                #expect(try await store.completeModelJob(inFlight, draft: try await phase.score(inFlight.presentation))
+                    == .dropped)
+                // Made moot before being claimed: never handed out.
+                try await store.recordVitals(arrivalID: rows[1].arrivalID, vitals: Vitals(heartRate: 125),
+                                             context: Self.nurse)
+                _ = try await store.decide(.discharge(reason: "left"), arrivalID: rows[2].arrivalID,
+                                           expectedVersion: rows[2].version, context: Self.nurse)
+                #expect(try await store.claimModelJobs(limit: 10, lease: .seconds(60)).isEmpty)
             }
             #expect(try await database.count("assessments", where: "phase = 'model'") == 0)
+            #expect(try await database.count("model_jobs", where: "state = 'dropped'") == 3)
         }
     }
 
-    @Test("each round gets at most one model assessment, however often it is written")
+    @Test("a job is written once: a second commit of the same claim is refused, a second claim finds nothing")
     func modelPhaseWrittenOnce() async throws {
-        let pipeline = try await pipeline(threshold: 0.5)
+        let phase = try await phase(threshold: 0.5)
         try await TestDatabase.with { database in
             try await rulesAssessedAwaitingTheModel(database, count: 1)
             try await database.withStore { store in
-                let pending = try #require(try await store.pendingModelScores(limit: 1).first)
-                let draft = try await pipeline.score(pending.presentation)
-                #expect(try await store.supersede(pending, draft: draft) != nil)
-                #expect(try await store.supersede(pending, draft: draft) == nil)
+                let job = try #require(try await store.claimModelJobs(limit: 5, lease: .seconds(60)).first)
+                #expect(try await store.claimModelJobs(limit: 5, lease: .seconds(60)).isEmpty)
+                let draft = try await phase.score(job.presentation)
+                guard case .written = try await store.completeModelJob(job, draft: draft) else {
+                    Issue.record("the model assessment was not written")
+                    return
+                }
+                await #expect(throws: QueueError.self) { try await store.completeModelJob(job, draft: draft) }
+                #expect(try await store.claimModelJobs(limit: 5, lease: .seconds(60)).isEmpty)
             }
             #expect(try await database.count("assessments", where: "phase = 'model'") == 1)
+        }
+    }
+
+    @Test("two workers with the model never score the same job, and every job is scored")
+    func twoWorkersNeverScoreTheSameJob() async throws {
+        let counting = InstrumentedModelPhase(try await phase(threshold: 0.5), open: true)
+        try await TestDatabase.with { database in
+            // Distinct presentations, so the count per presentation is the count per job.
+            try await database.ownerQuery("""
+                INSERT INTO arrivals (source, external_id, patient_ref, payload)
+                SELECT 'sql', 'two-' || n, 'MRN-' || n,
+                       jsonb_build_object('age', jsonb_build_object('years', 20 + n), 'sex', 'F',
+                                          'arrival_mode', 'walk-in', 'chief_complaint', 'cough')
+                FROM generate_series(1, 12) AS n
+                """)
+            try await withWorker(database, count: 2, modelPhase: counting) { _ async throws in
+                #expect(try await eventually { try await database.count("assessments", where: "phase = 'model'") == 12 })
+            }
+            #expect(counting.callsPerPresentation.count == 12)
+            #expect(counting.callsPerPresentation.allSatisfy { $0 == 1 })
+            #expect(try await database.count("model_jobs", where: "state = 'done' AND attempts = 1") == 12)
+        }
+    }
+
+    @Test("transient model failures are retried without holding up other jobs; the last attempt records unavailable")
+    func transientFailuresAreRetried() async throws {
+        let model = try await phase(threshold: 0.5)
+        try await TestDatabase.with { database in
+            // Fails the first two calls: the first job is retried and scored, the others are not held up.
+            let flaky = InstrumentedModelPhase(model, open: true, failures: 2)
+            try await rulesAssessedAwaitingTheModel(database, count: 3)
+            try await withWorker(database, modelPhase: flaky) { _ async throws in
+                #expect(try await eventually { try await database.count("model_jobs", where: "state = 'done'") == 3 })
+            }
+            #expect(try await database.count("assessments", where: "phase = 'model' AND model ->> 'status' = 'scored'") == 3)
+            #expect(try await database.count("model_jobs", where: "attempts > 1") >= 1)
+        }
+        try await TestDatabase.with { database in
+            // Always failing: after the configured attempts the model's view is recorded unavailable, with the reason.
+            let broken = InstrumentedModelPhase(model, open: true, failures: .max)
+            try await rulesAssessedAwaitingTheModel(database, count: 2)
+            try await withWorker(database, modelPhase: broken) { store async throws in
+                #expect(try await eventually { try await database.count("model_jobs", where: "state = 'unavailable'") == 2 })
+                let row = try #require(try await store.snapshot().rows.first)
+                #expect(row.modelStatus == .unavailable)
+                let assessment = try #require(try await store.assessment(id: row.assessmentID))
+                #expect(assessment.phase == "model")
+                #expect(assessment.proposedLevel == assessment.rulesLevel)
+                #expect(assessment.model?.reason?.contains("InstrumentedModelPhase.Timeout") == true)
+            }
+            #expect(try await database.count("model_jobs", where: "attempts = \(TriageWorkerTests.quickRetry.maxAttempts)") == 2)
+            #expect(broken.startedCount == 2 * TriageWorkerTests.quickRetry.maxAttempts)
+        }
+    }
+
+    @Test("with no process running a model the board says so instead of showing pending forever")
+    func noModelRunningIsShownAsWaiting() async throws {
+        try await TestDatabase.with { database in
+            try await rulesAssessedAwaitingTheModel(database, count: 1)
+            try await database.withStore { store in
+                let row = try #require(try await store.snapshot().rows.first)
+                #expect(row.modelStatus == .waiting)
+                #expect(row.modelNote == "no running process has a model; the rules' level stands")
+                let lane = ModelLaneStatus(laneID: UUID(), model: "medgemma", available: false,
+                                           reason: "the model server answered 503")
+                try await store.reportModelLane(lane)
+                let down = try #require(try await store.snapshot().rows.first)
+                #expect(down.modelStatus == .waiting)
+                #expect(down.modelNote?.contains("the model server answered 503") == true)
+                var up = lane
+                up.available = true
+                try await store.reportModelLane(up)
+                #expect(try await store.snapshot().rows.first?.modelStatus == .pending)
+                try await store.removeModelLane(lane.laneID)
+                #expect(try await store.snapshot().rows.first?.modelStatus == .waiting)
+            }
         }
     }
 
@@ -170,6 +284,7 @@ struct ModelPhaseTests {
                 try await withWorker(database, rules: setup.rulesPhase, modelPhase: setup.modelPhase) { store async throws in
                     #expect(try await eventually { try await database.count("worklist") == 1 })
                     let row = try #require(try await store.snapshot().rows.first)
+                    #expect(row.modelStatus == .unavailable)
                     let assessment = try #require(try await store.assessment(id: row.assessmentID))
                     #expect(assessment.model?.status == .unavailable)
                     #expect(reason.hasSuffix(try #require(assessment.model?.reason)))

@@ -23,21 +23,38 @@ enum BundledModel {
     static func scorer() async throws -> ModelScorer { try await loading.value }
 }
 
-/// Holds every model-phase call until `open()`, so a test can look at the board before the model writes.
-final class GatedModelPhase: ModelPhase, @unchecked Sendable {
+/// Wraps a model phase: holds every call until `open()` (so a test can look at the board before the
+/// model writes), fails the first `failures` calls, and counts the calls per presentation.
+final class InstrumentedModelPhase: ModelPhase, @unchecked Sendable {
     private let lock = NSLock()
-    private var isOpen = false
-    private var started = 0
+    private var isOpen: Bool
+    private var remainingFailures: Int
+    private var calls: [String: Int] = [:]
     let inner: any ModelPhase
+    struct Timeout: Error {}
 
-    init(_ inner: any ModelPhase) { self.inner = inner }
+    init(_ inner: any ModelPhase, open: Bool = false, failures: Int = 0) {
+        self.inner = inner
+        isOpen = open
+        remainingFailures = failures
+    }
 
     func open() { lock.withLock { isOpen = true } }
-    var startedCount: Int { lock.withLock { started } }
+    var startedCount: Int { lock.withLock { calls.values.reduce(0, +) } }
+    /// How many times each distinct presentation was scored.
+    var callsPerPresentation: [Int] { lock.withLock { Array(calls.values) } }
+
+    var modelName: String { inner.modelName }
+    func prepare() async throws { try await inner.prepare() }
 
     func score(_ presentation: ClinicalPresentation) async throws -> AssessmentDraft {
-        lock.withLock { started += 1 }
+        let fail = lock.withLock {
+            calls[(try? presentation.canonicalSHA256()) ?? "", default: 0] += 1
+            defer { remainingFailures -= 1 }
+            return remainingFailures > 0
+        }
         while !lock.withLock({ isOpen }) { try await Task.sleep(for: .milliseconds(20)) }
+        if fail { throw Timeout() }
         return try await inner.score(presentation)
     }
 }

@@ -21,7 +21,7 @@ final class FlakyScoring: ArrivalScoring, @unchecked Sendable {
             return remainingFailures > 0
         }
         if fail { throw Crash() }
-        return try await RulesScoringPipeline().score(presentation)
+        return try await RulesPhase().score(presentation)
     }
 }
 
@@ -37,7 +37,7 @@ final class GatedScoring: ArrivalScoring, @unchecked Sendable {
     func score(_ presentation: ClinicalPresentation) async throws -> AssessmentDraft {
         lock.withLock { started += 1 }
         while !lock.withLock({ isOpen }) { try await Task.sleep(for: .milliseconds(20)) }
-        return try await RulesScoringPipeline().score(presentation)
+        return try await RulesPhase().score(presentation)
     }
 }
 
@@ -50,7 +50,7 @@ struct TriageWorkerTests {
 
     /// Runs `workers` worker services against `database` until `body` returns, then shuts them down gracefully.
     func withWorkers<T: Sendable>(
-        _ database: TestDatabase, count workers: Int = 1, scoring: any ArrivalScoring = RulesScoringPipeline(),
+        _ database: TestDatabase, count workers: Int = 1, scoring: any ArrivalScoring = RulesPhase(),
         configuration: WorkerConfiguration, listen: Bool = true, modelPhase: (any ModelPhase)? = nil,
         _ body: (PostgresTriageStore) async throws -> T
     ) async throws -> T {

@@ -1,17 +1,31 @@
 /// Agreement between proposed and expected ESI levels over a case set.
 ///
 /// Under-triage (proposed less urgent than expected) is reported apart from over-triage because it is the
-/// dangerous error.
+/// dangerous error; so are the sensitivity for ESI 1–2 and under-triage per age band, the figures triage
+/// quality is judged by (Sax et al., JAMA Netw Open 2023: 3.3 % under-triage by nurses).
 public struct TriageEvaluation: Codable, Sendable, Hashable {
     public struct Row: Codable, Sendable, Hashable {
         public var id: String
         public var expected: ESILevel
         public var proposed: ESILevel
+        public var ageBand: EvaluationAgeBand
 
-        public init(id: String, expected: ESILevel, proposed: ESILevel) {
+        public init(id: String, expected: ESILevel, proposed: ESILevel, ageBand: EvaluationAgeBand) {
             self.id = id
             self.expected = expected
             self.proposed = proposed
+            self.ageBand = ageBand
+        }
+
+        /// `proposed` for `case`.
+        public init(_ case: VignetteCase, proposed: ESILevel) {
+            self.init(id: `case`.id, expected: `case`.expectedLevel, proposed: proposed,
+                      ageBand: EvaluationAgeBand(`case`.presentation.age))
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case id, expected, proposed
+            case ageBand = "age_band"
         }
 
         /// "exact", "under" or "over".
@@ -21,16 +35,34 @@ public struct TriageEvaluation: Codable, Sendable, Hashable {
         }
     }
 
+    /// Under-triage within one age band.
+    public struct BandRate: Codable, Sendable, Hashable {
+        public var band: EvaluationAgeBand
+        public var cases: Int
+        public var underTriaged: Int
+        public var rate: Double
+
+        private enum CodingKeys: String, CodingKey {
+            case band, cases, rate
+            case underTriaged = "under_triaged"
+        }
+    }
+
     public var count: Int
     public var accuracy: Double
     public var underTriageRate: Double
     public var overTriageRate: Double
+    /// Of the cases expected at ESI 1–2, the share proposed at ESI 1–2; nil without such cases.
+    public var highAcuitySensitivity: Double?
+    /// Every age band, in order, including empty ones.
+    public var underTriageByAgeBand: [BandRate]
     /// `confusionMatrix[expected - 1][proposed - 1]` counts cases.
     public var confusionMatrix: [[Int]]
+    /// Under-triaged cases first, then the others, each in the order given.
     public var rows: [Row]
 
     public init(rows: [Row]) {
-        self.rows = rows
+        self.rows = rows.filter { $0.outcome == "under" } + rows.filter { $0.outcome != "under" }
         count = rows.count
         var matrix = Array(repeating: Array(repeating: 0, count: 5), count: 5)
         for row in rows { matrix[row.expected.rawValue - 1][row.proposed.rawValue - 1] += 1 }
@@ -41,27 +73,44 @@ public struct TriageEvaluation: Codable, Sendable, Hashable {
         accuracy = rate("exact")
         underTriageRate = rate("under")
         overTriageRate = rate("over")
+        let highAcuity = rows.filter { $0.expected <= .emergent }
+        highAcuitySensitivity = highAcuity.isEmpty ? nil
+            : Double(highAcuity.filter { $0.proposed <= .emergent }.count) / Double(highAcuity.count)
+        underTriageByAgeBand = EvaluationAgeBand.allCases.map { band in
+            let inBand = rows.filter { $0.ageBand == band }
+            let under = inBand.filter { $0.outcome == "under" }.count
+            return BandRate(band: band, cases: inBand.count, underTriaged: under,
+                            rate: inBand.isEmpty ? 0 : Double(under) / Double(inBand.count))
+        }
     }
 
     /// Runs the rules over `cases`.
     public init(cases: [VignetteCase], rules: TriageRules = TriageRules()) {
-        self.init(rows: cases.map {
-            Row(id: $0.id, expected: $0.expectedLevel, proposed: rules.assess($0.presentation).result.level)
-        })
+        self.init(rows: cases.map { Row($0, proposed: rules.assess($0.presentation).result.level) })
     }
 
     private enum CodingKeys: String, CodingKey {
         case count, accuracy, rows
         case underTriageRate = "under_triage_rate"
         case overTriageRate = "over_triage_rate"
+        case highAcuitySensitivity = "esi_1_2_sensitivity"
+        case underTriageByAgeBand = "under_triage_by_age_band"
         case confusionMatrix = "confusion_matrix"
     }
 
-    /// Summary, confusion matrix and per-case rows as an aligned plain-text table.
+    /// The safety figures in one line: ESI 1–2 sensitivity and under-triage per age band.
+    public var safetySummary: String {
+        let sensitivity = highAcuitySensitivity.map(Self.percent) ?? "n/a"
+        let bands = underTriageByAgeBand.map { "\($0.band.rawValue) \($0.underTriaged)/\($0.cases)" }
+        return "ESI 1–2 sensitivity \(sensitivity)   under-triage by age: " + bands.joined(separator: ", ")
+    }
+
+    /// Summary, confusion matrix and per-case rows (under-triage first) as an aligned plain-text table.
     public func textReport() -> String {
         var lines = [
             "cases \(count)   accuracy \(Self.percent(accuracy))   under-triage \(Self.percent(underTriageRate))"
                 + "   over-triage \(Self.percent(overTriageRate))",
+            safetySummary,
             "",
             "expected \\ proposed   ESI 1  ESI 2  ESI 3  ESI 4  ESI 5",
         ]
@@ -85,5 +134,22 @@ public struct TriageEvaluation: Codable, Sendable, Hashable {
     static func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
         let padding = String(repeating: " ", count: max(0, width - text.count))
         return left ? padding + text : text + padding
+    }
+}
+
+/// Age bands for reporting under-triage: infants, children, adults, older adults.
+public enum EvaluationAgeBand: String, Codable, Sendable, CaseIterable {
+    case infant = "<1 y"
+    case child = "1–17 y"
+    case adult = "18–64 y"
+    case older = "≥65 y"
+
+    public init(_ age: PatientAge) {
+        switch age.days {
+        case ..<PatientAge.years(1).days: self = .infant
+        case ..<PatientAge.years(18).days: self = .child
+        case ..<PatientAge.years(65).days: self = .adult
+        default: self = .older
+        }
     }
 }

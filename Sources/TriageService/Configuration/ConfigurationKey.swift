@@ -86,6 +86,8 @@ extension ServiceConfiguration {
         .init("auth.token_ttl_seconds", .int(12 * 3600), "Lifetime of tokens minted by `edtriage token` (one shift)."),
         .init("model.path", nil, "GGUF model for the language-model scorer; unset scores with the rules alone."),
         .init("model.threads", .int(2), "Inference threads (one model instance per process)."),
+        .init("model.context_tokens", .int(0),
+              "Context of the embedded model in tokens (0 = the model's own, capped so the KV cache fits in a quarter of memory); longer notes are shortened with a visible marker."),
         .init("model.backend", .string("embedded"),
               "`embedded` (the in-process Gemma engine) or `openai` (an OpenAI-compatible server)."),
         .init("model.raise_threshold", .double(0.6),

@@ -111,6 +111,7 @@ extension ServiceConfiguration {
         model = Model(
             path: try values.optionalString("model.path"),
             threads: try values.int("model.threads", in: 1...256),
+            contextTokens: try Self.positive(values.int("model.context_tokens", in: 0...1_048_576)),
             backend: try values.choice("model.backend", in: ["embedded", "openai"]),
             raiseThreshold: try values.double("model.raise_threshold", in: 0.01...1),
             rationaleMaxTokens: try values.int("model.rationale_max_tokens", in: 0...1_024),
@@ -125,6 +126,9 @@ extension ServiceConfiguration {
 }
 
 extension ServiceConfiguration {
+    /// Nil for 0, the keys' way of saying "the default".
+    fileprivate static func positive(_ value: Int) -> Int? { value > 0 ? value : nil }
+
     /// The `model.openai.*` keys; nil unless both the URL and the model name are set.
     fileprivate static func openAIBackend(_ values: ValueReader) throws -> OpenAIBackendConfiguration? {
         let timeout = try values.int("model.openai.timeout_ms", in: 100...600_000)

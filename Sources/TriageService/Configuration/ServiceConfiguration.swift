@@ -92,9 +92,11 @@ public struct ServiceConfiguration: Sendable {
         /// GGUF model file for the language-model scorer; nil runs the rules alone.
         public var path: String?
         public var threads: Int
+        /// The embedded model's context in tokens; nil takes the model's own (see `EmbeddedTriageModel`).
+        public var contextTokens: Int?
         /// `embedded` or `openai`.
         public var backend: String
-        /// See `CombinationPolicy.combine(rules:model:threshold:inputSHA256:)`.
+        /// See `TriagePolicy.modelPhase(rules:model:threshold:inputSHA256:)`.
         public var raiseThreshold: Double
         public var rationaleMaxTokens: Int
         public var rationaleTimeoutMilliseconds: Int

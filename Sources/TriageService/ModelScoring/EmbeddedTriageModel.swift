@@ -15,10 +15,17 @@ public actor EmbeddedTriageModel: TriageModelBackend {
     private let prefix: KVSnapshot
     /// Token ids of "1" … "5" after the answer stem.
     private let levelTokens: [TokenID]
+    /// Positions the session holds: the prompt and the rationale must fit in them together.
+    public let contextTokens: Int
+    /// Positions kept free after the patient's facts for the rationale stem and the rationale.
+    private let answerReserve: Int
 
     /// Loads the model, checks the level tokens, and prefills the prefix. Throws `ModelUnavailable`
     /// with a reason for a missing, corrupt or unsuitable file.
-    public init(path: String, threads: Int, contextLength: Int = 2048) throws {
+    ///
+    /// `contextTokens` nil takes the model's trained context length, capped so that the KV cache fits in
+    /// a quarter of physical memory; a larger request is capped the same way.
+    public init(path: String, threads: Int, contextTokens: Int? = nil, rationaleMaxTokens: Int = 96) throws {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ModelUnavailable("model file not found: \(URL(fileURLWithPath: path).lastPathComponent)")
         }
@@ -28,9 +35,15 @@ public actor EmbeddedTriageModel: TriageModelBackend {
             throw ModelUnavailable("model file cannot be loaded: \(error.description)")
         }
         levelTokens = try Self.levelTokens(model)
-        session = model.makeSession(contextLength: contextLength)
+        self.contextTokens = Self.contextTokens(requested: contextTokens, config: model.config,
+                                           memoryBytes: ProcessInfo.processInfo.physicalMemory)
+        answerReserve = rationaleMaxTokens + Self.stemAllowance
+        session = model.makeSession(contextLength: self.contextTokens)
         try session.append(Self.tokens(TriagePrompt.prefix, model: model, addBOS: true))
         prefix = session.snapshot()
+        guard prefix.tokens.count + answerReserve + Self.stemAllowance < self.contextTokens else {
+            throw ModelUnavailable("a context of \(self.contextTokens) tokens cannot hold the triage prompt and its answer")
+        }
         identity = ModelIdentity(backend: "embedded", name: URL(fileURLWithPath: path).lastPathComponent,
                                  sha256: try Self.sha256(ofFileAt: path), quantization: model.quantization,
                                  engine: GemmaModel.engineVersion)
@@ -66,6 +79,31 @@ public actor EmbeddedTriageModel: TriageModelBackend {
         }
     }
 
+    /// The patient's facts with the note shortened, if need be, so that prefix, facts and answer fit in
+    /// the context; the vitals, complaint and findings are always kept whole.
+    public func fit(_ presentation: ClinicalPresentation, rules: RulesAssessment) throws -> [TriagePrompt.Segment] {
+        let budget = contextTokens - prefix.tokens.count - answerReserve
+        let whole = TriagePrompt.patientSegments(presentation, rules: rules)
+        if Self.tokens(whole, model: model, addBOS: false).count <= budget { return whole }
+        let note = Array(presentation.note)
+        func segments(keeping characters: Int) -> [TriagePrompt.Segment] {
+            TriagePrompt.patientSegments(presentation, rules: rules, noteCharacters: characters)
+        }
+        func fits(_ characters: Int) -> Bool {
+            Self.tokens(segments(keeping: characters), model: model, addBOS: false).count <= budget
+        }
+        guard fits(0) else {
+            throw ModelUnavailable("the presentation does not fit a context of \(contextTokens) tokens even without its note")
+        }
+        // The longest prefix of the note that fits: token counts grow with the characters kept.
+        var (low, high) = (0, note.count)
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if fits(middle) { low = middle } else { high = middle - 1 }
+        }
+        return segments(keeping: low)
+    }
+
     /// Leaves the session holding prefix + `patient`, reusing the prefix's KV state (and the
     /// patient's too, when the session still holds exactly that).
     private func evaluate(_ patient: [TriagePrompt.Segment]) throws {
@@ -85,6 +123,17 @@ public actor EmbeddedTriageModel: TriageModelBackend {
             }
         }
         return tokens
+    }
+
+    /// Positions for the answer stem after the facts and the rationale stem after the level.
+    static let stemAllowance = 32
+
+    /// The requested context (or the model's trained one), capped by the model's own length and by a
+    /// KV cache (keys and values, 32-bit floats, every layer) of at most a quarter of `memoryBytes`.
+    static func contextTokens(requested: Int?, config: GemmaConfig, memoryBytes: UInt64) -> Int {
+        let bytesPerPosition = UInt64(config.layerCount * config.kvHeadCount * config.headDimension * 2 * 4)
+        let memoryCap = Int(min(UInt64(Int.max), memoryBytes / 4 / max(1, bytesPerPosition)))
+        return max(1, min(requested ?? config.contextLength, config.contextLength, memoryCap))
     }
 
     /// Each level text must be exactly one token, distinct from the others.

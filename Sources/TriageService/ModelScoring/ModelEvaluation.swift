@@ -54,7 +54,7 @@ public struct ModelEvaluation: Codable, Sendable {
             var assessment: RulesAssessment?
             rulesTimes.append(clock.measure { assessment = rules.assess(item.presentation) })
             let start = clock.now
-            let model = await scorer.assess(item.presentation, rules: assessment!)
+            let model = await scorer.assessOnce(item.presentation, rules: assessment!)
             modelTimes.append(clock.now - start)
             guard model.status == .scored, model.distribution != nil else {
                 throw ModelUnavailable("case \(item.id): \(model.reason ?? "no distribution")")
@@ -63,11 +63,11 @@ public struct ModelEvaluation: Codable, Sendable {
         }
         func evaluation(_ level: (VignetteCase, RulesAssessment, ModelAssessment) -> ESILevel) -> TriageEvaluation {
             TriageEvaluation(rows: scored.map {
-                TriageEvaluation.Row(id: $0.case.id, expected: $0.case.expectedLevel, proposed: level($0.case, $0.rules, $0.model))
+                TriageEvaluation.Row($0.case, proposed: level($0.case, $0.rules, $0.model))
             })
         }
         func combined(at threshold: Double) -> [AssessmentDraft] {
-            scored.map { CombinationPolicy.combine(rules: $0.rules, model: $0.model, threshold: threshold, inputSHA256: "") }
+            scored.map { TriagePolicy.modelPhase(rules: $0.rules, model: $0.model, threshold: threshold, inputSHA256: "") }
         }
         let chosen = combined(at: threshold)
         let combinedTimes = zip(rulesTimes, modelTimes).map { $0 + $1 }
@@ -77,13 +77,13 @@ public struct ModelEvaluation: Codable, Sendable {
             Run(name: "model (calibrated)", evaluation: evaluation { _, _, model in model.distribution!.mostLikely }, times: modelTimes),
             Run(name: "combined (t = \(threshold))",
                 evaluation: TriageEvaluation(rows: zip(scored, chosen).map {
-                    TriageEvaluation.Row(id: $0.case.id, expected: $0.case.expectedLevel, proposed: $1.proposedLevel)
+                    TriageEvaluation.Row($0.case, proposed: $1.proposedLevel)
                 }), times: combinedTimes),
         ]
         let sweep = sweepThresholds.map { point in
             let drafts = combined(at: point)
             let result = TriageEvaluation(rows: zip(scored, drafts).map {
-                TriageEvaluation.Row(id: $0.case.id, expected: $0.case.expectedLevel, proposed: $1.proposedLevel)
+                TriageEvaluation.Row($0.case, proposed: $1.proposedLevel)
             })
             return SweepPoint(threshold: point, accuracy: result.accuracy, underTriageRate: result.underTriageRate,
                               overTriageRate: result.overTriageRate,

@@ -4,8 +4,8 @@ import TriageCore
 /// The language model as a triage scorer: reads the level distribution for an arrival and
 /// calibrates it against the model's answer prior.
 ///
-/// Failures never escape `assess`: they become a `ModelAssessment` with status `unavailable` and
-/// the reason, so the rules' assessment stands and the record says why.
+/// A failure to read the level throws, so the model lane can retry it; a failed rationale does not
+/// (the level stands, and the record says why the rationale is missing).
 public struct ModelScorer: Sendable {
     public let backend: any TriageModelBackend
     /// The distribution for a content-free patient, measured once per model (deterministic).
@@ -28,14 +28,9 @@ public struct ModelScorer: Sendable {
         self.prior = prior
     }
 
-    public func assess(_ presentation: ClinicalPresentation, rules: RulesAssessment) async -> ModelAssessment {
-        let patient = TriagePrompt.patientSegments(presentation, rules: rules)
-        let raw: LevelDistribution
-        do {
-            raw = try await backend.levelDistribution(patient: patient)
-        } catch {
-            return .unavailable(Self.reason(error), identity: backend.identity)
-        }
+    public func assess(_ presentation: ClinicalPresentation, rules: RulesAssessment) async throws -> ModelAssessment {
+        let patient = try await backend.fit(presentation, rules: rules)
+        let raw = try await backend.levelDistribution(patient: patient)
         let distribution = raw.dividingOut(prior)
         var assessment = ModelAssessment(status: .scored, identity: backend.identity, promptVersion: TriagePrompt.version,
                                          seed: seed, rawDistribution: raw, prior: prior, distribution: distribution)
@@ -51,29 +46,19 @@ public struct ModelScorer: Sendable {
         return assessment
     }
 
+    /// For one-off scoring with no lane to retry (the CLI's `score` and `eval`): a failure to read the
+    /// level becomes an `unavailable` assessment with the reason.
+    public func assessOnce(_ presentation: ClinicalPresentation, rules: RulesAssessment) async -> ModelAssessment {
+        do {
+            return try await assess(presentation, rules: rules)
+        } catch {
+            return .unavailable(Self.reason(error), identity: backend.identity)
+        }
+    }
+
     /// An error's description when it is ours (no patient data), else only its type.
-    static func reason(_ error: any Error) -> String {
+    public static func reason(_ error: any Error) -> String {
         if let unavailable = error as? ModelUnavailable { return unavailable.description }
         return "model failed: \(String(reflecting: type(of: error)))"
-    }
-}
-
-extension ModelScorer: TriageScorer {
-    public var identity: ScorerIdentity {
-        ScorerIdentity(name: "model:\(backend.identity.name)", version: TriagePrompt.version)
-    }
-
-    /// The model's own most likely level, without the combination's threshold.
-    public func score(_ presentation: ClinicalPresentation, rules: RulesAssessment) async throws -> ScorerResult {
-        let model = await assess(presentation, rules: rules)
-        guard let level = model.level, let confidence = model.confidence else {
-            throw ModelUnavailable(model.reason ?? "the model gave no distribution")
-        }
-        let findings = (model.rationale?.redFlags ?? []).map {
-            Finding(rule: "model.red_flag", summary: $0, impliedLevel: level, source: "language model")
-        }
-        let explanation = model.rationale?.reasons.joined(separator: "; ") ?? "Most likely \(level) (p = \(String(format: "%.2f", confidence)))."
-        return ScorerResult(level: level, findings: findings, explanation: explanation, confidence: confidence,
-                            scorer: identity)
     }
 }

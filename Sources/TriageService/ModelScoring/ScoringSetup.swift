@@ -1,51 +1,62 @@
 import Logging
 import TriageCore
 
-/// What the worker scores with: the rules phase, and the model phase when a model is configured and
-/// loads. A model that is missing, corrupt or failing degrades the service to the rules alone: every
-/// assessment then records `model: unavailable` with the reason, and `/readyz` reports degraded.
+/// What the worker scores with: the rules phase, and the model phase when a model is configured.
+/// An embedded model file that is missing, corrupt or unsuitable degrades the service to the rules
+/// alone: every assessment then records `model: unavailable` with the reason, and `/readyz` reports
+/// degraded. A model server is not probed here: the model lane makes it ready, and retries with
+/// backoff while it is down, so a server that comes back later still scores the arrivals.
 public struct ScoringSetup: Sendable {
-    public let rulesPhase: RulesScoringPipeline
+    public let rulesPhase: RulesPhase
     public let modelPhase: (any ModelPhase)?
     /// Why the configured model is not used; nil when it is, or when none is configured.
     public let degradedReason: String?
 
     /// No model configured: the rules alone, not degraded.
-    public static let rulesOnly = ScoringSetup(rulesPhase: RulesScoringPipeline(), modelPhase: nil, degradedReason: nil)
+    public static let rulesOnly = ScoringSetup(rulesPhase: RulesPhase(), modelPhase: nil, degradedReason: nil)
 
-    init(rulesPhase: RulesScoringPipeline, modelPhase: (any ModelPhase)?, degradedReason: String?) {
+    init(rulesPhase: RulesPhase, modelPhase: (any ModelPhase)?, degradedReason: String?) {
         self.rulesPhase = rulesPhase
         self.modelPhase = modelPhase
         self.degradedReason = degradedReason
     }
 
-    /// Rules now, the model's assessment superseding them when ready.
-    public init(scorer: ModelScorer, threshold: Double) {
-        self.init(rulesPhase: RulesScoringPipeline(modelStatus: .pending),
-                  modelPhase: ModelScoringPipeline(scorer: scorer, threshold: threshold), degradedReason: nil)
+    /// Rules now, the model's assessment following them when ready.
+    public init(modelPhase: any ModelPhase) {
+        self.init(rulesPhase: RulesPhase(modelStatus: .pending), modelPhase: modelPhase, degradedReason: nil)
     }
 
     /// Rules alone, each assessment marked `model: unavailable` with `reason`.
     public static func degraded(_ reason: String) -> ScoringSetup {
-        ScoringSetup(rulesPhase: RulesScoringPipeline(modelStatus: .unavailable(reason)), modelPhase: nil,
+        ScoringSetup(rulesPhase: RulesPhase(modelStatus: .unavailable(reason)), modelPhase: nil,
                      degradedReason: "model unavailable: \(reason)")
     }
 
-    /// Loads the configured backend (embedded: `model.path`; openai: `model.openai.*`) and measures
-    /// its calibration prior; with neither configured, the rules alone.
+    /// Loads the configured backend (embedded: `model.path`, loaded and calibrated now; openai:
+    /// `model.openai.*`, made ready by the lane); with neither configured, the rules alone.
     public static func load(_ configuration: ServiceConfiguration.Model, logger: Logger) async -> ScoringSetup {
         do {
-            let backend: any TriageModelBackend
+            let phase: CalibratedModelPhase
             switch (configuration.backend, configuration.path, configuration.openAI) {
-            case ("embedded", let path?, _): backend = try EmbeddedTriageModel(path: path, threads: configuration.threads)
-            case ("openai", _, let server?): backend = OpenAITriageModel(configuration: server)
-            default: return .rulesOnly
+            case ("embedded", let path?, _):
+                let backend = try EmbeddedTriageModel(path: path, threads: configuration.threads,
+                                                      contextTokens: configuration.contextTokens,
+                                                      rationaleMaxTokens: configuration.rationaleMaxTokens)
+                phase = CalibratedModelPhase(backend: backend, threshold: configuration.raiseThreshold,
+                                             rationaleBudget: configuration.rationaleBudget)
+                try await phase.prepare()
+                logger.info("model loaded", metadata: [
+                    "model": "\(backend.identity.name)", "sha256": "\(backend.identity.sha256 ?? "-")",
+                    "prompt": "\(TriagePrompt.version)", "context_tokens": "\(backend.contextTokens)"])
+            case ("openai", _, let server?):
+                phase = CalibratedModelPhase(backend: OpenAITriageModel(configuration: server),
+                                             threshold: configuration.raiseThreshold,
+                                             rationaleBudget: configuration.rationaleBudget)
+                logger.info("model server configured", metadata: ["model": "\(server.model)"])
+            default:
+                return .rulesOnly
             }
-            let scorer = try await ModelScorer(backend: backend, rationaleBudget: configuration.rationaleBudget)
-            logger.info("model loaded", metadata: [
-                "model": "\(backend.identity.name)", "sha256": "\(backend.identity.sha256 ?? "-")",
-                "prompt": "\(TriagePrompt.version)", "prior": "\(scorer.prior.probabilities)"])
-            return ScoringSetup(scorer: scorer, threshold: configuration.raiseThreshold)
+            return ScoringSetup(modelPhase: phase)
         } catch {
             let reason = ModelScorer.reason(error)
             logger.error("model unavailable; triaging with the rules alone", metadata: ["reason": "\(reason)"])

@@ -4,6 +4,10 @@ import TriageCore
 /// engine, or an OpenAI-compatible server.
 public protocol TriageModelBackend: Sendable {
     var identity: ModelIdentity { get }
+    /// The patient's part of the prompt, shortened where the backend's context requires it (see
+    /// `TriagePrompt.patientSegments`); never throws for a presentation that fits.
+    func fit(_ presentation: ClinicalPresentation, rules: RulesAssessment) async throws -> [TriagePrompt.Segment]
+
     /// Raw P(ESI = 1…5): the next-token probabilities of the five level tokens after the prompt's
     /// answer stem, renormalized over those five. `patient` is the part after the fixed prefix.
     func levelDistribution(patient: [TriagePrompt.Segment]) async throws -> LevelDistribution
@@ -12,6 +16,13 @@ public protocol TriageModelBackend: Sendable {
     /// throws `RationaleFailure` when the budget runs out first.
     func rationale(patient: [TriagePrompt.Segment], level: ESILevel, budget: RationaleBudget) async throws
         -> ModelRationale
+}
+
+extension TriageModelBackend {
+    /// A server whose context is not known here gets the whole presentation.
+    public func fit(_ presentation: ClinicalPresentation, rules: RulesAssessment) async throws -> [TriagePrompt.Segment] {
+        TriagePrompt.patientSegments(presentation, rules: rules)
+    }
 }
 
 /// Bounds on the rationale's generation: the board never waits on it, but the model phase does.

@@ -59,14 +59,33 @@ public enum TriagePrompt {
         .init("red_flags", .array(.string(maxBytes: 60), maxItems: ModelRationale.maxRedFlags)),
     ])
 
-    /// The arrival's facts and the rules' findings, then the answer stem.
-    public static func patientSegments(_ presentation: ClinicalPresentation, rules: RulesAssessment) -> [Segment] {
+    /// The arrival's facts and the rules' findings, then the answer stem. With `noteCharacters` below
+    /// the note's length, the note is cut there and says so, so neither the model nor a reader of the
+    /// prompt takes it for the whole note.
+    public static func patientSegments(_ presentation: ClinicalPresentation, rules: RulesAssessment,
+                                       noteCharacters: Int? = nil) -> [Segment] {
         let findings = rules.result.findings.map(\.summary)
         return facts(age: ageText(presentation.age), sex: sexText(presentation.sex),
                      arrival: presentation.arrivalMode.rawValue, complaint: presentation.chiefComplaint,
                      vitals: vitalsText(presentation.vitals),
-                     note: presentation.note.isEmpty ? "none" : presentation.note,
+                     note: presentation.note.isEmpty ? "none" : noteText(presentation.note, keeping: noteCharacters),
                      findings: findings.isEmpty ? "none" : findings.joined(separator: "; "))
+    }
+
+    /// The note, or its first `characters` characters and a marker such as
+    /// "… [note shortened: 6,214 of 8,000 characters]".
+    static func noteText(_ note: String, keeping characters: Int?) -> String {
+        guard let characters, characters < note.count else { return note }
+        let kept = note.prefix(max(0, characters))
+        return "\(kept)… [note shortened: \(grouped(kept.count)) of \(grouped(note.count)) characters]"
+    }
+
+    /// 8000 → "8,000".
+    static func grouped(_ number: Int) -> String {
+        let digits = Array(String(number))
+        return String(digits.enumerated().flatMap { index, digit in
+            index > 0 && (digits.count - index) % 3 == 0 ? [",", digit] : [digit]
+        })
     }
 
     /// A patient with no content ("N/A" everywhere): its answer distribution is the model's prior

@@ -20,14 +20,14 @@ public struct TriageWorker: Service {
     let logger: Logger
     let metrics = WorkerMetrics()
     /// The model phase, when a model is configured and loaded.
-    let modelLane: ModelPhaseLane?
+    let modelLane: ModelLane?
     /// Rung after each rules assessment and on every poll tick: wakes the model phase.
     private let modelDoorbell = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
 
     /// The channel the arrivals insert/requeue trigger notifies (Migrations/0002).
     static let arrivalsChannel = "edtriage_arrivals"
 
-    public init(queue: any ArrivalQueue, scoring: any ArrivalScoring = RulesScoringPipeline(),
+    public init(queue: any ArrivalQueue, scoring: any ArrivalScoring = RulesPhase(),
                 validator: ArrivalValidator = ArrivalValidator(), configuration: WorkerConfiguration,
                 listenURL: DatabaseURL?, logger: Logger,
                 modelPhase: (queue: any ModelPhaseQueue, scoring: any ModelPhase)? = nil) {
@@ -38,7 +38,7 @@ public struct TriageWorker: Service {
         self.listenURL = listenURL
         self.logger = logger
         modelLane = modelPhase.map {
-            ModelPhaseLane(queue: $0.queue, scoring: $0.scoring, batchSize: configuration.batchSize, logger: logger)
+            ModelLane(queue: $0.queue, phase: $0.scoring, configuration: configuration, logger: logger)
         }
     }
 
@@ -67,6 +67,7 @@ public struct TriageWorker: Service {
             }
             group.cancelAll()
         }
+        await modelLane?.stop()
         logger.info("worker stopped")
     }
 

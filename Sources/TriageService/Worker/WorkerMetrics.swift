@@ -11,6 +11,7 @@ struct WorkerMetrics: Sendable {
     let assessments = Counter(label: "edtriage_assessments_total")
     let modelLatency = Timer(label: "edtriage_model_scoring_duration_seconds")
     let modelAssessments = Counter(label: "edtriage_model_assessments_total")
+    let modelRetries = Counter(label: "edtriage_model_failures_total", dimensions: [("outcome", "retry")])
     let retries = Counter(label: "edtriage_scoring_failures_total", dimensions: [("outcome", "retry")])
     let deadLetters = Counter(label: "edtriage_scoring_failures_total", dimensions: [("outcome", "dead_letter")])
 
@@ -22,8 +23,8 @@ struct WorkerMetrics: Sendable {
 }
 
 extension Timer {
-    /// Runs `body` and records how long it took.
-    func time<T>(_ body: () async throws -> T) async rethrows -> T {
+    /// Runs `body` (on the caller's actor) and records how long it took.
+    func time<T>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async rethrows -> T {
         let start = ContinuousClock.now
         defer { record(duration: ContinuousClock.now - start) }
         return try await body()

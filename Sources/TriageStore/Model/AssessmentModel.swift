@@ -4,6 +4,8 @@ import TriageCore
 /// One clinician decision, as the assessment's history shows it.
 public struct DecisionRecord: Codable, Sendable, Hashable {
     public var id: Int
+    /// The assessment on the board when the clinician decided.
+    public var assessmentID: Int
     public var kind: String
     public var level: ESILevel?
     public var reason: String?
@@ -14,6 +16,7 @@ public struct DecisionRecord: Codable, Sendable, Hashable {
 
     private enum CodingKeys: String, CodingKey {
         case id, kind, level, reason, actor, role, version
+        case assessmentID = "assessment_id"
         case decidedAt = "decided_at"
     }
 }
@@ -63,7 +66,7 @@ public struct AssessmentDetail: Codable, Sendable, Hashable {
     public var presentation: ClinicalPresentation
     public var inputSHA256: String
     public var createdAt: Date
-    /// Decisions taken on this assessment, oldest first.
+    /// Every clinician decision on the arrival, across all its assessments, oldest first.
     public var decisions: [DecisionRecord]
     public var images: [ImageMetadata]
     /// `rules` (written at once) or `model` (the model's assessment superseding the rules' one).

@@ -11,6 +11,52 @@ public enum BoardState: String, Codable, Sendable, CaseIterable {
     case discharged
 }
 
+/// What a new assessment may change on a patient's board row.
+///
+/// The nurse or physician has the last word (ESI v4 handbook, chapter 1: the triage level is the
+/// clinician's decision; the algorithm supports it). A row awaiting confirmation follows each new
+/// assessment; once a clinician confirmed or overrode it, a new assessment changes only the proposed
+/// level, shown as advisory, and one more urgent than the clinician's level raises a review alert that
+/// stays until a clinician decides again.
+public struct BoardLevels: Sendable, Hashable {
+    public var state: BoardState
+    public var proposedLevel: ESILevel
+    public var effectiveLevel: ESILevel
+    /// The most urgent level suggested since the clinician's decision that is more urgent than theirs.
+    public var reviewLevel: ESILevel?
+
+    public init(state: BoardState, proposedLevel: ESILevel, effectiveLevel: ESILevel, reviewLevel: ESILevel? = nil) {
+        self.state = state
+        self.proposedLevel = proposedLevel
+        self.effectiveLevel = effectiveLevel
+        self.reviewLevel = reviewLevel
+    }
+
+    /// A patient's first assessment: proposed, waiting for a clinician.
+    public static func firstAssessment(_ level: ESILevel) -> BoardLevels {
+        BoardLevels(state: .awaitingConfirmation, proposedLevel: level, effectiveLevel: level)
+    }
+
+    /// The row after a new assessment proposing `level`.
+    public func receiving(_ level: ESILevel) -> BoardLevels {
+        switch state {
+        case .awaitingConfirmation:
+            return .firstAssessment(level)
+        case .confirmed, .overridden:
+            let review = level.isMoreUrgent(than: effectiveLevel) ? min(reviewLevel ?? level, level) : reviewLevel
+            return BoardLevels(state: state, proposedLevel: level, effectiveLevel: effectiveLevel, reviewLevel: review)
+        case .discharged:
+            return self
+        }
+    }
+
+    /// Whether a clinician's click prepared against `previous` would now act on something else: only
+    /// then does the row get a new version (its ETag), so an agreeing assessment causes no 412.
+    public func needsNewVersion(since previous: BoardLevels) -> Bool {
+        state != previous.state || proposedLevel != previous.proposedLevel || effectiveLevel != previous.effectiveLevel
+    }
+}
+
 /// Minutes until a patient is due for reassessment, per effective level.
 ///
 /// Defaults follow common ED practice of re-checking the sicker patients more often; each department
@@ -62,8 +108,15 @@ public struct WorklistRow: Codable, Sendable, Hashable {
     /// The current assessment's explanation: the rules', or the model's when it raised the level or
     /// advises a review.
     public var explanation: String?
-    /// `pending` while the model phase follows, `scored`, or `unavailable`; nil without a model.
-    public var modelStatus: String?
+    /// Where the model phase stands (see `BoardModelView`); nil without a model.
+    public var modelStatus: BoardModelView.Status?
+    /// Why the model's assessment is late (retrying, server down, no model running); no patient data.
+    public var modelNote: String?
+    /// A newer assessment's level after a clinician decided, e.g. "Model now suggests ESI 2 (p = 0.71) — review".
+    public var advisory: String?
+    /// Set while an assessment since the clinician's decision suggests a more urgent level than theirs:
+    /// the row's review alert, until a clinician confirms or overrides again.
+    public var reviewLevel: ESILevel?
 
     private enum CodingKeys: String, CodingKey {
         case age, sex, state, version
@@ -82,8 +135,77 @@ public struct WorklistRow: Codable, Sendable, Hashable {
         case decidedBy = "decided_by"
         case decidedRole = "decided_role"
         case decidedAt = "decided_at"
-        case explanation
+        case explanation, advisory
         case modelStatus = "model_status"
+        case modelNote = "model_note"
+        case reviewLevel = "review_level"
+    }
+}
+
+/// The model phase of a board row as it truly stands: a row is only `pending` while a process that
+/// runs a model is alive and able to answer; otherwise it is `waiting`, with the reason.
+public struct BoardModelView: Sendable, Hashable {
+    public enum Status: String, Codable, Sendable {
+        /// A running model will score it shortly.
+        case pending
+        /// No running model can score it now (none running, or its server is down); the rules' level stands.
+        case waiting
+        case scored
+        /// The model could not score it (after its retries); the rules' level stands.
+        case unavailable
+    }
+
+    public var status: Status?
+    public var note: String?
+
+    init(assessmentStatus: ModelAssessment.Status?, job: ModelJobProgress?, lanes: ModelLanes) {
+        guard let job else {
+            status = switch assessmentStatus {
+            case .scored: .scored
+            case .unavailable: .unavailable
+            case .pending: .waiting
+            case nil: nil
+            }
+            note = assessmentStatus == .pending ? "the model's assessment was not queued" : nil
+            return
+        }
+        if lanes.available > 0 {
+            status = .pending
+            note = job.lastError.map { "attempt \(job.attempts) failed (\($0)); retrying" }
+        } else {
+            status = .waiting
+            note = lanes.alive > 0
+                ? "model unavailable (\(lanes.reason ?? "not ready")); retrying, the rules' level stands"
+                : "no running process has a model; the rules' level stands"
+        }
+    }
+}
+
+/// An open model job's progress, as the board shows it.
+struct ModelJobProgress: Sendable, Hashable {
+    var attempts: Int
+    var lastError: String?
+}
+
+/// The model lanes alive now.
+struct ModelLanes: Sendable, Hashable {
+    var available: Int
+    var alive: Int
+    var reason: String?
+}
+
+/// The advisory a decided row shows when a newer assessment proposes another level than the clinician's.
+enum BoardAdvisory {
+    /// Nil unless the row was decided on an assessment whose level differs from the current one's,
+    /// and the current one differs from the clinician's level.
+    static func text(proposed: ESILevel, effective: ESILevel, decidedOn: ESILevel?, phase: String,
+                     model: ModelAssessment?) -> String? {
+        guard let decidedOn, decidedOn != proposed, proposed != effective else { return nil }
+        if phase == "model", let distribution = model?.distribution {
+            let probability = String(format: "%.2f", distribution.mass(atLeastAsUrgentAs: proposed))
+            return "Model now suggests \(proposed) (p = \(probability)) — review"
+        }
+        return "Re-triage now suggests \(proposed) — review"
     }
 }
 

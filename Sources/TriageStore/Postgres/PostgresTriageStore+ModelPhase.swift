@@ -4,72 +4,151 @@ import PostgresNIO
 import TriageCore
 
 extension PostgresTriageStore: ModelPhaseQueue {
-    public func pendingModelScores(limit: Int) async throws -> [PendingModelScore] {
-        try await client.withConnection { connection in
-            try await connection.rows("""
-                SELECT a.id, a.arrival_id, a.scoring_round, a.input::text AS input
-                FROM assessments a
-                JOIN worklist w ON w.assessment_id = a.id
-                JOIN arrivals r ON r.id = a.arrival_id
-                WHERE a.model ->> 'status' = 'pending' AND w.status <> 'discharged'
-                  AND r.state = 'done' AND r.scoring_round = a.scoring_round
-                ORDER BY a.id
-                LIMIT \(limit)
+    /// A lane that has not reported for this long is taken to have stopped.
+    static let modelLaneLifetime: Duration = .seconds(30)
+
+    func enqueueModelJob(arrivalID: Int, scoringRound: Int, rulesAssessmentID: Int,
+                         on connection: PostgresConnection) async throws {
+        try await connection.query("""
+            INSERT INTO model_jobs (arrival_id, scoring_round, rules_assessment_id)
+            VALUES (\(arrivalID), \(scoringRound), \(rulesAssessmentID))
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
+    }
+
+    public func claimModelJobs(limit: Int, lease: Duration) async throws -> [ModelJob] {
+        try await client.transaction(logger: logger) { connection in
+            try await connection.query("""
+                UPDATE model_jobs SET state = 'dropped', lease_token = NULL, lease_until = NULL, updated_at = now()
+                WHERE (arrival_id, scoring_round) IN (
+                    SELECT j.arrival_id, j.scoring_round FROM model_jobs j
+                    JOIN arrivals r ON r.id = j.arrival_id
+                    JOIN worklist w ON w.arrival_id = j.arrival_id
+                    WHERE j.state IN ('queued', 'processing') AND (j.state = 'queued' OR j.lease_until < now())
+                      AND (r.scoring_round <> j.scoring_round OR w.status = 'discharged')
+                    FOR UPDATE OF j SKIP LOCKED)
+                """, logger: logger)
+            return try await connection.rows("""
+                WITH picked AS (
+                    SELECT arrival_id, scoring_round FROM model_jobs
+                    WHERE (state = 'queued' AND next_attempt_at <= now())
+                       OR (state = 'processing' AND lease_until < now())
+                    ORDER BY next_attempt_at, arrival_id
+                    LIMIT \(limit)
+                    FOR UPDATE SKIP LOCKED
+                )
+                UPDATE model_jobs j
+                SET state = 'processing', attempts = j.attempts + 1, lease_token = gen_random_uuid(),
+                    lease_until = now() + make_interval(secs => \(lease.seconds)), updated_at = now()
+                FROM picked, assessments a
+                WHERE j.arrival_id = picked.arrival_id AND j.scoring_round = picked.scoring_round
+                  AND a.id = j.rules_assessment_id
+                RETURNING j.arrival_id, j.scoring_round, j.rules_assessment_id, j.attempts, j.lease_token,
+                          a.input::text AS input, a.input_sha256
                 """, logger: logger).map { row in
-                PendingModelScore(arrivalID: try row.value("arrival_id"), scoringRound: try row.value("scoring_round"),
-                                  assessmentID: try row.value("id"), presentation: try row.json("input"))
-            }
+                ModelJob(arrivalID: try row.value("arrival_id"), scoringRound: try row.value("scoring_round"),
+                         rulesAssessmentID: try row.value("rules_assessment_id"), attempt: try row.value("attempts"),
+                         leaseToken: try row.value("lease_token"), presentation: try row.json("input"),
+                         inputSHA256: try row.value("input_sha256"))
+            }.sorted { ($0.arrivalID, $0.scoringRound) < ($1.arrivalID, $1.scoringRound) }
         }
     }
 
-    public func supersede(_ pending: PendingModelScore, draft: AssessmentDraft) async throws -> Int? {
-        return try await client.transaction(logger: logger) { connection -> Int? in
-            // Lock order as in `complete` and `recordVitals`: the arrival first, then its board row.
-            guard try await connection.firstRow("""
-                SELECT 1 FROM arrivals
-                WHERE id = \(pending.arrivalID) AND state = 'done' AND scoring_round = \(pending.scoringRound)
-                FOR UPDATE
-                """, logger: logger) != nil,
-                let board = try await connection.firstRow("""
-                SELECT w.proposed_level, a.attempt FROM worklist w JOIN assessments a ON a.id = w.assessment_id
-                WHERE w.arrival_id = \(pending.arrivalID) AND w.assessment_id = \(pending.assessmentID)
-                  AND w.status <> 'discharged'
-                FOR UPDATE OF w
-                """, logger: logger)
-            else { return nil }
-            let previousLevel: Int = try board.value("proposed_level")
-            let row = try AssessmentRow(arrivalID: pending.arrivalID, scoringRound: pending.scoringRound,
-                                        attempt: try board.value("attempt"), phase: "model",
-                                        presentation: pending.presentation, draft: draft)
-            // Another worker may have written this round's model phase already: then nothing is written.
-            guard let assessmentID = try await row.insert(on: connection, logger: logger) else { return nil }
-            let levelChanged = previousLevel != draft.proposedLevel.rawValue
-            // An unchanged level keeps the nurse's decision; a changed one needs a new confirmation.
-            try await connection.query("""
-                UPDATE worklist
-                SET assessment_id = \(assessmentID), proposed_level = \(draft.proposedLevel.rawValue),
-                    effective_level = CASE WHEN \(levelChanged) THEN \(draft.proposedLevel.rawValue) ELSE effective_level END,
-                    status = CASE WHEN \(levelChanged) THEN 'awaiting_confirmation' ELSE status END,
-                    decided_by = CASE WHEN \(levelChanged) THEN NULL ELSE decided_by END,
-                    decided_role = CASE WHEN \(levelChanged) THEN NULL ELSE decided_role END,
-                    decided_at = CASE WHEN \(levelChanged) THEN NULL ELSE decided_at END,
-                    assessed_at = now(), version = version + 1
-                WHERE arrival_id = \(pending.arrivalID)
-                """, logger: logger)
+    public func completeModelJob(_ job: ModelJob, draft: AssessmentDraft) async throws -> ModelJobOutcome {
+        let row = try AssessmentRow(arrivalID: job.arrivalID, scoringRound: job.scoringRound, attempt: job.attempt,
+                                    phase: "model", presentation: job.presentation, draft: draft)
+        return try await client.transaction(logger: logger) { connection in
+            // Lock order as in `complete` and `recordVitals`: the arrival first, then the job and the board row.
+            guard let arrival = try await connection.firstRow(
+                "SELECT scoring_round FROM arrivals WHERE id = \(job.arrivalID) FOR UPDATE", logger: logger)
+            else { throw QueueError.arrivalNotFound(arrivalID: job.arrivalID) }
+            try await lockModelJob(job, on: connection)
+            let onBoard = try await connection.firstRow("""
+                SELECT 1 FROM worklist WHERE arrival_id = \(job.arrivalID) AND status <> 'discharged' FOR UPDATE
+                """, logger: logger) != nil
+            let current = try arrival.value("scoring_round", as: Int.self) == job.scoringRound
+            // Another claim may have written this round's model phase already: then nothing is written.
+            guard current, onBoard, let assessmentID = try await row.insert(on: connection, logger: logger) else {
+                try await endModelJob(job, state: "dropped", on: connection)
+                return .dropped
+            }
+            let board = try await putOnBoard(arrivalID: job.arrivalID, assessmentID: assessmentID,
+                                             level: draft.proposedLevel, on: connection)
+            let modelStatus = draft.model?.status ?? .unavailable
+            try await endModelJob(job, state: modelStatus == .scored ? "done" : "unavailable", on: connection)
             _ = try await bumpRevision(on: connection)
-            try await AuditLedger.append(.arrival(pending.arrivalID, .worker, action: "assessment.superseded", after: .object([
+            var after: [String: JSONValue] = [
                 "assessment_id": .int(assessmentID),
-                "supersedes": .int(pending.assessmentID),
-                "scoring_round": .int(pending.scoringRound),
+                "follows": .int(job.rulesAssessmentID),
+                "scoring_round": .int(job.scoringRound),
+                "attempt": .int(job.attempt),
                 "proposed_level": .int(draft.proposedLevel.rawValue),
                 "rules_level": .int(draft.rulesLevel.rawValue),
-                "level_changed": .bool(levelChanged),
                 "scorer": .string("\(draft.scorer.name) \(draft.scorer.version)"),
-                "model_status": .string(draft.model?.status.rawValue ?? "none"),
+                "model_status": .string(modelStatus.rawValue),
                 "input_sha256": .string(draft.inputSHA256),
-            ])), on: connection, logger: logger)
-            return assessmentID
+                "board": board.after.json,
+            ]
+            if let reason = draft.model?.reason { after["model_reason"] = .string(reason) }
+            try await AuditLedger.append(.arrival(job.arrivalID, .worker, action: "assessment.model",
+                                                  before: board.before?.json, after: .object(after)),
+                                         on: connection, logger: logger)
+            return .written(assessmentID: assessmentID)
         }
+    }
+
+    public func retryModelJob(_ job: ModelJob, reason: String, after delay: Duration) async throws {
+        try await client.transaction(logger: logger) { connection in
+            try await lockModelJob(job, on: connection)
+            try await connection.query("""
+                UPDATE model_jobs
+                SET state = 'queued', lease_token = NULL, lease_until = NULL, last_error = \(reason),
+                    next_attempt_at = now() + make_interval(secs => \(delay.seconds)), updated_at = now()
+                WHERE arrival_id = \(job.arrivalID) AND scoring_round = \(job.scoringRound)
+                """, logger: logger)
+        }
+    }
+
+    public func releaseModelJob(_ job: ModelJob) async throws {
+        try await client.query("""
+            UPDATE model_jobs
+            SET state = 'queued', attempts = attempts - 1, lease_token = NULL, lease_until = NULL,
+                next_attempt_at = now(), updated_at = now()
+            WHERE arrival_id = \(job.arrivalID) AND scoring_round = \(job.scoringRound)
+              AND state = 'processing' AND lease_token = \(job.leaseToken)
+            """, logger: logger)
+    }
+
+    public func reportModelLane(_ status: ModelLaneStatus) async throws {
+        try await client.query("""
+            INSERT INTO model_lanes (lane_id, model, available, reason, heartbeat_at)
+            VALUES (\(status.laneID), \(status.model), \(status.available), \(status.reason), now())
+            ON CONFLICT (lane_id) DO UPDATE
+            SET model = EXCLUDED.model, available = EXCLUDED.available, reason = EXCLUDED.reason,
+                heartbeat_at = now()
+            """, logger: logger)
+    }
+
+    public func removeModelLane(_ laneID: UUID) async throws {
+        try await client.query("DELETE FROM model_lanes WHERE lane_id = \(laneID)", logger: logger)
+    }
+
+    /// Locks the job if this claim still owns it, or throws `claimLost`.
+    private func lockModelJob(_ job: ModelJob, on connection: PostgresConnection) async throws {
+        guard try await connection.firstRow("""
+            SELECT 1 FROM model_jobs
+            WHERE arrival_id = \(job.arrivalID) AND scoring_round = \(job.scoringRound)
+              AND state = 'processing' AND lease_token = \(job.leaseToken)
+            FOR UPDATE
+            """, logger: logger) != nil
+        else { throw QueueError.claimLost(arrivalID: job.arrivalID) }
+    }
+
+    private func endModelJob(_ job: ModelJob, state: String, on connection: PostgresConnection) async throws {
+        try await connection.query("""
+            UPDATE model_jobs SET state = \(state), lease_token = NULL, lease_until = NULL, updated_at = now()
+            WHERE arrival_id = \(job.arrivalID) AND scoring_round = \(job.scoringRound)
+            """, logger: logger)
     }
 }
 

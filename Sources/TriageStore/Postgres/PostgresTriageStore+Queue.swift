@@ -148,18 +148,12 @@ extension PostgresTriageStore {
             guard let assessmentID = try await row.insert(on: connection, logger: logger) else {
                 throw UnexpectedDatabaseState("this scoring round already has an assessment")
             }
-            // A patient discharged while this round was being scored stays off the board.
-            try await connection.query("""
-                INSERT INTO worklist (arrival_id, assessment_id, proposed_level, effective_level, status, assessed_at)
-                VALUES (\(claim.arrivalID), \(assessmentID), \(draft.proposedLevel.rawValue),
-                        \(draft.proposedLevel.rawValue), 'awaiting_confirmation', now())
-                ON CONFLICT (arrival_id) DO UPDATE
-                SET assessment_id = EXCLUDED.assessment_id, proposed_level = EXCLUDED.proposed_level,
-                    effective_level = EXCLUDED.effective_level, status = 'awaiting_confirmation',
-                    decided_by = NULL, decided_role = NULL, decided_at = NULL, assessed_at = now(),
-                    version = worklist.version + 1
-                WHERE worklist.status <> 'discharged'
-                """, logger: logger)
+            let board = try await putOnBoard(arrivalID: claim.arrivalID, assessmentID: assessmentID,
+                                             level: draft.proposedLevel, on: connection)
+            if draft.model?.status == .pending {
+                try await enqueueModelJob(arrivalID: claim.arrivalID, scoringRound: claim.scoringRound,
+                                          rulesAssessmentID: assessmentID, on: connection)
+            }
             _ = try await bumpRevision(on: connection)
             try await connection.query("""
                 UPDATE arrivals
@@ -175,6 +169,7 @@ extension PostgresTriageStore {
                 "scorer": .string("\(draft.scorer.name) \(draft.scorer.version)"),
                 "rules_version": .string(draft.rulesVersion),
                 "input_sha256": .string(draft.inputSHA256),
+                "board": board.after.json,
             ])), on: connection, logger: logger)
             return assessmentID
         }

@@ -14,8 +14,8 @@ extension PostgresTriageStore {
                 """, logger: logger) else { return nil }
             let arrivalID: Int = try row.value("arrival_id")
             let decisions = try await connection.rows("""
-                SELECT id, kind, level, reason, actor, role, row_version, decided_at
-                FROM decisions WHERE assessment_id = \(id) ORDER BY id
+                SELECT id, assessment_id, kind, level, reason, actor, role, row_version, decided_at
+                FROM decisions WHERE arrival_id = \(arrivalID) ORDER BY id
                 """, logger: logger).map(decisionRecord)
             let images = try await connection.rows("""
                 SELECT position, content_type, sha256, byte_size FROM arrival_images
@@ -26,8 +26,8 @@ extension PostgresTriageStore {
             }
             return AssessmentDetail(
                 id: id, arrivalID: arrivalID, scoringRound: try row.value("scoring_round"),
-                attempt: try row.value("attempt"), proposedLevel: try level(row, "esi_level"),
-                rulesLevel: try level(row, "rules_level"), scores: try row.json("scores"),
+                attempt: try row.value("attempt"), proposedLevel: try ESILevel.column(row, "esi_level"),
+                rulesLevel: try ESILevel.column(row, "rules_level"), scores: try row.json("scores"),
                 findings: try row.json("findings"), explanation: try row.value("explanation"),
                 confidence: try row.value("confidence"),
                 scorer: ScorerIdentity(name: try row.value("scorer_name"), version: try row.value("scorer_version")),
@@ -41,7 +41,7 @@ extension PostgresTriageStore {
     }
 
     private func decisionRecord(_ row: PostgresRandomAccessRow) throws -> DecisionRecord {
-        DecisionRecord(id: try row.value("id"), kind: try row.value("kind"),
+        DecisionRecord(id: try row.value("id"), assessmentID: try row.value("assessment_id"), kind: try row.value("kind"),
                        level: try row.value("level", as: Int?.self).flatMap(ESILevel.init(rawValue:)),
                        reason: try row.value("reason"), actor: try row.value("actor"), role: try row.value("role"),
                        version: try row.value("row_version"), decidedAt: try row.value("decided_at"))

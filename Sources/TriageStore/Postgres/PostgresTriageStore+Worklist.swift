@@ -26,17 +26,27 @@ extension PostgresTriageStore {
         }
     }
 
-    /// Board rows in board order; one row when `arrivalID` is given.
+    /// Board rows in board order; one row when `arrivalID` is given. Beside each row: the assessment the
+    /// clinician decided on (for the advisory), the open model job, and the model lanes alive now.
     private func boardQuery(arrivalID: Int?) -> PostgresQuery {
         """
         SELECT w.arrival_id, w.assessment_id, a.patient_ref, a.payload::text AS payload,
                a.intake_flags::text AS intake_flags, a.received_at, w.proposed_level, w.effective_level,
-               w.status, w.version, w.decided_by, w.decided_role, w.decided_at,
+               w.status, w.version, w.decided_by, w.decided_role, w.decided_at, w.review_level,
                COALESCE(w.decided_at, w.assessed_at) AS clock_start, s.findings::text AS findings,
-               s.explanation, s.model ->> 'status' AS model_status, now() AS now
+               s.explanation, s.phase, s.model::text AS model, d.esi_level AS decided_on_level,
+               j.state AS job_state, j.attempts AS job_attempts, j.last_error AS job_error,
+               lanes.available AS lanes_available, lanes.alive AS lanes_alive, lanes.reason AS lanes_reason,
+               now() AS now
         FROM worklist w
         JOIN arrivals a ON a.id = w.arrival_id
         JOIN assessments s ON s.id = w.assessment_id
+        LEFT JOIN assessments d ON d.id = w.decided_assessment_id AND w.status IN ('confirmed', 'overridden')
+        LEFT JOIN model_jobs j ON j.rules_assessment_id = w.assessment_id AND j.state IN ('queued', 'processing')
+        CROSS JOIN (SELECT count(*) FILTER (WHERE available) AS available, count(*) AS alive,
+                           min(reason) FILTER (WHERE NOT available) AS reason
+                    FROM model_lanes
+                    WHERE heartbeat_at > now() - make_interval(secs => \(Self.modelLaneLifetime.seconds))) lanes
         WHERE w.status <> 'discharged' AND (\(arrivalID)::int8 IS NULL OR w.arrival_id = \(arrivalID))
         ORDER BY w.effective_level, a.received_at, w.arrival_id
         """
@@ -44,24 +54,38 @@ extension PostgresTriageStore {
 
     private func boardRow(_ row: PostgresRandomAccessRow, now: Date) throws -> WorklistRow {
         let presentation = try row.json("payload", as: ClinicalPresentation.self)
-        let effectiveLevel = try level(row, "effective_level")
+        let proposedLevel = try ESILevel.column(row, "proposed_level")
+        let effectiveLevel = try ESILevel.column(row, "effective_level")
         let receivedAt: Date = try row.value("received_at")
         let clockStart: Date = try row.value("clock_start")
         guard let state = BoardState(rawValue: try row.value("status")) else {
             throw UnexpectedDatabaseState("unknown board state")
         }
+        let model = try row.value("model", as: String?.self).map {
+            try JSONDecoder().decode(ModelAssessment.self, from: Data($0.utf8))
+        }
+        let job: ModelJobProgress? = try row.value("job_state", as: String?.self).map { _ in
+            ModelJobProgress(attempts: try row.value("job_attempts"), lastError: try row.value("job_error"))
+        }
+        let lanes = ModelLanes(available: try row.value("lanes_available"), alive: try row.value("lanes_alive"),
+                               reason: try row.value("lanes_reason"))
+        let modelView = BoardModelView(assessmentStatus: model?.status, job: job, lanes: lanes)
+        let advisory = BoardAdvisory.text(proposed: proposedLevel, effective: effectiveLevel,
+                                          decidedOn: try ESILevel.optionalColumn(row, "decided_on_level"),
+                                          phase: try row.value("phase"), model: model)
         return WorklistRow(
             arrivalID: try row.value("arrival_id"), assessmentID: try row.value("assessment_id"),
             patientRef: try row.value("patient_ref"), age: presentation.age, sex: presentation.sex,
             chiefComplaint: presentation.chiefComplaint, arrivalMode: presentation.arrivalMode,
-            proposedLevel: try level(row, "proposed_level"), effectiveLevel: effectiveLevel, state: state,
+            proposedLevel: proposedLevel, effectiveLevel: effectiveLevel, state: state,
             receivedAt: receivedAt, minutesWaiting: max(0, Int(now.timeIntervalSince(receivedAt) / 60)),
             topFindings: Array(try row.json("findings", as: [Finding].self).prefix(configuration.topFindings)),
             intakeFlags: try row.json("intake_flags"),
             reassessmentDue: clockStart.addingTimeInterval(configuration.reassessment.interval(for: effectiveLevel)),
             version: try row.value("version"), decidedBy: try row.value("decided_by"),
             decidedRole: try row.value("decided_role"), decidedAt: try row.value("decided_at"),
-            explanation: try row.value("explanation"), modelStatus: try row.value("model_status"))
+            explanation: try row.value("explanation"), modelStatus: modelView.status, modelNote: modelView.note,
+            advisory: advisory, reviewLevel: try ESILevel.optionalColumn(row, "review_level"))
     }
 
     public func revision() async throws -> Int {
@@ -92,14 +116,15 @@ extension PostgresTriageStore {
             else { throw DecisionError.notFound }
             let version: Int = try row.value("version")
             guard version == expectedVersion else { throw DecisionError.versionMismatch(current: version) }
-            let proposed = try level(row, "proposed_level")
-            let before = BoardSide(state: try row.value("status"), level: try level(row, "effective_level"),
+            let proposed = try ESILevel.column(row, "proposed_level")
+            let before = BoardSide(state: try row.value("status"), level: try ESILevel.column(row, "effective_level"),
                                    version: version)
             let after = try Self.outcome(of: decision, proposed: proposed, current: before, newVersion: version + 1)
             try await connection.query("""
                 UPDATE worklist
                 SET effective_level = \(after.level.rawValue), status = \(after.state), decided_by = \(context.actor),
-                    decided_role = \(context.role), decided_at = now(), version = \(after.version)
+                    decided_role = \(context.role), decided_at = now(), version = \(after.version),
+                    decided_assessment_id = assessment_id, review_level = NULL
                 WHERE arrival_id = \(arrivalID)
                 """, logger: logger)
             guard let inserted = try await connection.firstRow("""
@@ -166,6 +191,56 @@ extension PostgresTriageStore {
     }
 }
 
+extension PostgresTriageStore {
+    /// Puts a new assessment on the patient's board row under `BoardLevels`' rule (a clinician's
+    /// decision stands), inside the caller's transaction, which must hold the arrival's row lock.
+    /// Returns the row's levels before (nil for a new row) and after; a discharged row is left as it is.
+    func putOnBoard(arrivalID: Int, assessmentID: Int, level: ESILevel, on connection: PostgresConnection)
+        async throws -> (before: BoardLevels?, after: BoardLevels)
+    {
+        guard let row = try await connection.firstRow("""
+            SELECT status, proposed_level, effective_level, review_level FROM worklist
+            WHERE arrival_id = \(arrivalID) FOR UPDATE
+            """, logger: logger)
+        else {
+            try await connection.query("""
+                INSERT INTO worklist (arrival_id, assessment_id, proposed_level, effective_level, status, assessed_at)
+                VALUES (\(arrivalID), \(assessmentID), \(level.rawValue), \(level.rawValue), 'awaiting_confirmation', now())
+                """, logger: logger)
+            return (nil, .firstAssessment(level))
+        }
+        guard let state = BoardState(rawValue: try row.value("status")) else {
+            throw UnexpectedDatabaseState("unknown board state")
+        }
+        let before = BoardLevels(state: state, proposedLevel: try ESILevel.column(row, "proposed_level"),
+                                 effectiveLevel: try ESILevel.column(row, "effective_level"),
+                                 reviewLevel: try ESILevel.optionalColumn(row, "review_level"))
+        // A patient discharged while this round was being scored stays off the board.
+        guard state != .discharged else { return (before, before) }
+        let after = before.receiving(level)
+        try await connection.query("""
+            UPDATE worklist
+            SET assessment_id = \(assessmentID), proposed_level = \(after.proposedLevel.rawValue),
+                effective_level = \(after.effectiveLevel.rawValue), review_level = \(after.reviewLevel?.rawValue),
+                assessed_at = now(), version = version + \(after.needsNewVersion(since: before) ? 1 : 0)
+            WHERE arrival_id = \(arrivalID)
+            """, logger: logger)
+        return (before, after)
+    }
+}
+
+extension BoardLevels {
+    /// What the audit records of a board change.
+    var json: JSONValue {
+        var object: [String: JSONValue] = [
+            "state": .string(state.rawValue), "proposed_level": .int(proposedLevel.rawValue),
+            "effective_level": .int(effectiveLevel.rawValue),
+        ]
+        if let reviewLevel { object["review_level"] = .int(reviewLevel.rawValue) }
+        return .object(object)
+    }
+}
+
 /// The decision-relevant part of a board row, as the audit records it before and after.
 struct BoardSide {
     var state: String
@@ -177,10 +252,17 @@ struct BoardSide {
     }
 }
 
-/// Reads an ESI level column.
-func level(_ row: PostgresRandomAccessRow, _ column: String) throws -> ESILevel {
-    guard let level = ESILevel(rawValue: try row.value(column, as: Int.self)) else {
-        throw UnexpectedDatabaseState("\(column) out of range")
+extension ESILevel {
+    /// Reads an ESI level column.
+    static func column(_ row: PostgresRandomAccessRow, _ column: String) throws -> ESILevel {
+        guard let level = try optionalColumn(row, column) else { throw UnexpectedDatabaseState("\(column) is null") }
+        return level
     }
-    return level
+
+    /// Reads a nullable ESI level column.
+    static func optionalColumn(_ row: PostgresRandomAccessRow, _ column: String) throws -> ESILevel? {
+        guard let raw = try row.value(column, as: Int?.self) else { return nil }
+        guard let level = ESILevel(rawValue: raw) else { throw UnexpectedDatabaseState("\(column) out of range") }
+        return level
+    }
 }

@@ -95,7 +95,7 @@ struct ServiceHarness: Sendable {
 
     /// Scores everything queued, as the worker does (claim, rules pipeline, complete in one transaction).
     func scoreQueued() async throws {
-        let pipeline = RulesScoringPipeline()
+        let pipeline = RulesPhase()
         for claim in try await store.claim(limit: 100, lease: .seconds(60), maxAttempts: 5) {
             let presentation = try claim.submission().presentation
             _ = try await store.complete(claim, presentation: presentation, draft: try await pipeline.score(presentation))

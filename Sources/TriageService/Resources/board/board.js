@@ -198,10 +198,19 @@ function waitCell(row) {
             overdue ? el("span", { class: "due" }, "⚠ Reassess overdue") : null);
 }
 
+/** The clinician's decision, the model's progress, a newer assessment's advice and any review alert. */
 function stateCell(row) {
   const decider = row.decided_by ? el("span", { class: "decider" }, `by ${row.decided_by} (${row.decided_role})`) : null;
-  const model = row.model_status === "pending" ? el("span", { class: "decider" }, "model pending") : null;
-  return el("td", { class: `state state-${row.state}` }, STATE_TEXT[row.state] || row.state, decider, model);
+  const model = ["pending", "waiting"].includes(row.model_status)
+    ? el("span", { class: "decider", title: row.model_note || "" },
+         row.model_status === "pending" ? "model pending" : `model waiting: ${row.model_note || ""}`)
+    : null;
+  const advisory = row.advisory ? el("span", { class: "advisory" }, row.advisory) : null;
+  const review = row.review_level
+    ? el("span", { class: "review", role: "alert" }, `⚠ Review: ESI ${row.review_level} suggested since the decision`)
+    : null;
+  return el("td", { class: `state state-${row.state}` }, STATE_TEXT[row.state] || row.state, decider, model,
+            advisory, review);
 }
 
 function findingsList(findings) {
@@ -210,7 +219,8 @@ function findingsList(findings) {
 
 function renderRow(row) {
   const tr = el("tr", { tabindex: 0, "data-arrival-id": row.arrival_id, "data-state": row.state,
-                        "aria-label": `ESI ${row.effective_level}, ${row.chief_complaint}, ${STATE_TEXT[row.state] || row.state}` },
+                        "aria-label": `ESI ${row.effective_level}, ${row.chief_complaint}, ${STATE_TEXT[row.state] || row.state}`
+                          + (row.review_level ? `, review: ESI ${row.review_level} suggested` : "") },
     el("td", {}, badge(row.effective_level),
        row.effective_level !== row.proposed_level ? el("span", { class: "decider" }, `proposed ${row.proposed_level}`) : null),
     waitCell(row),
@@ -312,7 +322,8 @@ function renderDetail(assessment) {
     assessment.decisions.length
       ? el("ol", {}, assessment.decisions.map((d) => el("li", {},
           `${new Date(d.decided_at).toLocaleTimeString()} · ${d.kind}${d.level ? ` ESI ${d.level}` : ""} by ${d.actor} (${d.role})`,
-          d.reason ? ` — “${d.reason}”` : "")))
+          d.reason ? ` — “${d.reason}”` : "",
+          d.assessment_id !== assessment.id ? el("span", { class: "decider" }, `on an earlier assessment (#${d.assessment_id})`) : null)))
       : el("p", {}, "No decisions yet."),
     assessment.images_note ? el("p", { class: "hint" }, assessment.images_note) : null);
 }

@@ -9,7 +9,7 @@ public struct ScorerIdentity: Codable, Sendable, Hashable {
     }
 }
 
-/// What one scorer concludes about one arrival.
+/// What the rules conclude about one arrival: level, findings and explanation.
 public struct ScorerResult: Codable, Sendable, Hashable {
     public var level: ESILevel
     /// Most important first; the board shows the first few.
@@ -28,14 +28,4 @@ public struct ScorerResult: Codable, Sendable, Hashable {
         self.confidence = confidence
         self.scorer = scorer
     }
-}
-
-/// Anything that can propose an ESI level for an arrival: the rules, later a language model.
-///
-/// A scorer never sees patient identifiers, only the clinical presentation, and gets the rules'
-/// assessment so it can build on it. The combination policy, not the scorer, decides how its
-/// result may change the proposed level.
-public protocol TriageScorer: Sendable {
-    var identity: ScorerIdentity { get }
-    func score(_ presentation: ClinicalPresentation, rules: RulesAssessment) async throws -> ScorerResult
 }

@@ -1,32 +1,19 @@
 import Foundation
 
-/// How the rules and another scorer (e.g. the language model) combine into the proposed level.
+/// How an arrival's proposed level is decided, in its two phases: the rules at once, then the
+/// language model, which may only make the level more urgent.
 ///
-/// Safety first: the other scorer may make a case more urgent, never less urgent than the rules,
-/// because under-triage is the costly error (ESI v4 handbook, chapter 1).
-public enum CombinationPolicy {
-    public static func combine(rules: RulesAssessment, other: ScorerResult?, inputSHA256: String) -> AssessmentDraft {
-        let rulesResult = rules.result
-        guard let other else {
-            return draft(rules, level: rulesResult.level, findings: rulesResult.findings,
-                         explanation: rulesResult.explanation, confidence: rulesResult.confidence,
-                         scorer: rulesResult.scorer, inputSHA256: inputSHA256)
-        }
-        let level = min(rulesResult.level, other.level)
-        let known = Set(rulesResult.findings)
-        let added = other.findings.filter { !known.contains($0) }
-        var explanation = rulesResult.explanation
-        if level.isMoreUrgent(than: rulesResult.level) {
-            explanation = "Raised to \(level) by \(other.scorer.name): \(asSentence(other.explanation)) Rules: " + explanation
-        } else if rulesResult.level.isMoreUrgent(than: other.level) {
-            explanation += " \(other.scorer.name) proposed \(other.level); the rules' level stands."
-        }
-        let findings = level == rulesResult.level
-            ? rulesResult.findings + added
-            : TriageRules.mostImportantFirst(added + rulesResult.findings)
-        return draft(rules, level: level, findings: findings, explanation: explanation,
-                     confidence: level == rulesResult.level ? rulesResult.confidence : other.confidence,
-                     scorer: other.scorer, inputSHA256: inputSHA256)
+/// Safety first: under-triage is the costly error (ESI v4 handbook, chapter 1), so the rules are a
+/// floor the model can raise but never lower, and the nurse confirms every level.
+public enum TriagePolicy {
+    /// The rules' assessment as the proposal. `model` records that a model phase follows (`pending`)
+    /// or why none can (`unavailable`); nil when no model is configured.
+    public static func rulesPhase(_ rules: RulesAssessment, model: ModelAssessment?, inputSHA256: String) -> AssessmentDraft {
+        let result = rules.result
+        return AssessmentDraft(proposedLevel: result.level, rulesLevel: result.level, scores: rules.scores,
+                               findings: result.findings, explanation: result.explanation,
+                               confidence: result.confidence, scorer: result.scorer,
+                               rulesVersion: TriageRules.version, inputSHA256: inputSHA256, model: model)
     }
 
     /// The other scorer's text, trimmed and ending in a full stop, so the joined explanation reads well.
@@ -35,16 +22,9 @@ public enum CombinationPolicy {
         if trimmed.isEmpty { return "no reason given." }
         return ".!?".contains(trimmed.last!) ? trimmed : trimmed + "."
     }
-
-    private static func draft(_ rules: RulesAssessment, level: ESILevel, findings: [Finding], explanation: String,
-                              confidence: Double, scorer: ScorerIdentity, inputSHA256: String) -> AssessmentDraft {
-        AssessmentDraft(proposedLevel: level, rulesLevel: rules.result.level, scores: rules.scores,
-                        findings: findings, explanation: explanation, confidence: confidence, scorer: scorer,
-                        rulesVersion: TriageRules.version, inputSHA256: inputSHA256)
-    }
 }
 
-extension CombinationPolicy {
+extension TriagePolicy {
     /// Combines the rules with the language model's calibrated level distribution.
     ///
     /// The model may only raise the level, and only when its probability mass on the levels more
@@ -53,14 +33,11 @@ extension CombinationPolicy {
     /// a more urgent level is shown as advisory for the nurse to review. A small model's answers are
     /// weak evidence, so it never lowers urgency and never decides alone (ESI v4 handbook, chapter 1:
     /// under-triage is the costly error; the nurse confirms every level).
-    public static func combine(rules: RulesAssessment, model: ModelAssessment, threshold: Double,
-                               inputSHA256: String) -> AssessmentDraft {
-        var draft = combine(rules: rules, other: nil, inputSHA256: inputSHA256)
+    public static func modelPhase(rules: RulesAssessment, model: ModelAssessment, threshold: Double,
+                                  inputSHA256: String) -> AssessmentDraft {
+        var draft = rulesPhase(rules, model: model, inputSHA256: inputSHA256)
         var model = model
-        guard model.status == .scored, let distribution = model.distribution else {
-            draft.model = model
-            return draft
-        }
+        guard model.status == .scored, let distribution = model.distribution else { return draft }
         let threshold = min(max(threshold, .ulpOfOne), 1)
         let rulesLevel = rules.result.level
         let massMoreUrgent = distribution.mass(moreUrgentThan: rulesLevel)
