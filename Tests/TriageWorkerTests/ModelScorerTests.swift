@@ -46,6 +46,49 @@ struct ModelScorerTests {
         #expect(reused == LevelDistribution(logits: logits.map(Double.init)))
     }
 
+    @Test("a note too long for the context is shortened with a marker; vitals, complaint and findings stay whole")
+    func longNotesAreShortenedToFit() async throws {
+        let contextTokens = 768, rationaleTokens = 96
+        let backend = try EmbeddedTriageModel(path: BundledModel.path, threads: 2, contextTokens: contextTokens,
+                                              rationaleMaxTokens: rationaleTokens)
+        #expect(backend.contextTokens == contextTokens)
+        var presentation = Self.chestPain
+        presentation.note = String(String(repeating: "Pain worse on exertion, sweaty, nauseated, short of breath. ", count: 140)
+            .prefix(8_000))
+        let rules = TriageRules().assess(presentation)
+        let segments = try await backend.fit(presentation, rules: rules)
+        let text = segments.map(\.text).joined()
+        let marker = try #require(text.firstMatch(of: /… \[note shortened: ([0-9,]+) of 8,000 characters\]/))
+        let kept = try #require(Int(marker.output.1.replacingOccurrences(of: ",", with: "")))
+        #expect(kept > 100 && kept < 8_000)
+        #expect(text.contains("Chief complaint: chest pain"))
+        #expect(text.contains(TriagePrompt.vitalsText(presentation.vitals)))
+        for finding in rules.result.findings { #expect(text.contains(finding.summary)) }
+        // Prefix, facts and the rationale's reserve fit in the context, and the model answers; in a context of
+        // the model's own length the whole note fits.
+        let model = try GemmaModel(path: BundledModel.path, threads: 1)
+        let used = EmbeddedTriageModel.tokens(TriagePrompt.prefix, model: model, addBOS: true).count
+            + EmbeddedTriageModel.tokens(segments, model: model, addBOS: false).count
+        #expect(used + rationaleTokens <= contextTokens)
+        let scorer = try await ModelScorer(backend: backend)
+        #expect(try await scorer.assess(presentation, rules: rules).status == .scored)
+        let roomy = try EmbeddedTriageModel(path: BundledModel.path, threads: 2)
+        #expect(try await roomy.fit(presentation, rules: rules) == TriagePrompt.patientSegments(presentation, rules: rules))
+    }
+
+    @Test("the context follows the model, capped by the request and by memory for the KV cache")
+    func contextTokensFollowTheModel() throws {
+        let config = try GemmaModel(path: BundledModel.path, threads: 1).config
+        let gib: UInt64 = 1 << 30
+        #expect(EmbeddedTriageModel.contextTokens(requested: nil, config: config, memoryBytes: 64 * gib) == config.contextLength)
+        #expect(EmbeddedTriageModel.contextTokens(requested: 4_096, config: config, memoryBytes: 64 * gib) == 4_096)
+        #expect(EmbeddedTriageModel.contextTokens(requested: 10 * config.contextLength, config: config, memoryBytes: 64 * gib)
+            == config.contextLength)
+        let bytesPerPosition = UInt64(config.layerCount * config.kvHeadCount * config.headDimension * 8)
+        #expect(EmbeddedTriageModel.contextTokens(requested: nil, config: config, memoryBytes: 4 * 1_000 * bytesPerPosition)
+            == 1_000)
+    }
+
     @Test("chat markup inside patient text stays text: it cannot close the turn or answer for the model")
     func patientTextCannotInjectSpecialTokens() async throws {
         let model = try GemmaModel(path: BundledModel.path, threads: 1)

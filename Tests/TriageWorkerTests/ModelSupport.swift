@@ -2,16 +2,12 @@ import Foundation
 import Testing
 import TriageCore
 import TriageService
+import TriageStoreTestSupport
 
 /// The bundled model, loaded once for the whole test process (loading hashes 250 MB and prefills the
 /// prompt prefix). Fails with a clear message when the file is missing.
 enum BundledModel {
-    static var path: String {
-        if let path = ProcessInfo.processInfo.environment["EDTRIAGE_MODEL_PATH"], !path.isEmpty { return path }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        return root.appendingPathComponent(".local/models/gemma-3-270m-q4_k_m.gguf").path
-    }
+    static var path: String { TestModel.path }
 
     private static let loading = Task { () throws -> ModelScorer in
         guard FileManager.default.fileExists(atPath: path) else {

@@ -16,7 +16,7 @@ public actor EmbeddedTriageModel: TriageModelBackend {
     /// Token ids of "1" … "5" after the answer stem.
     private let levelTokens: [TokenID]
     /// Positions the session holds: the prompt and the rationale must fit in them together.
-    public let contextTokens: Int
+    public nonisolated let contextTokens: Int
     /// Positions kept free after the patient's facts for the rationale stem and the rationale.
     private let answerReserve: Int
 
@@ -81,7 +81,7 @@ public actor EmbeddedTriageModel: TriageModelBackend {
 
     /// The patient's facts with the note shortened, if need be, so that prefix, facts and answer fit in
     /// the context; the vitals, complaint and findings are always kept whole.
-    public func fit(_ presentation: ClinicalPresentation, rules: RulesAssessment) throws -> [TriagePrompt.Segment] {
+    public func fit(_ presentation: ClinicalPresentation, rules: RulesAssessment) async throws -> [TriagePrompt.Segment] {
         let budget = contextTokens - prefix.tokens.count - answerReserve
         let whole = TriagePrompt.patientSegments(presentation, rules: rules)
         if Self.tokens(whole, model: model, addBOS: false).count <= budget { return whole }

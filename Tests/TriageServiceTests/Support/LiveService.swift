@@ -17,9 +17,10 @@ struct LiveService: Sendable {
     let database: TestDatabase
 
     /// Runs the group while `body` runs (once `/readyz` answers), then shuts it down gracefully and returns
-    /// `body`'s result once every service has ended.
+    /// `body`'s result once every service has ended. `environment` adds or replaces configuration.
     @discardableResult
-    static func run<Result: Sendable>(_ body: @Sendable @escaping (LiveService) async throws -> Result) async throws -> Result {
+    static func run<Result: Sendable>(environment: [String: String] = [:],
+                                      _ body: @Sendable @escaping (LiveService) async throws -> Result) async throws -> Result {
         try await TestDatabase.with { database in
             let port = Int.random(in: 20_000...40_000)
             let configuration = try await ServiceHarness.configuration([
@@ -28,7 +29,7 @@ struct LiveService: Sendable {
                 "EDTRIAGE_DATABASE_PASSWORD": database.appURL.password ?? "",
                 "EDTRIAGE_DATABASE_MIGRATIONS_PATH": TestDatabase.migrationsDirectory.path,
                 "EDTRIAGE_WORKER_POLL_INTERVAL_MS": "100",
-            ])
+            ].merging(environment) { $1 })
             var logger = Logger(label: "edtriage.tests.live")
             logger.logLevel = .warning
             let group = try await buildServiceGroup(configuration: configuration, metrics: PrometheusCollectorRegistry(),
