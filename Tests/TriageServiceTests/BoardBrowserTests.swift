@@ -70,6 +70,31 @@ import TriageStore
         }
     }
 
+    @Test func aMoreUrgentReTriageOfAConfirmedRowShowsAdviceAndAReviewAlert() async throws {
+        let chromium = try HeadlessChromium.find()
+        try await LiveService.run { service in
+            let nurse = try await service.token(.nurse, actor: "rn-review")
+            #expect(try await service.send("POST", "v1/arrivals", token: nurse, json: Arrivals.chestPain()).status == 202)
+            let row = try await boardRow(service, token: nurse)
+            #expect(try await service.send("POST", "v1/assessments/\(row.assessmentID)/override", token: nurse,
+                                           headers: ["If-Match": "\"\(row.version)\""],
+                                           json: #"{"level": 3, "reason": "pain settled, ECG normal"}"#).status == 200)
+            #expect(try await service.send("POST", "v1/arrivals/\(row.arrivalID)/vitals", token: nurse,
+                                           json: #"{"vitals": {"hr": 134, "rr": 30, "sbp": 84, "spo2": 88}}"#).status == 202)
+            var alerted: WorklistRow?
+            try await eventually(timeout: .seconds(30)) {
+                alerted = try await boardRows(service, token: nurse, count: 1).first
+                return alerted?.reviewLevel != nil
+            }
+            let reviewed = try #require(alerted)
+            #expect(reviewed.state == .overridden && reviewed.effectiveLevel == .urgent)
+            let dom = try await chromium.dom(of: URL(string: "\(service.base)/board#wait=0&token=\(nurse)")!)
+            #expect(dom.contains("⚠ Review: ESI \(reviewed.proposedLevel.rawValue) suggested since the decision"))
+            #expect(dom.contains("Re-triage now suggests ESI \(reviewed.proposedLevel.rawValue) — review"))
+            #expect(dom.contains(#"data-state="overridden""#))
+        }
+    }
+
     @Test func pageIsServedWithASelfOnlyPolicy() async throws {
         try await ServiceHarness.run { harness in
             let page = try await harness.send(.get, "/board", as: nil)
