@@ -35,7 +35,8 @@ import TriageStoreTestSupport
     func overridesSurviveTheModelPhase() async throws {
         // A raise threshold this low lets the model change levels, as a MedGemma site would see.
         try await LiveService.run(environment: ["EDTRIAGE_MODEL_PATH": TestModel.path,
-                                                "EDTRIAGE_MODEL_RAISE_THRESHOLD": "0.01"]) { service in
+                                                "EDTRIAGE_MODEL_RAISE_THRESHOLD": "0.01",
+                                                "EDTRIAGE_MODEL_RATIONALE_MAX_TOKENS": "0"]) { service in
             let nurse = try await service.token(.nurse, actor: "rn-safety")
             let ids = (1...6).map { "race-\($0)-\(UUID().uuidString.prefix(6))" }
             for id in ids {
@@ -82,7 +83,8 @@ import TriageStoreTestSupport
             .prefix(8_000)
         for contextTokens in ["0", "768"] {
             try await LiveService.run(environment: ["EDTRIAGE_MODEL_PATH": TestModel.path,
-                                                    "EDTRIAGE_MODEL_CONTEXT_TOKENS": contextTokens]) { service in
+                                                    "EDTRIAGE_MODEL_CONTEXT_TOKENS": contextTokens,
+                                                    "EDTRIAGE_MODEL_RATIONALE_MAX_TOKENS": "0"]) { service in
                 let nurse = try await service.token(.nurse, actor: "rn-safety")
                 #expect(try await service.send("POST", "v1/arrivals", token: nurse,
                                                json: Self.soreThroat("long-\(contextTokens)", note: String(note))).status == 202)

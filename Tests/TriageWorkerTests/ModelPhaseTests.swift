@@ -24,7 +24,7 @@ struct ModelPhaseTests {
     }
 
     func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
-        try await TriageWorkerTests().eventually(.seconds(60), condition)
+        try await TriageWorkerTests().eventually(.seconds(120), condition)
     }
 
     /// `count` arrivals scored by the rules with the model phase queued (no model lane ran).

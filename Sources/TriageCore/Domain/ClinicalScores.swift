@@ -53,6 +53,29 @@ public struct QSOFAScore: Codable, Sendable, Hashable {
     }
 }
 
+/// Brighton Paediatric Early Warning Score (Monaghan, Paediatr Nurs 2005) with its sub-scores, for children
+/// under 16, where NEWS2 does not apply.
+public struct PEWSScore: Codable, Sendable, Hashable {
+    /// Points per component, 0–3 each (`behaviour`, `cardiovascular`, `respiratory`), plus `nebulisers`
+    /// (2 for back-to-back nebulisers). Components with nothing recorded are absent.
+    public var subScores: [String: Int]
+    public var total: Int
+    /// True when one component scores 3, which Brighton escalates like a high total.
+    public var hasMaximalComponent: Bool
+
+    public init(subScores: [String: Int], total: Int, hasMaximalComponent: Bool) {
+        self.subScores = subScores
+        self.total = total
+        self.hasMaximalComponent = hasMaximalComponent
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case total
+        case subScores = "sub_scores"
+        case hasMaximalComponent = "has_maximal_component"
+    }
+}
+
 /// Shock index = heart rate / systolic blood pressure (Allgöwer & Burri 1967); > 0.9 suggests shock.
 public struct ShockIndexScore: Codable, Sendable, Hashable {
     public var value: Double
@@ -74,15 +97,19 @@ public struct ClinicalScores: Codable, Sendable, Hashable {
     public var news2: NEWS2Score?
     public var qsofa: QSOFAScore?
     public var shockIndex: ShockIndexScore?
+    /// Children under 16 only, where NEWS2 and qSOFA are nil.
+    public var pews: PEWSScore?
 
-    public init(news2: NEWS2Score? = nil, qsofa: QSOFAScore? = nil, shockIndex: ShockIndexScore? = nil) {
+    public init(news2: NEWS2Score? = nil, qsofa: QSOFAScore? = nil, shockIndex: ShockIndexScore? = nil,
+                pews: PEWSScore? = nil) {
         self.news2 = news2
         self.qsofa = qsofa
         self.shockIndex = shockIndex
+        self.pews = pews
     }
 
     private enum CodingKeys: String, CodingKey {
-        case news2, qsofa
+        case news2, qsofa, pews
         case shockIndex = "shock_index"
     }
 }

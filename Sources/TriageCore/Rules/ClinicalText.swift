@@ -82,6 +82,11 @@ struct ClinicalText: Sendable {
         return Clause(words: words, negated: negated)
     }
 
+    /// True when any of `patterns` occurs un-negated.
+    func contains(anyOf patterns: [String]) -> Bool {
+        patterns.contains { contains(Phrase($0)) }
+    }
+
     /// True when `phrase` occurs somewhere and its first word is not negated.
     func contains(_ phrase: Phrase) -> Bool {
         clauses.contains { clause in

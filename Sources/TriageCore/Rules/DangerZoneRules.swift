@@ -36,6 +36,20 @@ enum DangerZoneRules {
         return findings
     }
 
+    /// Danger-zone vitals at a proposed ESI 4–5 decide nothing: the handbook asks decision point D only of
+    /// patients expected to need two or more resources, and even there up-triage is the experienced nurse's
+    /// call (ESI v4 handbook, decision point D). Raising every 0–1 resource patient with one abnormal value
+    /// would over-triage anxious, febrile or in-pain patients. They are never silent either: this finding
+    /// leads the list, names them and asks the nurse to consider a more urgent level.
+    static func review(_ dangerZone: [Finding], proposed level: ESILevel) -> Finding? {
+        guard level > .urgent, !dangerZone.isEmpty else { return nil }
+        let observed = dangerZone.compactMap(\.observed).joined(separator: ", ")
+        return Finding(rule: "esi.d.danger_zone.review",
+                       summary: "Danger-zone vital signs (\(observed)) at a proposed \(level): consider a more urgent level",
+                       observed: observed, threshold: "ESI danger zone for age",
+                       source: source + " (advisory below 2 resources; the nurse decides)")
+    }
+
     /// Temp ≥ 38.0 °C at 29–90 days.
     static func youngInfantFever(_ input: RuleInput) -> String? {
         guard (29...90).contains(input.age.days), let temperature = input.vitals.temperatureC, temperature >= 38
@@ -52,7 +66,7 @@ enum DangerZoneRules {
             guard temperature >= 38 else { return nil }
             observed = "Temp \(formatted(temperature)) °C ≥ 38.0"
         } else {
-            guard input.text.contains(Phrase("fever*")) || input.text.contains(Phrase("febrile")) else { return nil }
+            guard input.text.contains(anyOf: ["fever*", "febrile"]) else { return nil }
             observed = "Fever reported, not measured"
         }
         return Finding(rule: "esi.d.neonatal_fever", summary: "\(observed) at \(input.age.description) (≤ 28 days): neonatal fever → ESI 2",
@@ -60,14 +74,20 @@ enum DangerZoneRules {
                        source: "ESI v4 handbook, paediatric fever criteria")
     }
 
-    /// Findings that put a floor of ESI 3 under the resource count: NEWS2 5–6 (RCP 2017: urgent response)
-    /// and fever > 39 °C at 3–36 months (ESI v4 handbook: consider ESI 3).
+    /// Findings that put a floor of ESI 3 under the resource count: NEWS2 5–6 (RCP 2017: urgent response),
+    /// PEWS 4 or a component at 3 (Brighton: urgent medical review; ≥ 5 is decision point B) and fever
+    /// > 39 °C at 3–36 months (ESI v4 handbook: consider ESI 3).
     static func urgentFloor(_ input: RuleInput) -> [Finding] {
         var findings: [Finding] = []
         if let news2 = input.scores.news2, (5...6).contains(news2.total) {
             findings.append(Finding(rule: "news2.medium", summary: "NEWS2 \(news2.total) ≥ 5: medium clinical risk, urgent review → at least ESI 3",
                                     observed: "NEWS2 \(news2.total)", threshold: "5–6", impliedLevel: .urgent,
                                     source: "RCP NEWS2 2017, clinical response thresholds"))
+        }
+        if let pews = input.scores.pews, pews.total == 4 || (pews.total < 5 && pews.hasMaximalComponent) {
+            findings.append(Finding(rule: "pews.medium", summary: "PEWS \(pews.total)\(pews.hasMaximalComponent ? " with a component at 3" : ""): urgent medical review → at least ESI 3",
+                                    observed: "PEWS \(pews.total)", threshold: "4, or 3 in one component", impliedLevel: .urgent,
+                                    source: PEWSCalculator.source))
         }
         if (91...(3 * 365 + 1)).contains(input.age.days), let temperature = input.vitals.temperatureC, temperature > 39 {
             findings.append(Finding(rule: "esi.d.toddler_fever", summary: "Temp \(formatted(temperature)) °C > 39 at \(input.age.description) (3–36 months): at least ESI 3",

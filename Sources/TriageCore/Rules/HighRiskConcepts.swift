@@ -8,6 +8,23 @@ enum HighRiskConcepts {
         "substernal", "retrosternal",
     ]
 
+    /// Where ischaemic pain is felt other than the chest: shoulders, arms, neck, jaw, back and upper abdomen
+    /// (AHA/ACC 2021 chest pain guideline, Gulati et al.).
+    static let anginalEquivalentSites = [
+        "jaw", "arm pain", "arm ache", "arm heaviness", "heavy arm*", "both arms", "left arm", "l arm",
+        "between * shoulder blades", "between shoulder blades", "interscapular", "epigastri*", "indigestion",
+        "upper abdominal pain", "upper abdominal discomfort",
+    ]
+    /// Dyspnoea and fatigue, the commonest presentation of MI without chest pain (Canto et al. JAMA 2000).
+    static let anginalEquivalentSymptoms = [
+        "short of breath", "shortness of breath", "sob", "breathless*", "dyspn*", "tired*", "fatigue*",
+    ]
+    /// What makes such a symptom cardiac: brought on by effort, or with autonomic features.
+    static let ischaemicFeatures = [
+        "exertion*", "on exertion", "with exertion", "exercis*", "stairs", "uphill", "walking", "lifting",
+        "sweat*", "diaphore*", "clammy",
+    ]
+
     /// Concepts that are high-risk on their own.
     static let unconditional: [TextConcept] = [
         // From 30 y any chest pain is treated as possible ACS; younger adults need a cardiac feature.
@@ -18,6 +35,16 @@ enum HighRiskConcepts {
                         chestPainWords,
                         ["radiat*", "sweat*", "diaphore*", "clammy", "nause*", "short of breath", "exertion*",
                          "heart attack"],
+                    ]),
+        // MI without chest pain is commoner in older, diabetic and female patients and is missed more often
+        // (Canto et al. JAMA 2000; JAMA 2012); anginal equivalents with effort or sweating are possible ACS.
+        TextConcept("esi.b.acs_equivalent", "jaw, arm, back or epigastric pain with exertion or sweating: possible ACS",
+                    source: acsEquivalentSource, ages: 30...Int.max, allOf: [anginalEquivalentSites, ischaemicFeatures]),
+        TextConcept("esi.b.acs_equivalent", "exertional or sweaty breathlessness or fatigue in an older adult: possible ACS",
+                    source: acsEquivalentSource, ages: 65...Int.max, allOf: [anginalEquivalentSymptoms, ischaemicFeatures]),
+        TextConcept("esi.b.acs_equivalent", "exertional or sweaty breathlessness or fatigue in a diabetic: possible ACS",
+                    source: acsEquivalentSource, ages: 30...Int.max, allOf: [
+                        anginalEquivalentSymptoms, ischaemicFeatures, ["diabet*", "t2dm", "t1dm", "iddm", "niddm", "insulin"],
                     ]),
         TextConcept("esi.b.stroke", "possible stroke: focal neurological deficit", source: source, anyOf: [
             "slurred speech", "facial droop", "face droop*", "droop*", "hemipar*", "hemipleg*", "aphasi*",
@@ -76,7 +103,25 @@ enum HighRiskConcepts {
             "high speed", "rollover", "rolled over", "ejected", "pedestrian", "hit by a car", "struck by a car",
             "hit by a vehicle", "struck by a vehicle", "fall from height", "fell from a height", "stab wound*",
             "stabbed", "gunshot", "penetrating", "crush injury",
+            // National field triage guideline (Newgard et al. 2022): high-risk mechanisms and injury patterns.
+            "motorcycl*", "motorbike", "thrown from", "unrestrained", "open fracture", "compound fracture",
+            "bone visible", "bone exposed", "exposed bone", "mangled", "deglov*", "amputat*", "flail",
+            "pelvic fracture", "paralys*",
         ]),
+        TextConcept("esi.b.strangulation", "non-fatal strangulation: risk of delayed airway or vascular injury",
+                    source: "Training Institute on Strangulation Prevention 2019; ESI v4 handbook, high-risk situation",
+                    anyOf: [
+                        "strangl*", "throttl*", "by the throat", "by the neck", "choked by", "hands around * neck",
+                        "hands round * neck", "hands around her neck", "hands around his neck", "ligature",
+                    ]),
+        TextConcept("esi.b.pre_eclampsia", "pregnant with visual disturbance, facial swelling or epigastric pain: possible severe pre-eclampsia",
+                    source: "ACOG Practice Bulletin 222 (2020); NICE NG133: symptoms of severe pre-eclampsia",
+                    allOf: [
+                        pregnancyWords,
+                        ["flashing lights", "visual disturbance", "blurred vision", "blurry vision", "seeing spots",
+                         "spots before", "swollen face", "face swollen", "facial swelling", "face and hands swollen",
+                         "swelling of * face", "pain below * ribs", "epigastric pain"],
+                    ]),
         TextConcept("esi.b.anticoagulated_head_injury", "head injury on anticoagulation", source: source, allOf: [
             ["head"],
             ["warfarin", "apixaban", "rivaroxaban", "dabigatran", "edoxaban", "anticoag*", "blood thinner*"],
@@ -123,6 +168,22 @@ enum HighRiskConcepts {
             "stridor", "drooling", "muffled voice", "hot potato voice", "choking",
         ]),
     ]
+
+    static let acsEquivalentSource = "Canto et al. JAMA 2000 and 2012; AHA/ACC 2021 chest pain guideline: anginal equivalents"
+
+    /// Words that say the patient is pregnant or has just given birth (weeks "/40" split into numbers).
+    static let pregnancyWords = [
+        "pregnan*", "primip*", "multip*", "primigravida", "gestation*", "antenatal", "postpartum", "post partum",
+    ]
+
+    /// Symptoms that make a slow heart rate an emergency: poor perfusion, syncope, ischaemia, heart failure
+    /// (Resuscitation Council UK 2021, bradycardia algorithm, adverse features).
+    static let bradycardiaAdverseFeatures = TextConcept(
+        "esi.b.symptomatic_bradycardia", "slow pulse with adverse features",
+        source: "Resuscitation Council UK 2021, adult bradycardia algorithm: adverse features", anyOf: [
+            "lightheaded", "light headed", "dizz*", "faint*", "syncop*", "collapse*", "passed out", "short of breath",
+            "shortness of breath", "breathless*", "sob", "chest pain", "chest tight*", "confus*", "hypotens*",
+        ])
 
     /// Bleeding from the gut is high-risk when the patient is haemodynamically unstable.
     static let gastrointestinalBleed = TextConcept(

@@ -5,7 +5,7 @@ enum HighRiskRules {
 
     static func findings(_ input: RuleInput) -> [Finding] {
         var findings = mentationFindings(input)
-        for concept in HighRiskConcepts.unconditional {
+        for concept in HighRiskConcepts.unconditional + PaediatricConcepts.highRisk {
             if let phrases = input.matches(concept) {
                 findings.append(input.textFinding(concept, phrases, level: .emergent))
             }
@@ -21,7 +21,31 @@ enum HighRiskRules {
                 source: HighRiskConcepts.distress.source))
         }
         findings += scoreFindings(input)
+        findings += [symptomaticBradycardia(input), severeHypertensionInPregnancy(input)].compactMap { $0 }
         return findings
+    }
+
+    /// HR < 50/min in an adult with dizziness, syncope, breathlessness, chest pain or confusion.
+    static func symptomaticBradycardia(_ input: RuleInput) -> Finding? {
+        guard input.age.isAdultForEarlyWarningScores, let rate = input.vitals.heartRate, rate < 50,
+              let phrases = input.matches(HighRiskConcepts.bradycardiaAdverseFeatures) else { return nil }
+        let concept = HighRiskConcepts.bradycardiaAdverseFeatures
+        return Finding(rule: concept.id, summary: "HR \(formatted(rate))/min < 50 with \(TextConcept.evidence(phrases)): symptomatic bradycardia",
+                       observed: "HR \(formatted(rate))/min", threshold: "< 50/min with adverse features",
+                       impliedLevel: .emergent, source: concept.source)
+    }
+
+    /// Severe-range blood pressure (≥ 160 systolic or ≥ 110 diastolic) in pregnancy or after birth.
+    static func severeHypertensionInPregnancy(_ input: RuleInput) -> Finding? {
+        let systolic = input.vitals.systolicBP ?? 0
+        let diastolic = input.vitals.diastolicBP ?? 0
+        guard systolic >= 160 || diastolic >= 110,
+              input.text.contains(anyOf: HighRiskConcepts.pregnancyWords) else { return nil }
+        let observed = "BP \(formatted(systolic))/\(formatted(diastolic)) mmHg"
+        return Finding(rule: "esi.b.pregnancy_severe_hypertension",
+                       summary: "\(observed) in pregnancy: severe-range hypertension, possible pre-eclampsia",
+                       observed: observed, threshold: "≥ 160 systolic or ≥ 110 diastolic", impliedLevel: .emergent,
+                       source: "ACOG Practice Bulletin 222 (2020); NICE NG133")
     }
 
     /// ACVPU C or V, or GCS 9–14 (lower values are decision point A); and confusion described in words.
@@ -65,6 +89,11 @@ enum HighRiskRules {
             findings.append(Finding(rule: "qsofa.positive", summary: "qSOFA \(qsofa.total) ≥ 2: high risk of poor outcome if infected",
                                     observed: "qSOFA \(qsofa.total)", threshold: "≥ 2", impliedLevel: .emergent,
                                     source: "Sepsis-3, Seymour et al. JAMA 2016"))
+        }
+        if let pews = input.scores.pews, pews.total >= 5 {
+            findings.append(Finding(rule: "pews.high", summary: "PEWS \(pews.total) ≥ 5: a child at high risk of deterioration, immediate review",
+                                    observed: "PEWS \(pews.total)", threshold: "≥ 5", impliedLevel: .emergent,
+                                    source: PEWSCalculator.source))
         }
         if let sepsis = sepsisFinding(input) { findings.append(sepsis) }
         return findings

@@ -40,6 +40,13 @@ enum LifeSavingConcepts {
         TextConcept("esi.a.text.airway", "airway compromise", source: source, anyOf: [
             "airway compromise", "airway obstruction", "gurgling", "unable to swallow saliva",
         ]),
+        // Stridor or hoarseness after smoke or a facial burn means the airway is swelling: secure it early.
+        TextConcept("esi.a.text.inhalation_injury", "inhalation injury with stridor or hoarseness",
+                    source: source + "; ATLS 10th ed., thermal injuries: early intubation", allOf: [
+                        ["smoke inhalation", "singed", "soot", "house fire", "burning building", "facial burn*",
+                         "burns to the face"],
+                        ["stridor", "hoarse*", "voice change"],
+                    ]),
     ]
 
     /// Words for an allergic reaction in progress. Not "allergies", which notes use to list known allergies.
@@ -55,5 +62,8 @@ enum LifeSavingConcepts {
             "single words", "unable to speak", "cannot speak", "cant speak", "accessory muscle*", "cyanos*",
             "cyanotic", "blue lips", "gasping", "tripod*", "severe breathlessness", "severe respiratory distress",
             "grunting", "head bobbing",
+            // BTS/SIGN 158: features of life-threatening asthma.
+            "silent chest", "poor respiratory effort", "feeble respiratory effort", "lips blue", "see saw breathing",
+            "seesaw breathing",
         ])
 }

@@ -41,7 +41,7 @@ struct ResourceConcept: Sendable {
 enum ResourceConcepts {
     static let abdominalPain = ["abdominal pain", "abdo pain", "belly pain", "stomach pain", "tummy pain",
                                 "flank pain", "pelvic pain", "quadrant pain", "epigastric", "renal colic",
-                                "kidney stone*"]
+                                "kidney stone*", "loin pain", "loin to groin"]
     static let chestPain = HighRiskConcepts.chestPainWords
     static let breathing = ["short of breath", "shortness of breath", "breathless*", "dyspn*",
                             "difficulty breathing", "wheez*", "breathing fast", "fast breathing", "rapid breathing",
@@ -49,37 +49,57 @@ enum ResourceConcepts {
     static let injury = ["fractur*", "deform*", "injur*", "fell", "fall", "fallen", "twist*", "inversion",
                          "sprain*", "outstretched hand", "unable to bear weight", "cannot bear weight",
                          "cant bear weight", "shortened", "externally rotated", "swollen joint", "dislocat*"]
+        + weightBearing
+    static let weightBearing = ["unable to weight bear", "cannot weight bear", "cant weight bear", "non weight bearing"]
+    /// Suspected deep-vein thrombosis or pulmonary embolism: D-dimer and ultrasound or CT (NICE NG158).
+    static let venousThrombosis = ["calf swelling", "calf pain", "swollen calf", "leg swelling", "swollen leg",
+                                   "dvt", "pulmonary embol*", "blood clot"]
+    /// Foreign bodies removed in the ED, a simple procedure (ESI v4 handbook, resources table).
+    static let foreignBody = ["foreign body", "splinter", "fish hook", "fishhook", "embedded", "ring stuck",
+                              "stuck ring"]
     static let gastrointestinalBleeding = HighRiskConcepts.gastrointestinalBleedWords
+    static let reducedFetalMovements = ["reduced fetal movement*", "reduced foetal movement*", "baby moving less",
+                                        "fewer fetal movements", "baby not moving", "fetal movements reduced"]
+    static let hipFractureSigns = weightBearing + ["unable to bear weight", "cannot bear weight", "cant bear weight",
+                                                   "shortened", "externally rotated"]
     /// Oral treatment that did not work: the next step is usually parenteral.
     static let failedOralTreatment = ["failed", "not helped", "no relief", "not relieved", "didnt help",
                                       "did not help", "not improving", "getting worse despite",
-                                      "unable to keep * down", "cant keep * down", "not keeping * down"]
+                                      "unable to keep * down", "cant keep * down", "not keeping * down", "despite"]
 
     static let all: [ResourceConcept] = [
-        ResourceConcept(.labs, anyOf: abdominalPain + chestPain + breathing + gastrointestinalBleeding + [
+        ResourceConcept(.labs, anyOf: abdominalPain + chestPain + gastrointestinalBleeding + venousThrombosis + [
             "dysuria", "burning on urination", "urinary", "urine", "haematuria", "hematuria", "weak*", "dizz*",
             "lightheaded", "faint*", "syncop*", "collapse*", "palpitation*", "racing heart", "heart racing",
             "confus*", "letharg*", "overdos*", "ingest*", "poison*", "pregnan*", "vaginal bleed*", "jaundice*",
             "diabet*", "glucose", "dehydrat*", "sepsis", "septic", "cellulitis", "rigor*", "dry lips",
-            "few wet", "chemo*",
+            "few* wet", "chemo*", "projectile vomit*", "long lie", "found on the floor",
         ]),
+        // Children with wheeze or breathlessness need no routine bloods or chest x-ray (BTS/SIGN 158; BTS
+        // paediatric pneumonia guideline); hypoxia brings both back at any age.
+        ResourceConcept(.labs, ages: 16...Int.max, anyOf: breathing),
         ResourceConcept(.labs, ages: 12...Int.max, anyOf: ["vomit*", "diarrh*"]),
         ResourceConcept(.ecg, anyOf: chestPain + [
             "palpitation*", "racing heart", "heart racing", "irregular heart*", "irregular pulse", "syncop*",
             "fainted", "collapse*", "passed out", "overdos*",
         ]),
         ResourceConcept(.ecg, ages: 40...Int.max, anyOf: breathing + ["dizz*", "weak*", "lightheaded"]),
-        ResourceConcept(.xray, anyOf: injury + breathing + chestPain + [
+        ResourceConcept(.xray, anyOf: injury + chestPain + [
             "productive cough", "pneumonia", "foreign body", "swallowed * coin",
         ]),
-        ResourceConcept(.xray, allOf: [["cough*"], ["fever*", "febrile"]]),
+        ResourceConcept(.xray, ages: 16...Int.max, anyOf: breathing),
+        ResourceConcept(.xray, ages: 16...Int.max, allOf: [["cough*"], ["fever*", "febrile"]]),
+        // Glass in a wound is looked for on x-ray.
+        ResourceConcept(.xray, allOf: [["glass"], ["cut*", "lacerat*", "wound*", "gash*"]]),
         ResourceConcept(.advancedImaging, anyOf: abdominalPain + [
             "right lower quadrant", "right upper quadrant", "rlq", "ruq", "testic*", "scrot*", "stroke",
-            "slurred speech", "facial droop", "worst headache", "thunderclap", "calf swelling", "calf pain",
-            "leg swelling", "dvt", "pulmonary embol*", "appendic*", "gallbladder", "biliary", "aneurysm",
-            "dissection", "tearing pain", "tearing chest",
-        ]),
-        ResourceConcept(.advancedImaging, allOf: [["pregnan*"], ["bleed*", "pain"]]),
+            "slurred speech", "facial droop", "worst headache", "thunderclap", "appendic*", "gallbladder",
+            "biliary", "aneurysm", "dissection", "tearing pain", "tearing chest", "projectile vomit*",
+        ] + venousThrombosis),
+        // Bleeding or pain in pregnancy needs an ultrasound (NICE NG126); so do reduced fetal movements
+        // (RCOG Green-top 57), with an obstetric review.
+        ResourceConcept(.advancedImaging, allOf: [["pregnan*"], ["bleed*", "pain", "spotting"]]),
+        ResourceConcept(.advancedImaging, anyOf: reducedFetalMovements),
         ResourceConcept(.advancedImaging, allOf: [
             ["head"],
             ["loss of consciousness", "lost consciousness", "knocked out", "vomit*", "warfarin", "anticoag*",
@@ -92,20 +112,29 @@ enum ResourceConcepts {
         ResourceConcept(.ivFluids, allOf: [["vomit*", "nause*"], ["diarrh*"] + failedOralTreatment]),
         ResourceConcept(.parenteralMedication, anyOf: [
             "wheez*", "nebul*", "fractur*", "deform*", "shortened", "externally rotated", "dislocat*",
-            "renal colic", "kidney stone*", "anaphyla*", "sickle cell",
+            "renal colic", "kidney stone*", "loin to groin", "anaphyla*", "sickle cell",
         ]),
         ResourceConcept(.parenteralMedication, ages: 12...Int.max, anyOf: ["vomit*"]),
         ResourceConcept(.parenteralMedication, allOf: [
-            ["pain", "headache", "migraine", "medication", "tablets", "analgesi*", "antibiotic*"], failedOralTreatment,
+            ["pain", "headache", "migraine", "medication", "tablets", "analgesi*", "antibiotic*", "oral"],
+            failedOralTreatment,
         ]),
         ResourceConcept(.specialtyConsult, anyOf: [
             "externally rotated", "hip fracture", "neck of femur", "open fracture", "suicid*", "psychos*",
-            "hallucinat*", "testic*", "torsion", "ectopic", "vision loss",
-        ]),
+            "hallucinat*", "testic*", "torsion", "ectopic", "vision loss", "low mood", "depress*",
+            "mental health", "tendon", "cant bend", "unable to bend", "cannot bend", "cant straighten",
+            "unable to straighten",
+        ] + reducedFetalMovements),
+        // NICE CG124: a suspected hip fracture gets orthopaedic care and parenteral analgesia or a nerve block.
+        ResourceConcept(.specialtyConsult, allOf: [["hip", "groin"], hipFractureSigns]),
+        ResourceConcept(.parenteralMedication, allOf: [["hip", "groin"], hipFractureSigns]),
         ResourceConcept(.simpleProcedure, anyOf: [
             "lacerat*", "gash", "deep cut", "needs stitches", "need stitches", "needs sutures", "catheter",
-            "urinary retention", "unable to pass urine", "abscess", "foreign body", "nosebleed", "epistaxis",
-        ]),
+            "urinary retention", "unable to pass urine", "abscess", "nosebleed", "epistaxis",
+            // Reduction of a pulled elbow (radial head subluxation).
+            "pulled elbow", "nursemaid*", "radial head subluxation", "pulled up by the hand", "pulled up by the arm",
+            "pulled by the hand", "pulled by the arm",
+        ] + foreignBody),
         ResourceConcept(.simpleProcedure, allOf: [["eye"], ["grinding", "metal", "something in", "splinter", "rust"]]),
         ResourceConcept(.complexProcedure, anyOf: [
             "dislocat*", "procedural sedation", "chest drain", "chest tube",

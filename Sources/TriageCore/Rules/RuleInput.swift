@@ -11,7 +11,8 @@ struct RuleInput: Sendable {
         let adult = presentation.age.isAdultForEarlyWarningScores
         scores = ClinicalScores(news2: adult ? NEWS2Calculator.score(vitals) : nil,
                                 qsofa: adult ? QSOFACalculator.score(vitals) : nil,
-                                shockIndex: ShockIndexCalculator.score(vitals, age: presentation.age))
+                                shockIndex: ShockIndexCalculator.score(vitals, age: presentation.age),
+                                pews: adult ? nil : PEWSCalculator.score(vitals, age: presentation.age, text: text))
     }
 
     var vitals: Vitals { presentation.vitals }

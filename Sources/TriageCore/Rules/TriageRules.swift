@@ -2,7 +2,7 @@
 /// shock index computed alongside. Same input, same output, always; no I/O.
 public struct TriageRules: Sendable {
     /// Stored with every assessment; bump when any rule or table changes.
-    public static let version = "esi-rules/1"
+    public static let version = "esi-rules/2"
     public static let identity = ScorerIdentity(name: "rules", version: version)
 
     public init() {}
@@ -30,11 +30,12 @@ public struct TriageRules: Sendable {
             decision = (resourceLevel, .resources)
         }
 
-        let findings = Self.mostImportantFirst(
+        let review = DangerZoneRules.review(dangerZone, proposed: decision.level)
+        let findings = [review].compactMap { $0 } + Self.mostImportantFirst(
             lifeSaving + highRisk + [neonatalFever].compactMap { $0 } + dangerZone + floor
                 + [resources.finding] + Self.shockIndexFinding(input))
         let completeness = MeasurementCompleteness(input)
-        let explanation = Self.explain(decision.level, decision.point, findings: findings,
+        let explanation = Self.explain(decision.level, decision.point, findings: findings, review: review,
                                        resources: resources, completeness: completeness)
         let result = ScorerResult(level: decision.level, findings: findings, explanation: explanation,
                                   confidence: completeness.confidence, scorer: Self.identity)
@@ -62,12 +63,13 @@ public struct TriageRules: Sendable {
         }.map(\.element)
     }
 
-    static func explain(_ level: ESILevel, _ point: ESIDecisionPoint, findings: [Finding],
+    static func explain(_ level: ESILevel, _ point: ESIDecisionPoint, findings: [Finding], review: Finding?,
                         resources: ResourceEstimate, completeness: MeasurementCompleteness) -> String {
         let reasons = findings.filter { $0.impliedLevel == level }.prefix(3).map(\.summary)
         var text = "\(level) (decision point \(point.rawValue)): "
         text += reasons.isEmpty ? resources.finding.summary : reasons.joined(separator: "; ")
         text += "."
+        if let review { text += " \(review.summary)." }
         if point != .resources { text += " Expected resources: \(resources.count)." }
         if !completeness.missing.isEmpty {
             text += " Not measured: \(completeness.missing.joined(separator: ", "))."

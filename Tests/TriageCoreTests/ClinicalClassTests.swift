@@ -1,0 +1,170 @@
+import Testing
+import TriageCore
+
+/// A well child at rest: PEWS 0, no danger-zone value at any age from 1 year.
+let calmChildVitals = Vitals(heartRate: 100, respiratoryRate: 24, spo2: 99, temperatureC: 36.8, consciousness: .alert)
+
+/// Classes of presentation the ESI v4 handbook, the paediatric assessment triangle, Brighton PEWS and the
+/// chest pain and field-triage guidelines name: each test fails without its rule.
+@Suite struct ClinicalClassTests {
+    // MARK: Danger-zone vitals below ESI 3
+
+    @Test func dangerZoneAtLessUrgentLevelLeadsTheFindings() throws {
+        let assessment = assess(patient(complaint: "dysuria", note: "Burning on urination.",
+                                        vitals: vitals { $0.heartRate = 112; $0.respiratoryRate = 24 }))
+        #expect(assessment.level == .lessUrgent)
+        let first = try #require(assessment.result.findings.first)
+        #expect(first.rule == "esi.d.danger_zone.review")
+        #expect(first.summary == "Danger-zone vital signs (HR 112/min, RR 24/min) at a proposed ESI 4: consider a more urgent level")
+        #expect(first.impliedLevel == nil)
+        #expect(assessment.result.explanation.contains("consider a more urgent level"))
+    }
+
+    @Test func noReviewWhenDecisionPointDApplies() {
+        let applied = assess(patient(complaint: "abdominal pain", vitals: vitals { $0.heartRate = 112 }))
+        #expect(applied.level == .emergent)
+        #expect(!applied.ruleIDs.contains("esi.d.danger_zone.review"))
+        let calm = assess(patient(complaint: "rash", note: "Itchy rash on the hands."))
+        #expect(!calm.ruleIDs.contains("esi.d.danger_zone.review"))
+    }
+
+    // MARK: High-risk classes (decision point B)
+
+    static let highRiskCases: [(String, ClinicalPresentation, String)] = [
+        ("recession and flaring", patient(.years(2), complaint: "cough", note: "Subcostal recession and nasal flaring.",
+                                          vitals: calmChildVitals), "esi.b.paed.work_of_breathing"),
+        ("tracheal tug", patient(.months(8), complaint: "breathing fast", note: "Tracheal tug, feeding less.",
+                                 vitals: calmChildVitals), "esi.b.paed.work_of_breathing"),
+        ("stridor at rest", patient(.years(2), complaint: "barking cough", note: "Stridor at rest.", vitals: calmChildVitals),
+         "esi.b.paed.work_of_breathing"),
+        ("bulging fontanelle", patient(.months(6), complaint: "irritable", note: "Bulging fontanelle, high pitched cry.",
+                                       vitals: calmChildVitals), "esi.b.paed.red_feature"),
+        ("mottled toddler", patient(.years(1), complaint: "fever", note: "Mottled legs.", vitals: calmChildVitals),
+         "esi.b.paed.red_feature"),
+        ("story does not fit", patient(.years(3), complaint: "burn", note: "Scald to both feet; the story does not fit.",
+                                       vitals: calmChildVitals), "esi.b.paed.maltreatment"),
+        ("TEN-4 bruising", patient(.years(2), complaint: "bruises", note: "Bruising behind both ears.", vitals: calmChildVitals),
+         "esi.b.paed.maltreatment"),
+        ("one pill can kill", patient(.years(2), complaint: "ingestion", note: "Found chewing his grandmothers verapamil.",
+                                      vitals: calmChildVitals), "esi.b.paed.one_pill_can_kill"),
+        ("epigastric with sweating", patient(.years(72), complaint: "indigestion", note: "Epigastric discomfort, sweaty and pale."),
+         "esi.b.acs_equivalent"),
+        ("jaw and arm on exertion", patient(.years(58), complaint: "jaw pain", note: "Ache in the jaw and left arm climbing stairs."),
+         "esi.b.acs_equivalent"),
+        ("breathless on exertion, older", patient(.years(78), complaint: "breathless", note: "Breathless on exertion since yesterday."),
+         "esi.b.acs_equivalent"),
+        ("breathless on exertion, diabetic", patient(.years(50), complaint: "SOB", note: "SOB on exertion; type 2 diabetic."),
+         "esi.b.acs_equivalent"),
+        ("symptomatic bradycardia", patient(.years(70), complaint: "dizzy", note: "Lightheaded for two days.",
+                                            vitals: vitals { $0.heartRate = 38 }), "esi.b.symptomatic_bradycardia"),
+        ("strangulation", patient(complaint: "assault", note: "Grabbed by the throat, hoarse."), "esi.b.strangulation"),
+        ("pre-eclampsia symptoms", patient(.years(29), complaint: "headache, pregnant", note: "Flashing lights and swollen face."),
+         "esi.b.pre_eclampsia"),
+        ("severe-range BP in pregnancy", patient(.years(29), complaint: "pregnant, feels unwell",
+                                                 vitals: vitals { $0.systolicBP = 164; $0.diastolicBP = 112 }),
+         "esi.b.pregnancy_severe_hypertension"),
+        ("open fracture", patient(complaint: "leg injury", note: "Open fracture of the shin."), "esi.b.trauma_mechanism"),
+        ("motorcycle crash", patient(complaint: "motorbike crash", note: "Came off at 30 mph."), "esi.b.trauma_mechanism"),
+        ("PEWS 5", patient(.years(3), complaint: "rash", vitals: vitals({ $0.heartRate = 175; $0.respiratoryRate = 52 }, from: calmChildVitals)),
+         "pews.high"),
+    ]
+
+    @Test(arguments: highRiskCases)
+    func highRiskClass(name: String, presentation: ClinicalPresentation, rule: String) {
+        let assessment = assess(presentation)
+        #expect(assessment.level == .emergent, "\(name): \(assessment.result.explanation)")
+        #expect(assessment.ruleIDs.contains(rule), "\(name): \(assessment.ruleIDs)")
+    }
+
+    /// The same concepts, negated or outside their age range, stay quiet.
+    static let quietCases: [(String, ClinicalPresentation, String)] = [
+        ("no recession", patient(.years(2), complaint: "cough", note: "No recession, no nasal flaring, no grunting, no tracheal tug.",
+                                 vitals: calmChildVitals), "esi.b.paed.work_of_breathing"),
+        ("no stridor at rest", patient(.years(2), complaint: "barking cough", note: "No stridor at rest.", vitals: calmChildVitals),
+         "esi.b.paed.work_of_breathing"),
+        ("no red features", patient(.months(6), complaint: "fever", note: "Not mottled, fontanelle not bulging, no non blanching rash.",
+                                    vitals: calmChildVitals), "esi.b.paed.red_feature"),
+        ("history fits", patient(.years(3), complaint: "fall", note: "No safeguarding concerns, no unexplained bruising.",
+                                 vitals: calmChildVitals), "esi.b.paed.maltreatment"),
+        ("drug named, no exposure", patient(.years(2), complaint: "cough", note: "Grandad takes amlodipine; no tablets missing.",
+                                            vitals: calmChildVitals), "esi.b.paed.one_pill_can_kill"),
+        ("reflux without cardiac features", patient(.years(72), complaint: "indigestion",
+                                                    note: "Epigastric burning after meals. No sweating, no exertional symptoms."),
+         "esi.b.acs_equivalent"),
+        ("breathless on exertion, 40 y, not diabetic", patient(.years(40), complaint: "breathless", note: "Breathless on exertion."),
+         "esi.b.acs_equivalent"),
+        ("slow pulse, no symptoms", patient(.years(30), complaint: "wrist injury", note: "Denies dizziness or fainting.",
+                                            vitals: vitals { $0.heartRate = 46 }), "esi.b.symptomatic_bradycardia"),
+        ("not strangled", patient(complaint: "assault", note: "Punched in the face, not strangled."), "esi.b.strangulation"),
+        ("no visual symptoms", patient(.years(29), complaint: "headache, pregnant", note: "No flashing lights, no blurred vision."),
+         "esi.b.pre_eclampsia"),
+        ("no open fracture", patient(complaint: "leg injury", note: "Skin intact, no open fracture."), "esi.b.trauma_mechanism"),
+        ("calm child", patient(.years(3), complaint: "rash", vitals: calmChildVitals), "pews.high"),
+    ]
+
+    @Test(arguments: quietCases)
+    func negatedOrOutOfRangeStaysQuiet(name: String, presentation: ClinicalPresentation, rule: String) {
+        #expect(!assess(presentation).ruleIDs.contains(rule), "\(name)")
+    }
+
+    // MARK: Decision point A
+
+    @Test func inhalationInjuryWithStridorIsLifeSaving() {
+        let assessment = assess(patient(complaint: "house fire", note: "Singed nasal hair, hoarse voice."))
+        #expect(assessment.level == .resuscitation)
+        #expect(assessment.ruleIDs.contains("esi.a.text.inhalation_injury"))
+        #expect(!assess(patient(complaint: "house fire", note: "Singed hair, no stridor, voice normal.")).ruleIDs
+            .contains("esi.a.text.inhalation_injury"))
+    }
+
+    @Test func lifeThreateningAsthmaWithHypoxiaIsLifeSaving() {
+        let assessment = assess(patient(.years(12), complaint: "asthma", note: "Silent chest.",
+                                        vitals: vitals { $0.spo2 = 86; $0.respiratoryRate = 14 }))
+        #expect(assessment.level == .resuscitation)
+        #expect(assessment.ruleIDs.contains("esi.a.text.respiratory_distress"))
+    }
+
+    // MARK: Brighton PEWS
+
+    @Test func pewsScoresAgainstNormalRangesForAge() throws {
+        let scores = assess(patient(.years(6), complaint: "cough", note: "Intercostal recession, irritable.",
+                                    vitals: vitals({ $0.heartRate = 150; $0.respiratoryRate = 36 }, from: calmChildVitals))).scores
+        let pews = try #require(scores.pews)
+        // 5–12 y: HR 80–120 (150 is 30 above → 3), RR 20–25 (36 is 11 above → 1, recession → 2), irritable → 2.
+        #expect(pews.subScores == ["behaviour": 2, "cardiovascular": 3, "respiratory": 2])
+        #expect(pews.total == 7)
+        #expect(scores.news2 == nil)
+        #expect(assess(patient(.years(16))).scores.pews == nil)
+    }
+
+    /// HR 70 is bradycardia at 5–12 y (normal 80–120) though no danger-zone value: PEWS puts a floor of ESI 3.
+    @Test func pewsComponentAtThreeIsAtLeastUrgent() {
+        let assessment = assess(patient(.years(6), complaint: "rash", note: "Playing.",
+                                        vitals: vitals({ $0.heartRate = 70 }, from: calmChildVitals)))
+        #expect(assessment.level == .urgent)
+        #expect(assessment.ruleIDs.contains("pews.medium"))
+    }
+
+    // MARK: Resources (decision point C)
+
+    static let resourceCases: [(String, ClinicalPresentation, ESILevel, Int)] = [
+        ("suspected DVT", patient(complaint: "leg swelling", note: "Swollen calf after a long flight."), .urgent, 2),
+        ("splinter", patient(complaint: "splinter", note: "Wooden splinter in the palm."), .lessUrgent, 1),
+        ("pulled elbow", patient(.years(2), complaint: "wont use arm", note: "Pulled up by the hand, holding arm still.",
+                                 vitals: calmChildVitals), .lessUrgent, 1),
+        ("renal colic", patient(complaint: "loin pain", note: "Loin to groin colicky pain."), .urgent, 3),
+        ("reduced fetal movements", patient(.years(30), complaint: "reduced fetal movements", note: "36 weeks."), .urgent, 2),
+        ("possible hip fracture", patient(.years(85), complaint: "groin pain", note: "Cant weight bear since the fall."), .urgent, 3),
+        ("child with wheeze", patient(.years(7), complaint: "wheeze", note: "Wheezy with a cold, full sentences.",
+                                      vitals: calmChildVitals), .lessUrgent, 1),
+        ("cellulitis failing oral antibiotics", patient(complaint: "red leg", note: "Spreading despite oral antibiotics; diabetic."),
+         .urgent, 2),
+    ]
+
+    @Test(arguments: resourceCases)
+    func resourcesPerPresentation(name: String, presentation: ClinicalPresentation, level: ESILevel, count: Int) {
+        let assessment = assess(presentation)
+        #expect(assessment.level == level, "\(name): \(assessment.result.explanation)")
+        #expect(assessment.expectedResources == count, "\(name): \(assessment.result.explanation)")
+    }
+}
