@@ -36,21 +36,24 @@ import TriageStoreTestSupport
         // A raise threshold this low lets the model change levels, as a MedGemma site would see.
         try await LiveService.run(environment: ["EDTRIAGE_MODEL_PATH": TestModel.path,
                                                 "EDTRIAGE_MODEL_RAISE_THRESHOLD": "0.01",
-                                                "EDTRIAGE_MODEL_RATIONALE_MAX_TOKENS": "0"]) { service in
+                                                "EDTRIAGE_MODEL_RATIONALE_MAX_TOKENS": "24"]) { service in
             let nurse = try await service.token(.nurse, actor: "rn-safety")
             let ids = (1...6).map { "race-\($0)-\(UUID().uuidString.prefix(6))" }
             for id in ids {
                 #expect(try await service.send("POST", "v1/arrivals", token: nurse, json: Self.soreThroat(id)).status == 202)
             }
-            var overridden: Set<Int> = []
+            // The clinician's level per arrival: ESI 1, or ESI 2 where the model already proposes ESI 1
+            // (an override must differ from the proposal).
+            var overridden: [Int: ESILevel] = [:]
             try await eventually(timeout: .seconds(60)) {
-                for row in try await Self.worklist(service, token: nurse) where !overridden.contains(row.arrivalID) {
+                for row in try await Self.worklist(service, token: nurse) where overridden[row.arrivalID] == nil {
+                    let level: ESILevel = row.proposedLevel == .resuscitation ? .emergent : .resuscitation
                     let response = try await service.send(
                         "POST", "v1/assessments/\(row.assessmentID)/override", token: nurse,
                         headers: ["If-Match": "\"\(row.version)\""],
-                        json: #"{"level": 1, "reason": "looks grey and sweaty at the desk"}"#)
+                        json: #"{"level": \#(level.rawValue), "reason": "looks grey and sweaty at the desk"}"#)
                     // 412: a model assessment changed the row first; the next pass overrides it.
-                    if response.status == 200 { overridden.insert(row.arrivalID) }
+                    if response.status == 200 { overridden[row.arrivalID] = level }
                 }
                 return overridden.count == ids.count
             }
@@ -64,14 +67,17 @@ import TriageStoreTestSupport
             let rows = try await Self.worklist(service, token: nurse)
             #expect(rows.count == ids.count)
             for row in rows {
-                #expect(row.effectiveLevel == .resuscitation)
+                let level = try #require(overridden[row.arrivalID])
+                #expect(row.effectiveLevel == level)
                 #expect(row.state == .overridden)
                 #expect(row.decidedBy == "rn-safety")
                 #expect(row.modelStatus == .scored)
+                // A model assessment more urgent than the clinician's level raises the review alert.
+                #expect((row.reviewLevel != nil) == row.proposedLevel.isMoreUrgent(than: level))
                 let detail = try await Self.assessment(service, id: row.assessmentID, token: nurse)
                 #expect(detail.decisions.map(\.kind) == ["override"])
                 #expect(detail.decisions.first?.reason == "looks grey and sweaty at the desk")
-                #expect(detail.decisions.first?.level == .resuscitation)
+                #expect(detail.decisions.first?.level == level)
             }
             #expect(try await service.database.count("audit_log", where: "action = 'decision.override'") == ids.count)
         }
