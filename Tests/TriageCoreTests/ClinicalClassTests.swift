@@ -65,6 +65,23 @@ let calmChildVitals = Vitals(heartRate: 100, respiratoryRate: 24, spo2: 99, temp
          "esi.b.pregnancy_severe_hypertension"),
         ("open fracture", patient(complaint: "leg injury", note: "Open fracture of the shin."), "esi.b.trauma_mechanism"),
         ("motorcycle crash", patient(complaint: "motorbike crash", note: "Came off at 30 mph."), "esi.b.trauma_mechanism"),
+        ("preterm labour", patient(.years(31), complaint: "tightenings, pregnant", note: "32 weeks, regular tightenings."),
+         "esi.b.labour"),
+        ("waters broke", patient(.years(26), complaint: "leaking fluid", note: "Primip, waters broke an hour ago."),
+         "esi.b.labour"),
+        ("postnatal psychosis", patient(.years(30), complaint: "not sleeping", note: "Two weeks postnatal, hearing voices."),
+         "esi.b.perinatal_psychosis"),
+        ("postnatal pre-eclampsia", patient(.years(30), complaint: "headache", note: "Postnatal day 4, blurred vision."),
+         "esi.b.pre_eclampsia"),
+        ("command hallucinations", patient(complaint: "hearing voices", note: "Voices telling him to hurt people."),
+         "esi.b.danger_to_self_or_others"),
+        ("cauda equina in lay words", patient(complaint: "back pain", note: "Numb around the back passage, cant pass urine."),
+         "esi.b.cauda_equina"),
+        ("fall from a roof", patient(complaint: "fall", note: "Fell off a roof onto the drive."), "esi.b.trauma_mechanism"),
+        ("staggered paracetamol", patient(complaint: "toothache", note: "Taking 12 paracetamol a day for five days."),
+         "esi.b.toxic_ingestion"),
+        ("shoulder pain walking uphill", patient(.years(63), complaint: "shoulder ache", note: "L shoulder ache walking uphill."),
+         "esi.b.acs_equivalent"),
         ("PEWS 5", patient(.years(3), complaint: "rash", vitals: vitals({ $0.heartRate = 175; $0.respiratoryRate = 52 }, from: calmChildVitals)),
          "pews.high"),
     ]
@@ -100,6 +117,15 @@ let calmChildVitals = Vitals(heartRate: 100, respiratoryRate: 24, spo2: 99, temp
          "esi.b.pre_eclampsia"),
         ("no open fracture", patient(complaint: "leg injury", note: "Skin intact, no open fracture."), "esi.b.trauma_mechanism"),
         ("calm child", patient(.years(3), complaint: "rash", vitals: calmChildVitals), "pews.high"),
+        ("pregnant, no contractions", patient(.years(26), complaint: "pregnant, nausea", note: "No tightenings, no leaking fluid."),
+         "esi.b.labour"),
+        ("postnatal, no psychotic symptoms", patient(.years(30), complaint: "low mood", note: "Postnatal, denies hearing voices."),
+         "esi.b.perinatal_psychosis"),
+        ("back pain, continent", patient(complaint: "back pain", note: "No numbness around the back passage, passing urine."),
+         "esi.b.cauda_equina"),
+        ("ladder at home, no fall", patient(complaint: "cut hand", note: "Cut his hand on a ladder."), "esi.b.trauma_mechanism"),
+        ("usual paracetamol dose", patient(complaint: "toothache", note: "Taking paracetamol 500 mg four times a day."),
+         "esi.b.toxic_ingestion"),
     ]
 
     @Test(arguments: quietCases)
@@ -115,6 +141,19 @@ let calmChildVitals = Vitals(heartRate: 100, respiratoryRate: 24, spo2: 99, temp
         #expect(assessment.ruleIDs.contains("esi.a.text.inhalation_injury"))
         #expect(!assess(patient(complaint: "house fire", note: "Singed hair, no stridor, voice normal.")).ruleIDs
             .contains("esi.a.text.inhalation_injury"))
+    }
+
+    @Test func poorPerfusionWithAlteredMentationIsLifeSaving() {
+        let shocked = assess(patient(.years(5), complaint: "fever", note: "Cold peripheries, drowsy.",
+                                     vitals: vitals({ $0.consciousness = .voice }, from: calmChildVitals)))
+        #expect(shocked.level == .resuscitation)
+        #expect(shocked.ruleIDs.contains("esi.a.text.hypoperfusion"))
+        // Cold hands in an alert child, or a drowsy one with warm peripheries, are not decompensated shock.
+        #expect(!assess(patient(.years(5), complaint: "fever", note: "Cold hands and feet, playing.", vitals: calmChildVitals))
+            .ruleIDs.contains("esi.a.text.hypoperfusion"))
+        #expect(!assess(patient(.years(5), complaint: "fever", note: "Drowsy, not mottled, warm peripheries.",
+                                vitals: vitals({ $0.consciousness = .voice }, from: calmChildVitals)))
+            .ruleIDs.contains("esi.a.text.hypoperfusion"))
     }
 
     @Test func lifeThreateningAsthmaWithHypoxiaIsLifeSaving() {
@@ -157,6 +196,10 @@ let calmChildVitals = Vitals(heartRate: 100, respiratoryRate: 24, spo2: 99, temp
         ("possible hip fracture", patient(.years(85), complaint: "groin pain", note: "Cant weight bear since the fall."), .urgent, 3),
         ("child with wheeze", patient(.years(7), complaint: "wheeze", note: "Wheezy with a cold, full sentences.",
                                       vitals: calmChildVitals), .lessUrgent, 1),
+        ("swallowed coin", patient(.years(3), complaint: "swallowed coin", note: "Swallowed a 10p coin, breathing comfortably.",
+                                   vitals: calmChildVitals), .lessUrgent, 1),
+        ("febrile child who will not bear weight", patient(.years(7), complaint: "limp", note: "Wont bear weight, fever.",
+                                                           vitals: calmChildVitals), .urgent, 2),
         ("cellulitis failing oral antibiotics", patient(complaint: "red leg", note: "Spreading despite oral antibiotics; diabetic."),
          .urgent, 2),
     ]

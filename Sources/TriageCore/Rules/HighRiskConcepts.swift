@@ -12,6 +12,7 @@ enum HighRiskConcepts {
     /// (AHA/ACC 2021 chest pain guideline, Gulati et al.).
     static let anginalEquivalentSites = [
         "jaw", "arm pain", "arm ache", "arm heaviness", "heavy arm*", "both arms", "left arm", "l arm",
+        "left shoulder", "l shoulder", "both shoulders", "throat tight*", "tightness in * throat", "neck tight*",
         "between * shoulder blades", "between shoulder blades", "interscapular", "epigastri*", "indigestion",
         "upper abdominal pain", "upper abdominal discomfort",
     ]
@@ -59,7 +60,7 @@ enum HighRiskConcepts {
                         "end her life", "end my life", "take his own life", "take her own life", "homicid*",
                         "kill someone", "self harm*", "harm himself", "harm herself", "hurt himself",
                         "hurt herself", "hurt others", "violent towards", "aggressive towards", "threatening to",
-                        "combative",
+                        "combative", "voices telling", "command hallucinat*",
                     ]),
         TextConcept("esi.b.ectopic", "pregnant with bleeding or pain: possible ectopic pregnancy", source: source,
                     allOf: [
@@ -89,6 +90,9 @@ enum HighRiskConcepts {
             "overdos*", "poison*", "toxic ingestion", "ingest*", "swallowed * pills", "swallowed * tablets",
             "swallowed * battery", "button battery", "drank bleach", "drank * bleach", "swallowed bleach",
             "antifreeze", "<many> tablets", "<many> pills",
+            // Repeated supratherapeutic doses are treated as an overdose (MHRA 2012, paracetamol overdose).
+            "<many> paracetamol", "<many> * paracetamol", "<many> acetaminophen", "staggered overdose",
+            "staggered ingestion", "too many tablets", "too many pills", "more than the recommended",
             "<many> * tablets", "<many> * pills",
         ]),
         TextConcept("esi.b.testicular", "testicular or scrotal pain: possible torsion", source: source, anyOf: [
@@ -107,6 +111,11 @@ enum HighRiskConcepts {
             "motorcycl*", "motorbike", "thrown from", "unrestrained", "open fracture", "compound fracture",
             "bone visible", "bone exposed", "exposed bone", "mangled", "deglov*", "amputat*", "flail",
             "pelvic fracture", "paralys*",
+            // Falls from height (over 3 m / 10 ft): from a ladder, roof, scaffold, balcony or window it is taken
+            // as one until the height is known.
+            "from a ladder", "off a ladder", "off the ladder", "from the ladder",
+            "from a roof", "off a roof", "off the roof", "from the roof", "scaffold*", "from a balcony",
+            "off a balcony", "from a window", "out of a window", "from a first floor", "from the first floor",
         ]),
         TextConcept("esi.b.strangulation", "non-fatal strangulation: risk of delayed airway or vascular injury",
                     source: "Training Institute on Strangulation Prevention 2019; ESI v4 handbook, high-risk situation",
@@ -121,6 +130,22 @@ enum HighRiskConcepts {
                         ["flashing lights", "visual disturbance", "blurred vision", "blurry vision", "seeing spots",
                          "spots before", "swollen face", "face swollen", "facial swelling", "face and hands swollen",
                          "swelling of * face", "pain below * ribs", "epigastric pain"],
+                    ]),
+        TextConcept("esi.b.labour", "pregnant with contractions or leaking fluid: possible (preterm) labour",
+                    source: "ESI v4 handbook, high-risk: obstetric patients; NICE NG25 preterm labour and birth",
+                    allOf: [
+                        pregnancyWords,
+                        ["tightening*", "contraction*", "labour pains", "labor pains", "a show", "mucousy show",
+                         "bloody show", "waters broke*", "waters have broken", "waters gone", "leaking fluid",
+                         "gush of fluid", "ruptured membranes", "srom", "pprom"],
+                    ]),
+        // Postpartum psychosis is a psychiatric emergency (NICE CG192; RCPsych): risk to mother and baby.
+        TextConcept("esi.b.perinatal_psychosis", "psychotic symptoms in pregnancy or after birth",
+                    source: "NICE CG192 antenatal and postnatal mental health; ESI v4 handbook, high-risk psychiatric",
+                    allOf: [
+                        pregnancyWords,
+                        ["hearing voices", "hears voices", "voices telling", "hallucinat*", "psychos*", "psychotic",
+                         "paranoi*", "delusion*", "bizarre behaviour", "bizarre behavior"],
                     ]),
         TextConcept("esi.b.anticoagulated_head_injury", "head injury on anticoagulation", source: source, allOf: [
             ["head"],
@@ -147,7 +172,10 @@ enum HighRiskConcepts {
         ]),
         TextConcept("esi.b.cauda_equina", "back pain with red flags: possible cauda equina", source: source, allOf: [
             ["back", "cauda equina"],
-            ["cauda equina", "saddle an*", "saddle numb*", "urinary retention", "incontinen*", "both legs"],
+            ["cauda equina", "saddle an*", "saddle numb*", "urinary retention", "incontinen*", "both legs",
+             "back passage", "perianal numb*", "perineal numb*", "numb bottom", "numb around * bottom",
+             "not passed urine", "hasnt passed urine", "cant pass urine", "cannot pass urine", "unable to pass urine",
+             "cant feel * wee*", "cant feel * pee*"],
         ]),
         TextConcept("esi.b.burn_airway", "burn with airway risk or electrical injury", source: source, anyOf: [
             "smoke inhalation", "singed", "electrocut*", "electrical burn*", "facial burn*", "burns to the face",
@@ -174,6 +202,8 @@ enum HighRiskConcepts {
     /// Words that say the patient is pregnant or has just given birth (weeks "/40" split into numbers).
     static let pregnancyWords = [
         "pregnan*", "primip*", "multip*", "primigravida", "gestation*", "antenatal", "postpartum", "post partum",
+        "postnatal", "post natal", "puerper*", "after birth", "after delivery", "after giving birth", "gave birth",
+        "since delivery", "since giving birth",
     ]
 
     /// Symptoms that make a slow heart rate an emergency: poor perfusion, syncope, ischaemia, heart failure

@@ -49,6 +49,16 @@ enum LifeSavingConcepts {
                     ]),
     ]
 
+    /// Signs of poor perfusion a triage nurse sees or feels (PALS: shock; NICE NG51 sepsis red flags).
+    /// With altered mentation they mean decompensating shock: fluids and antibiotics now, not in minutes.
+    static let hypoperfusion = TextConcept(
+        "esi.a.text.hypoperfusion", "signs of poor perfusion",
+        source: "ESI v4 handbook, decision point A: signs of hypoperfusion; PALS shock; NICE NG51 red flags", anyOf: [
+            "cold peripher*", "peripherally cold", "cold extremities", "cold hands and feet", "cold and clammy",
+            "cold clammy", "mottl*", "thready", "weak pulse*", "pulses weak", "prolonged cap*", "delayed cap*",
+            "sluggish cap*", "crt prolonged", "prolonged crt", "cap refill prolonged", "capillary refill prolonged",
+        ])
+
     /// Words for an allergic reaction in progress. Not "allergies", which notes use to list known allergies.
     static let allergicExposure = [
         "anaphyla*", "allergic reaction", "reaction to", "after eating", "peanut*", "shellfish", "bee sting",

@@ -61,8 +61,20 @@ enum LifeSavingRules {
                 "SpO2 \(formatted(saturation)) % < 90 with RR \(formatted(vitals.respiratoryRate ?? 0))/min: severe respiratory distress",
                 "SpO2 \(formatted(saturation)) %", "< 90 % with severe tachypnoea")
         }
-        if let shock = shockFinding(input) { findings.append(shock) }
+        if let shock = shockFinding(input) { findings.append(shock) } else if let perfusion = perfusionFinding(input) {
+            findings.append(perfusion)
+        }
         return findings
+    }
+
+    /// Poor perfusion described with altered mentation (ACVPU C or V, GCS ≤ 13, or confusion in words):
+    /// the brain is no longer perfused well enough, whatever the pressure reads (PALS: decompensated shock).
+    static func perfusionFinding(_ input: RuleInput) -> Finding? {
+        guard let signs = input.matches(LifeSavingConcepts.hypoperfusion) else { return nil }
+        let measuredAltered = NEWS2Calculator.isAlert(input.vitals) == false || (input.vitals.gcs ?? 15) <= 13
+        guard measuredAltered || input.matches(HighRiskConcepts.alteredMentation) != nil else { return nil }
+        return input.textFinding(LifeSavingConcepts.hypoperfusion, signs, level: .resuscitation,
+                                 prefix: "altered mentation with ")
     }
 
     /// Shock: SBP < 80 mmHg from 10 y, or below the age's hypotension limit with an elevated shock index

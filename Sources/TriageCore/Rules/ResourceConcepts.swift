@@ -50,7 +50,9 @@ enum ResourceConcepts {
                          "sprain*", "outstretched hand", "unable to bear weight", "cannot bear weight",
                          "cant bear weight", "shortened", "externally rotated", "swollen joint", "dislocat*"]
         + weightBearing
-    static let weightBearing = ["unable to weight bear", "cannot weight bear", "cant weight bear", "non weight bearing"]
+    static let weightBearing = ["unable to weight bear", "cannot weight bear", "cant weight bear", "non weight bearing",
+                                "wont bear weight", "will not bear weight", "not bearing weight", "wont weight bear",
+                                "refus* to walk", "refus* to weight bear", "limp*"]
     /// Suspected deep-vein thrombosis or pulmonary embolism: D-dimer and ultrasound or CT (NICE NG158).
     static let venousThrombosis = ["calf swelling", "calf pain", "swollen calf", "leg swelling", "swollen leg",
                                    "dvt", "pulmonary embol*", "blood clot"]
@@ -79,6 +81,9 @@ enum ResourceConcepts {
         // paediatric pneumonia guideline); hypoxia brings both back at any age.
         ResourceConcept(.labs, ages: 16...Int.max, anyOf: breathing),
         ResourceConcept(.labs, ages: 12...Int.max, anyOf: ["vomit*", "diarrh*"]),
+        // A febrile child who will not bear weight has septic arthritis until bloods say otherwise (Kocher et al.
+        // 1999: fever, non-weight-bearing, ESR and white count).
+        ResourceConcept(.labs, ages: 0...17, allOf: [weightBearing, ["fever*", "febrile", "pyrexi*", "temperature"]]),
         ResourceConcept(.ecg, anyOf: chestPain + [
             "palpitation*", "racing heart", "heart racing", "irregular heart*", "irregular pulse", "syncop*",
             "fainted", "collapse*", "passed out", "overdos*",
@@ -88,6 +93,9 @@ enum ResourceConcepts {
             "productive cough", "pneumonia", "foreign body", "swallowed * coin",
         ]),
         ResourceConcept(.xray, ages: 16...Int.max, anyOf: breathing),
+        // Swallowed coins, magnets and batteries are located on x-ray (NICE CKS, foreign body ingestion).
+        ResourceConcept(.xray, allOf: [["swallow*", "ingest*", "ate", "eaten"],
+                                       ["coin*", "magnet*", "battery", "batteries", "marble*", "foreign body"]]),
         ResourceConcept(.xray, ages: 16...Int.max, allOf: [["cough*"], ["fever*", "febrile"]]),
         // Glass in a wound is looked for on x-ray.
         ResourceConcept(.xray, allOf: [["glass"], ["cut*", "lacerat*", "wound*", "gash*"]]),
