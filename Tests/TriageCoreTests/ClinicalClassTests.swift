@@ -82,6 +82,24 @@ let calmChildVitals = Vitals(heartRate: 100, respiratoryRate: 24, spo2: 99, temp
          "esi.b.toxic_ingestion"),
         ("shoulder pain walking uphill", patient(.years(63), complaint: "shoulder ache", note: "L shoulder ache walking uphill."),
          "esi.b.acs_equivalent"),
+        ("rash that does not fade", patient(.months(10), complaint: "temp + rash",
+                                            note: "Febrile, purple spots that dont fade under a glass.", vitals: calmChildVitals),
+         "esi.b.meningitis"),
+        ("croup in parents' words", patient(.years(2), complaint: "croup", note: "Sucking in under the ribs.", vitals: calmChildVitals),
+         "esi.b.paed.work_of_breathing"),
+        ("green vomit in a neonate", patient(.days(12), complaint: "vomiting", note: "Vomit bright green.", vitals: calmChildVitals),
+         "esi.b.paed.bilious_vomiting"),
+        ("posterior stroke", patient(.years(71), complaint: "dizzy", note: "Veering to the left, speech a bit slurred."),
+         "esi.b.stroke"),
+        ("nausea and sweating, older adult", patient(.years(81), complaint: "nausea", note: "Vomited twice, cold sweat."),
+         "esi.b.acs_equivalent"),
+        ("AF with abdominal pain", patient(.years(78), complaint: "abdo pain", note: "AF, sudden central abdo pain."),
+         "esi.b.mesenteric_ischaemia"),
+        ("serotonin toxicity", patient(complaint: "shaky", note: "Sertraline and tramadol, clonus at both ankles."),
+         "esi.b.toxic_ingestion"),
+        ("intrusion", patient(complaint: "MVC", note: "Passenger-side intrusion, seatbelt sign."), "esi.b.trauma_mechanism"),
+        ("unstable eating disorder", patient(.years(15), complaint: "dizzy", note: "Anorexia nervosa, lost 6 kg.",
+                                             vitals: vitals { $0.heartRate = 42 }), "esi.b.unstable_eating_disorder"),
         ("PEWS 5", patient(.years(3), complaint: "rash", vitals: vitals({ $0.heartRate = 175; $0.respiratoryRate = 52 }, from: calmChildVitals)),
          "pews.high"),
     ]
@@ -117,6 +135,12 @@ let calmChildVitals = Vitals(heartRate: 100, respiratoryRate: 24, spo2: 99, temp
          "esi.b.pre_eclampsia"),
         ("no open fracture", patient(complaint: "leg injury", note: "Skin intact, no open fracture."), "esi.b.trauma_mechanism"),
         ("calm child", patient(.years(3), complaint: "rash", vitals: calmChildVitals), "pews.high"),
+        ("eating disorder, stable observations", patient(.years(15), complaint: "weight loss", note: "Anorexia nervosa.",
+                                                         vitals: vitals { $0.heartRate = 64 }), "esi.b.unstable_eating_disorder"),
+        ("older adult vomiting, no sweating", patient(.years(81), complaint: "vomiting", note: "Vomited twice, no sweating."),
+         "esi.b.acs_equivalent"),
+        ("green vomit in a school child", patient(.years(9), complaint: "vomiting", note: "Vomit green.", vitals: calmChildVitals),
+         "esi.b.paed.bilious_vomiting"),
         ("pregnant, no contractions", patient(.years(26), complaint: "pregnant, nausea", note: "No tightenings, no leaking fluid."),
          "esi.b.labour"),
         ("postnatal, no psychotic symptoms", patient(.years(30), complaint: "low mood", note: "Postnatal, denies hearing voices."),
@@ -154,6 +178,18 @@ let calmChildVitals = Vitals(heartRate: 100, respiratoryRate: 24, spo2: 99, temp
         #expect(!assess(patient(.years(5), complaint: "fever", note: "Drowsy, not mottled, warm peripheries.",
                                 vitals: vitals({ $0.consciousness = .voice }, from: calmChildVitals)))
             .ruleIDs.contains("esi.a.text.hypoperfusion"))
+    }
+
+    @Test func upperAirwayObstructionAndCordProlapseAreLifeSaving() {
+        let airway = assess(patient(.months(20), complaint: "noisy breathing", note: "Drooling, soft stridor, wont swallow.",
+                                    vitals: calmChildVitals))
+        #expect(airway.level == .resuscitation)
+        #expect(airway.ruleIDs.contains("esi.a.text.upper_airway"))
+        #expect(!assess(patient(.years(4), complaint: "croup", note: "Stridor only when crying, not drooling.",
+                                vitals: calmChildVitals)).ruleIDs.contains("esi.a.text.upper_airway"))
+        let cord = assess(patient(.years(29), complaint: "waters broke", note: "Loop of cord visible."))
+        #expect(cord.level == .resuscitation)
+        #expect(cord.ruleIDs.contains("esi.a.text.cord_prolapse"))
     }
 
     @Test func lifeThreateningAsthmaWithHypoxiaIsLifeSaving() {
@@ -200,6 +236,14 @@ let calmChildVitals = Vitals(heartRate: 100, respiratoryRate: 24, spo2: 99, temp
                                    vitals: calmChildVitals), .lessUrgent, 1),
         ("febrile child who will not bear weight", patient(.years(7), complaint: "limp", note: "Wont bear weight, fever.",
                                                            vitals: calmChildVitals), .urgent, 2),
+        ("hot swollen knee", patient(.years(81), complaint: "knee", note: "Hot swollen knee, no injury."), .urgent, 3),
+        ("infected wound", patient(complaint: "wound", note: "Caesarean wound red with a little ooze."), .lessUrgent, 1),
+        ("diabetic foot infection", patient(.years(57), complaint: "foot", note: "Type 2 diabetic, toe ulcer oozing pus."),
+         .urgent, 3),
+        ("fight bite", patient(complaint: "cut knuckle", note: "Punched someone in the teeth, knuckle cut."), .urgent, 2),
+        ("bead up the nose", patient(.years(4), complaint: "bead up nose", note: "Pushed a bead up his nostril.",
+                                     vitals: calmChildVitals), .lessUrgent, 1),
+        ("lac in shorthand", patient(complaint: "cut thumb", note: "2 cm gaping lac."), .lessUrgent, 1),
         ("cellulitis failing oral antibiotics", patient(complaint: "red leg", note: "Spreading despite oral antibiotics; diabetic."),
          .urgent, 2),
     ]

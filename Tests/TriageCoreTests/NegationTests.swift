@@ -18,6 +18,10 @@ import TriageCore
         ("poor feeding", "Not eating and lethargic.", "esi.b.text.altered_mentation", true),
         ("fall", "No head injury, now confused.", "esi.b.text.altered_mentation", true),
         ("fever", "Denies temperature above 38.5 or chest pain.", "esi.b.acs", false),
+        // Shorthand is read as the words it stands for, negated as they would be.
+        ("cough", "c/o CP since this am.", "esi.b.acs", true),
+        ("cough", "Nil CP, nil SOB.", "esi.b.acs", false),
+        ("back pain", "Numb around the back passage, h/o disc prolapse.", "esi.b.cauda_equina", true),
     ]
 
     /// Everyday uses of alarming words must not fire the rule the word suggests.

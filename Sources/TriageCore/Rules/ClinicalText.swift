@@ -12,7 +12,7 @@ struct ClinicalText: Sendable {
 
     /// Words that negate what follows them.
     static let negationCues: Set<String> = [
-        "no", "not", "denies", "denied", "denying", "without", "negative", "nor", "never", "absent",
+        "no", "not", "denies", "denied", "denying", "without", "negative", "nor", "never", "absent", "nil",
     ]
     /// Words that end a clause as punctuation does: "no fever but chest pain" affirms chest pain.
     static let clauseBreakers: Set<String> = ["but", "however", "although", "though", "except", "yet"]
@@ -31,7 +31,7 @@ struct ClinicalText: Sendable {
         var words: [String] = []
         var current = ""
         func endWord() {
-            if !current.isEmpty { words.append(current) }
+            if !current.isEmpty { words += ClinicalAbbreviations.expanding(current) }
             current = ""
         }
         func endClause() {
@@ -39,7 +39,7 @@ struct ClinicalText: Sendable {
             if !words.isEmpty { clauses.append(Self.clause(words)) }
             words = []
         }
-        let characters = Array(text.lowercased())
+        let characters = Array(ClinicalAbbreviations.expandingSymbols(text.lowercased()))
         for (index, character) in characters.enumerated() {
             if character.isLetter || character.isNumber {
                 current.append(character)

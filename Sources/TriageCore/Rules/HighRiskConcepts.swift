@@ -13,16 +13,17 @@ enum HighRiskConcepts {
     static let anginalEquivalentSites = [
         "jaw", "arm pain", "arm ache", "arm heaviness", "heavy arm*", "both arms", "left arm", "l arm",
         "left shoulder", "l shoulder", "both shoulders", "throat tight*", "tightness in * throat", "neck tight*",
+        "teeth ache", "teeth hurt",
         "between * shoulder blades", "between shoulder blades", "interscapular", "epigastri*", "indigestion",
         "upper abdominal pain", "upper abdominal discomfort",
     ]
     /// Dyspnoea and fatigue, the commonest presentation of MI without chest pain (Canto et al. JAMA 2000).
     static let anginalEquivalentSymptoms = [
-        "short of breath", "shortness of breath", "sob", "breathless*", "dyspn*", "tired*", "fatigue*",
+        "short of breath", "shortness of breath", "breathless*", "dyspn*", "tired*", "fatigue*", "nause*", "vomit*",
     ]
     /// What makes such a symptom cardiac: brought on by effort, or with autonomic features.
     static let ischaemicFeatures = [
-        "exertion*", "on exertion", "with exertion", "exercis*", "stairs", "uphill", "walking", "lifting",
+        "exertion*", "on exertion", "with exertion", "exercis*", "stairs", "uphill", "walking", "walk", "lifting",
         "sweat*", "diaphore*", "clammy",
     ]
 
@@ -45,7 +46,7 @@ enum HighRiskConcepts {
                     source: acsEquivalentSource, ages: 65...Int.max, allOf: [anginalEquivalentSymptoms, ischaemicFeatures]),
         TextConcept("esi.b.acs_equivalent", "exertional or sweaty breathlessness or fatigue in a diabetic: possible ACS",
                     source: acsEquivalentSource, ages: 30...Int.max, allOf: [
-                        anginalEquivalentSymptoms, ischaemicFeatures, ["diabet*", "t2dm", "t1dm", "iddm", "niddm", "insulin"],
+                        anginalEquivalentSymptoms, ischaemicFeatures, ["diabet*", "insulin"],
                     ]),
         TextConcept("esi.b.stroke", "possible stroke: focal neurological deficit", source: source, anyOf: [
             "slurred speech", "facial droop", "face droop*", "droop*", "hemipar*", "hemipleg*", "aphasi*",
@@ -53,6 +54,9 @@ enum HighRiskConcepts {
             "right sided weakness", "left side weak*", "right side weak*", "unilateral weakness",
             "sudden weakness", "sudden numbness", "sudden * weakness", "left arm and leg", "right arm and leg",
             "sudden vision loss", "sudden loss of vision", "loss of vision", "vision loss",
+            // BE-FAST adds balance and eyes, the signs of posterior circulation stroke (Aroor et al. Stroke 2017).
+            "slurred", "ataxi*", "veering", "cant walk straight", "unable to walk straight", "double vision",
+            "diplopia",
         ]),
         TextConcept("esi.b.danger_to_self_or_others", "suicidal or homicidal ideation / danger to self or others",
                     source: source, anyOf: [
@@ -77,7 +81,10 @@ enum HighRiskConcepts {
                     source: source, allOf: [
                         ["fever*", "febrile", "temperature", "meningitis", "non blanching", "purpur*"],
                         ["stiff neck", "neck stiff*", "photophob*", "non blanching", "petechia*", "purpur*",
-                         "meningitis"],
+                         "meningitis",
+                         // A rash that does not fade under a glass, in parents' words (NICE NG240).
+                         "dont fade", "doesnt fade", "does not fade", "do not fade", "glass test", "purple spots",
+                         "purple rash", "purple blotch*"],
                     ]),
         TextConcept("esi.b.aortic", "tearing pain or pain through to the back: possible aortic dissection/aneurysm",
                     source: source, anyOf: [
@@ -93,6 +100,8 @@ enum HighRiskConcepts {
             // Repeated supratherapeutic doses are treated as an overdose (MHRA 2012, paracetamol overdose).
             "<many> paracetamol", "<many> * paracetamol", "<many> acetaminophen", "staggered overdose",
             "staggered ingestion", "too many tablets", "too many pills", "more than the recommended",
+            // Toxidromes named by their signs: serotonin toxicity (Hunter criteria, Dunkley et al. QJM 2003).
+            "clonus", "serotonin syndrome", "serotonin toxicity", "neuroleptic malignant",
             "<many> * tablets", "<many> * pills",
         ]),
         TextConcept("esi.b.testicular", "testicular or scrotal pain: possible torsion", source: source, anyOf: [
@@ -110,7 +119,8 @@ enum HighRiskConcepts {
             // National field triage guideline (Newgard et al. 2022): high-risk mechanisms and injury patterns.
             "motorcycl*", "motorbike", "thrown from", "unrestrained", "open fracture", "compound fracture",
             "bone visible", "bone exposed", "exposed bone", "mangled", "deglov*", "amputat*", "flail",
-            "pelvic fracture", "paralys*",
+            "pelvic fracture", "paralys*", "intrusion", "seatbelt sign", "seat belt sign", "seatbelt bruis*",
+            "seat belt bruis*", "trapped in", "entrapment", "prolonged extrication",
             // Falls from height (over 3 m / 10 ft): from a ladder, roof, scaffold, balcony or window it is taken
             // as one until the height is known.
             "from a ladder", "off a ladder", "off the ladder", "from the ladder",
@@ -147,6 +157,11 @@ enum HighRiskConcepts {
                         ["hearing voices", "hears voices", "voices telling", "hallucinat*", "psychos*", "psychotic",
                          "paranoi*", "delusion*", "bizarre behaviour", "bizarre behavior"],
                     ]),
+        TextConcept("esi.b.mesenteric_ischaemia", "abdominal pain out of proportion or with atrial fibrillation: possible mesenteric ischaemia",
+                    source: "ESVS 2017 guideline on diseases of the mesenteric arteries; ESI v4 handbook, high-risk",
+                    ages: 50...Int.max, allOf: [
+                        ["out of proportion", "atrial fibrillation"], ResourceConcepts.abdominalPain + ["abdominal"],
+                    ]),
         TextConcept("esi.b.anticoagulated_head_injury", "head injury on anticoagulation", source: source, allOf: [
             ["head"],
             ["warfarin", "apixaban", "rivaroxaban", "dabigatran", "edoxaban", "anticoag*", "blood thinner*"],
@@ -164,7 +179,7 @@ enum HighRiskConcepts {
         TextConcept("esi.b.obstetric", "pregnancy emergency (labour, pre-eclampsia, abruption)", source: source,
                     anyOf: [
                         "eclampsia", "preeclampsia", "pre eclampsia", "in labour", "in labor", "waters broke",
-                        "cord prolapse", "abruption",
+                        "abruption",
                     ]),
         TextConcept("esi.b.syncope", "syncope in an older adult", source: source, ages: 50...Int.max, anyOf: [
             "syncop*", "fainted", "passed out", "collapse*", "blacked out", "loss of consciousness",
@@ -206,13 +221,19 @@ enum HighRiskConcepts {
         "since delivery", "since giving birth",
     ]
 
+    static let eatingDisorder = TextConcept(
+        "esi.b.unstable_eating_disorder", "eating disorder",
+        source: "RCPsych MEED 2022: medical emergencies in eating disorders", anyOf: [
+            "anorexi*", "eating disorder", "bulimi*", "arfid", "restricting", "restrictive eating",
+        ])
+
     /// Symptoms that make a slow heart rate an emergency: poor perfusion, syncope, ischaemia, heart failure
     /// (Resuscitation Council UK 2021, bradycardia algorithm, adverse features).
     static let bradycardiaAdverseFeatures = TextConcept(
         "esi.b.symptomatic_bradycardia", "slow pulse with adverse features",
         source: "Resuscitation Council UK 2021, adult bradycardia algorithm: adverse features", anyOf: [
             "lightheaded", "light headed", "dizz*", "faint*", "syncop*", "collapse*", "passed out", "short of breath",
-            "shortness of breath", "breathless*", "sob", "chest pain", "chest tight*", "confus*", "hypotens*",
+            "shortness of breath", "breathless*", "chest pain", "chest tight*", "confus*", "hypotens*",
         ])
 
     /// Bleeding from the gut is high-risk when the patient is haemodynamically unstable.

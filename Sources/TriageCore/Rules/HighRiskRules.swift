@@ -21,7 +21,8 @@ enum HighRiskRules {
                 source: HighRiskConcepts.distress.source))
         }
         findings += scoreFindings(input)
-        findings += [symptomaticBradycardia(input), severeHypertensionInPregnancy(input)].compactMap { $0 }
+        findings += [symptomaticBradycardia(input), severeHypertensionInPregnancy(input), unstableEatingDisorder(input)]
+            .compactMap { $0 }
         return findings
     }
 
@@ -46,6 +47,22 @@ enum HighRiskRules {
                        summary: "\(observed) in pregnancy: severe-range hypertension, possible pre-eclampsia",
                        observed: observed, threshold: "≥ 160 systolic or ≥ 110 diastolic", impliedLevel: .emergent,
                        source: "ACOG Practice Bulletin 222 (2020); NICE NG133")
+    }
+
+    /// An eating disorder with heart rate < 50, systolic < 90 or temperature < 35.5: medically unstable
+    /// (RCPsych MEED 2022, the amber and red physiological thresholds).
+    static func unstableEatingDisorder(_ input: RuleInput) -> Finding? {
+        guard let phrases = input.matches(HighRiskConcepts.eatingDisorder) else { return nil }
+        let vitals = input.vitals
+        let unstable: String? = if let rate = vitals.heartRate, rate < 50 { "HR \(formatted(rate))/min" }
+            else if let systolic = vitals.systolicBP, systolic < 90 { "SBP \(formatted(systolic)) mmHg" }
+            else if let temperature = vitals.temperatureC, temperature < 35.5 { "Temp \(formatted(temperature)) °C" }
+            else { nil }
+        guard let unstable else { return nil }
+        return Finding(rule: HighRiskConcepts.eatingDisorder.id,
+                       summary: "\(unstable) with \(TextConcept.evidence(phrases)): medically unstable eating disorder",
+                       observed: unstable, threshold: "HR < 50, SBP < 90 or temp < 35.5 °C", impliedLevel: .emergent,
+                       source: HighRiskConcepts.eatingDisorder.source)
     }
 
     /// ACVPU C or V, or GCS 9–14 (lower values are decision point A); and confusion described in words.

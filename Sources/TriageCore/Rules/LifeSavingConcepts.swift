@@ -25,6 +25,18 @@ enum LifeSavingConcepts {
     ]
 
     static let always: [TextConcept] = [
+        // Stridor with drooling, a muffled voice or a child who will not swallow: impending upper-airway
+        // obstruction (APLS; ESI v4 handbook, decision point A: airway).
+        TextConcept("esi.a.text.upper_airway", "stridor with drooling or unable to swallow: airway obstruction",
+                    source: source + "; APLS upper airway obstruction", allOf: [
+                        ["stridor", "noisy breathing"],
+                        ["drooling", "muffled", "wont swallow", "cant swallow", "unable to swallow", "tripod*",
+                         "leaning forward", "bolt upright"],
+                    ]),
+        // A prolapsed cord is relieved by hand now, before transfer (RCOG Green-top 50).
+        TextConcept("esi.a.text.cord_prolapse", "umbilical cord prolapse", source: source + "; RCOG Green-top 50",
+                    anyOf: ["cord prolapse", "prolapsed cord", "loop of cord", "cord visible", "cord is visible",
+                            "cord hanging", "cord presenting"]),
         TextConcept("esi.a.text.anaphylaxis_airway", "anaphylaxis with airway compromise", source: source, allOf: [
             allergicExposure,
             ["stridor", "throat tight*", "throat closing", "throat swelling", "tongue swell*", "swollen tongue",

@@ -13,6 +13,9 @@ enum PaediatricConcepts {
                     ages: 0...17, anyOf: recessionWords + [
                         "stridor at rest", "grunt*", "nasal flaring", "flaring", "head bobbing", "see saw", "seesaw",
                         "increased work of breathing", "working hard to breathe",
+                        // The same signs in parents' words.
+                        "sucking in", "caving in", "pulling in under", "ribs showing", "noisy breathing * at rest",
+                        "noisy breathing even when",
                     ]),
         TextConcept("esi.b.paed.red_feature", "NICE red feature for serious illness in a young child",
                     source: "NICE NG143 traffic-light system, red features; ESI v4 handbook, paediatric high-risk",
@@ -23,6 +26,10 @@ enum PaediatricConcepts {
                         "bulging fontanelle", "fontanelle bulging", "non blanching", "reduced skin turgor",
                         "neck stiff*", "stiff neck",
                     ]),
+        // Green vomit in an infant is malrotation with volvulus until proven otherwise (APLS; BAPS).
+        TextConcept("esi.b.paed.bilious_vomiting", "bilious (green) vomiting in an infant",
+                    source: "APLS 6th ed., the surgical infant; ESI v4 handbook, paediatric high-risk", ages: 0...1,
+                    allOf: [["vomit*", "sick", "posset*"], ["green", "bilious", "bile"]]),
         TextConcept("esi.b.paed.maltreatment", "injury pattern or history that suggests maltreatment",
                     source: "NICE CG89 child maltreatment; ESI v4 handbook, high-risk: suspected abuse",
                     ages: 0...17, anyOf: [

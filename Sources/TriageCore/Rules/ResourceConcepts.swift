@@ -39,7 +39,7 @@ struct ResourceConcept: Sendable {
 }
 
 enum ResourceConcepts {
-    static let abdominalPain = ["abdominal pain", "abdo pain", "belly pain", "stomach pain", "tummy pain",
+    static let abdominalPain = ["abdominal pain", "belly pain", "stomach pain", "tummy pain",
                                 "flank pain", "pelvic pain", "quadrant pain", "epigastric", "renal colic",
                                 "kidney stone*", "loin pain", "loin to groin"]
     static let chestPain = HighRiskConcepts.chestPainWords
@@ -55,7 +55,23 @@ enum ResourceConcepts {
                                 "refus* to walk", "refus* to weight bear", "limp*"]
     /// Suspected deep-vein thrombosis or pulmonary embolism: D-dimer and ultrasound or CT (NICE NG158).
     static let venousThrombosis = ["calf swelling", "calf pain", "swollen calf", "leg swelling", "swollen leg",
-                                   "dvt", "pulmonary embol*", "blood clot"]
+                                   "dvt", "pulmonary embol*", "blood clot", "arm swelling", "swollen arm", "arm swollen",
+                                   "arm is swollen"]
+    /// Signs of clinical dehydration in a child (NICE CG84).
+    static let dehydration = ["dehydrat*", "dry lips", "lips dry", "dry mucous", "dry mouth", "sunken", "no tears",
+                              "without tears", "few* wet", "dry nappy", "dry nappies", "no wet nappies",
+                              "last wet nappy", "reduced urine"]
+    /// An infected wound is swabbed (ESI v4 handbook: labs).
+    static let woundInfection: [[String]] = [["wound", "incision", "scar", "stitches", "sutures"],
+                                             ["red*", "ooz*", "pus", "discharg*", "infect*", "weeping"]]
+    /// A hot swollen joint is aspirated, with bloods and an x-ray (BSR/BOA septic arthritis guideline 2006).
+    static let hotSwollenJoint: [[String]] = [["knee", "joint", "ankle", "elbow", "wrist", "hip", "shoulder"],
+                                              ["hot"], ["swollen", "swelling"]]
+    /// A diabetic foot infection needs bloods, an x-ray for osteomyelitis and often IV antibiotics (NICE NG19).
+    static let diabeticFootInfection: [[String]] = [["diabet*"], ["foot", "toe", "toes", "ulcer*"],
+                                                    ["red*", "swollen", "pus", "ooz*", "infect*", "cellulitis"]]
+    /// A cut over a knuckle from a punch is a human bite: x-ray and hand surgery (NICE CKS, human bites).
+    static let fightBite: [[String]] = [["knuckle*"], ["punch*", "teeth", "tooth", "fight", "bite", "bitten"]]
     /// Foreign bodies removed in the ED, a simple procedure (ESI v4 handbook, resources table).
     static let foreignBody = ["foreign body", "splinter", "fish hook", "fishhook", "embedded", "ring stuck",
                               "stuck ring"]
@@ -74,9 +90,12 @@ enum ResourceConcepts {
             "dysuria", "burning on urination", "urinary", "urine", "haematuria", "hematuria", "weak*", "dizz*",
             "lightheaded", "faint*", "syncop*", "collapse*", "palpitation*", "racing heart", "heart racing",
             "confus*", "letharg*", "overdos*", "ingest*", "poison*", "pregnan*", "vaginal bleed*", "jaundice*",
-            "diabet*", "glucose", "dehydrat*", "sepsis", "septic", "cellulitis", "rigor*", "dry lips",
-            "few* wet", "chemo*", "projectile vomit*", "long lie", "found on the floor",
-        ]),
+            "diabet*", "glucose", "sepsis", "septic", "cellulitis", "rigor*", "chemo*", "projectile vomit*",
+            "long lie", "found on the floor", "miscarr*",
+        ] + dehydration),
+        ResourceConcept(.labs, allOf: woundInfection),
+        ResourceConcept(.labs, allOf: hotSwollenJoint),
+        ResourceConcept(.labs, allOf: diabeticFootInfection),
         // Children with wheeze or breathlessness need no routine bloods or chest x-ray (BTS/SIGN 158; BTS
         // paediatric pneumonia guideline); hypoxia brings both back at any age.
         ResourceConcept(.labs, ages: 16...Int.max, anyOf: breathing),
@@ -89,9 +108,10 @@ enum ResourceConcepts {
             "fainted", "collapse*", "passed out", "overdos*",
         ]),
         ResourceConcept(.ecg, ages: 40...Int.max, anyOf: breathing + ["dizz*", "weak*", "lightheaded"]),
-        ResourceConcept(.xray, anyOf: injury + chestPain + [
-            "productive cough", "pneumonia", "foreign body", "swallowed * coin",
-        ]),
+        ResourceConcept(.xray, anyOf: injury + chestPain + ["productive cough", "pneumonia", "foreign body"]),
+        ResourceConcept(.xray, allOf: hotSwollenJoint),
+        ResourceConcept(.xray, allOf: diabeticFootInfection),
+        ResourceConcept(.xray, allOf: fightBite),
         ResourceConcept(.xray, ages: 16...Int.max, anyOf: breathing),
         // Swallowed coins, magnets and batteries are located on x-ray (NICE CKS, foreign body ingestion).
         ResourceConcept(.xray, allOf: [["swallow*", "ingest*", "ate", "eaten"],
@@ -100,22 +120,21 @@ enum ResourceConcepts {
         // Glass in a wound is looked for on x-ray.
         ResourceConcept(.xray, allOf: [["glass"], ["cut*", "lacerat*", "wound*", "gash*"]]),
         ResourceConcept(.advancedImaging, anyOf: abdominalPain + [
-            "right lower quadrant", "right upper quadrant", "rlq", "ruq", "testic*", "scrot*", "stroke",
+            "right lower quadrant", "right upper quadrant", "testic*", "scrot*", "stroke",
             "slurred speech", "facial droop", "worst headache", "thunderclap", "appendic*", "gallbladder",
             "biliary", "aneurysm", "dissection", "tearing pain", "tearing chest", "projectile vomit*",
         ] + venousThrombosis),
         // Bleeding or pain in pregnancy needs an ultrasound (NICE NG126); so do reduced fetal movements
         // (RCOG Green-top 57), with an obstetric review.
-        ResourceConcept(.advancedImaging, allOf: [["pregnan*"], ["bleed*", "pain", "spotting"]]),
+        ResourceConcept(.advancedImaging, allOf: [["pregnan*", "miscarr*"], ["bleed*", "pain", "spotting"]]),
         ResourceConcept(.advancedImaging, anyOf: reducedFetalMovements),
         ResourceConcept(.advancedImaging, allOf: [
             ["head"],
             ["loss of consciousness", "lost consciousness", "knocked out", "vomit*", "warfarin", "anticoag*",
              "blood thinner*", "confus*", "amnesia"],
         ]),
-        ResourceConcept(.ivFluids, anyOf: gastrointestinalBleeding + [
-            "dehydrat*", "dry lips", "dry mucous", "sunken", "few wet", "reduced urine", "sepsis", "septic",
-            "dka", "ketoacidosis", "meter reads high",
+        ResourceConcept(.ivFluids, anyOf: gastrointestinalBleeding + dehydration + [
+            "sepsis", "septic", "dka", "ketoacidosis", "meter reads high",
         ]),
         ResourceConcept(.ivFluids, allOf: [["vomit*", "nause*"], ["diarrh*"] + failedOralTreatment]),
         ResourceConcept(.parenteralMedication, anyOf: [
@@ -123,6 +142,7 @@ enum ResourceConcepts {
             "renal colic", "kidney stone*", "loin to groin", "anaphyla*", "sickle cell",
         ]),
         ResourceConcept(.parenteralMedication, ages: 12...Int.max, anyOf: ["vomit*"]),
+        ResourceConcept(.parenteralMedication, allOf: diabeticFootInfection),
         ResourceConcept(.parenteralMedication, allOf: [
             ["pain", "headache", "migraine", "medication", "tablets", "analgesi*", "antibiotic*", "oral"],
             failedOralTreatment,
@@ -133,6 +153,7 @@ enum ResourceConcepts {
             "mental health", "tendon", "cant bend", "unable to bend", "cannot bend", "cant straighten",
             "unable to straighten",
         ] + reducedFetalMovements),
+        ResourceConcept(.specialtyConsult, allOf: fightBite),
         // NICE CG124: a suspected hip fracture gets orthopaedic care and parenteral analgesia or a nerve block.
         ResourceConcept(.specialtyConsult, allOf: [["hip", "groin"], hipFractureSigns]),
         ResourceConcept(.parenteralMedication, allOf: [["hip", "groin"], hipFractureSigns]),
@@ -143,6 +164,11 @@ enum ResourceConcepts {
             "pulled elbow", "nursemaid*", "radial head subluxation", "pulled up by the hand", "pulled up by the arm",
             "pulled by the hand", "pulled by the arm",
         ] + foreignBody),
+        ResourceConcept(.simpleProcedure, allOf: hotSwollenJoint),
+        // Objects pushed into a nose or ear are removed in the ED (ESI v4 handbook: simple procedure).
+        ResourceConcept(.simpleProcedure, allOf: [["nose", "nostril", "ear"],
+                                                  ["bead*", "stuck", "pushed", "inserted", "button", "toy", "pea", "peas",
+                                                   "stone", "crayon"]]),
         ResourceConcept(.simpleProcedure, allOf: [["eye"], ["grinding", "metal", "something in", "splinter", "rust"]]),
         ResourceConcept(.complexProcedure, anyOf: [
             "dislocat*", "procedural sedation", "chest drain", "chest tube",
