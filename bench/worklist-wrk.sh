@@ -18,7 +18,8 @@ edtriage=.build/release/edtriage
 server=$!
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
 "$edtriage" ingest samples/arrivals.ndjson >/dev/null || true
-"$edtriage" worklist --wait 30 --min-rows "$(grep -c . samples/arrivals.ndjson)" >/dev/null
+# Measure the settled board: every sample scored by the rules and, with a model configured, by the model.
+"$edtriage" worklist --wait 180 --min-rows "$(grep -c . samples/arrivals.ndjson)" --model-settled >/dev/null
 
 url="http://127.0.0.1:$EDTRIAGE_HTTP_PORT/v1/worklist"
 token="$("$edtriage" token --role dashboard)"

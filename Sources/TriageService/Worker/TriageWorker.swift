@@ -44,28 +44,32 @@ public struct TriageWorker: Service {
 
     public func run() async throws {
         let (wakeups, doorbell) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        await withTaskGroup(of: Void.self) { group in
-            if let listenURL {
-                let listener = NotificationListener(
-                    url: listenURL, channel: Self.arrivalsChannel, reconnectDelay: configuration.reconnectDelay,
-                    maxReconnectDelay: configuration.maxReconnectDelay, logger: logger)
-                group.addTask { await listener.run { doorbell.yield() } }
-            }
-            group.addTask { await pollTicker(doorbell) }
+        await withTaskGroup(of: Void.self) { lanes in
+            // On graceful shutdown the model lane finishes the job it is scoring and gives back the others;
+            // only the wake-up sources are cancelled.
             if let modelLane {
-                group.addTask {
+                lanes.addTask {
                     for await _ in modelDoorbell.stream { await modelLane.drain(metrics: metrics) }
                 }
             }
-            await withGracefulShutdownHandler {
-                for await _ in wakeups {
-                    await drainQueue()
+            await withTaskGroup(of: Void.self) { wakeupSources in
+                if let listenURL {
+                    let listener = NotificationListener(
+                        url: listenURL, channel: Self.arrivalsChannel, reconnectDelay: configuration.reconnectDelay,
+                        maxReconnectDelay: configuration.maxReconnectDelay, logger: logger)
+                    wakeupSources.addTask { await listener.run { doorbell.yield() } }
                 }
-            } onGracefulShutdown: {
-                doorbell.finish()
-                modelDoorbell.continuation.finish()
+                wakeupSources.addTask { await pollTicker(doorbell) }
+                await withGracefulShutdownHandler {
+                    for await _ in wakeups {
+                        await drainQueue()
+                    }
+                } onGracefulShutdown: {
+                    doorbell.finish()
+                    modelDoorbell.continuation.finish()
+                }
+                wakeupSources.cancelAll()
             }
-            group.cancelAll()
         }
         await modelLane?.stop()
         logger.info("worker stopped")
