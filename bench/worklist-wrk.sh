@@ -17,6 +17,7 @@ edtriage=.build/release/edtriage
 "$edtriage" serve &
 server=$!
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$EDTRIAGE_HTTP_PORT/healthz" >/dev/null && break; sleep 0.2; done
 "$edtriage" ingest samples/arrivals.ndjson >/dev/null || true
 # Measure the settled board: every sample scored by the rules and, with a model configured, by the model.
 "$edtriage" worklist --wait 180 --min-rows "$(grep -c . samples/arrivals.ndjson)" --model-settled >/dev/null

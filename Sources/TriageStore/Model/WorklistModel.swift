@@ -199,9 +199,9 @@ enum BoardAdvisory {
     /// Nil unless the row was decided on an assessment whose level differs from the current one's,
     /// and the current one differs from the clinician's level.
     static func text(proposed: ESILevel, effective: ESILevel, decidedOn: ESILevel?, phase: String,
-                     model: ModelAssessment?) -> String? {
+                     distribution: LevelDistribution?) -> String? {
         guard let decidedOn, decidedOn != proposed, proposed != effective else { return nil }
-        if phase == "model", let distribution = model?.distribution {
+        if phase == "model", let distribution {
             let probability = String(format: "%.2f", distribution.mass(atLeastAsUrgentAs: proposed))
             return "Model now suggests \(proposed) (p = \(probability)) — review"
         }

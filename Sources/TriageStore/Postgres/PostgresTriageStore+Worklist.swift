@@ -34,7 +34,8 @@ extension PostgresTriageStore {
                a.intake_flags::text AS intake_flags, a.received_at, w.proposed_level, w.effective_level,
                w.status, w.version, w.decided_by, w.decided_role, w.decided_at, w.review_level,
                COALESCE(w.decided_at, w.assessed_at) AS clock_start, s.findings::text AS findings,
-               s.explanation, s.phase, s.model::text AS model, d.esi_level AS decided_on_level,
+               s.explanation, s.phase, s.model ->> 'status' AS model_status,
+               (s.model -> 'distribution')::text AS model_distribution, d.esi_level AS decided_on_level,
                j.state AS job_state, j.attempts AS job_attempts, j.last_error AS job_error,
                lanes.available AS lanes_available, lanes.alive AS lanes_alive, lanes.reason AS lanes_reason,
                now() AS now
@@ -61,18 +62,20 @@ extension PostgresTriageStore {
         guard let state = BoardState(rawValue: try row.value("status")) else {
             throw UnexpectedDatabaseState("unknown board state")
         }
-        let model = try row.value("model", as: String?.self).map {
-            try JSONDecoder().decode(ModelAssessment.self, from: Data($0.utf8))
+        let decidedOn = try ESILevel.optionalColumn(row, "decided_on_level")
+        // The model's distribution is read only where an advisory quotes it.
+        let distribution = decidedOn == nil ? nil : try row.value("model_distribution", as: String?.self).map {
+            try JSONDecoder().decode(LevelDistribution.self, from: Data($0.utf8))
         }
+        let modelStatus = try row.value("model_status", as: String?.self).flatMap(ModelAssessment.Status.init(rawValue:))
         let job: ModelJobProgress? = try row.value("job_state", as: String?.self).map { _ in
             ModelJobProgress(attempts: try row.value("job_attempts"), lastError: try row.value("job_error"))
         }
         let lanes = ModelLanes(available: try row.value("lanes_available"), alive: try row.value("lanes_alive"),
                                reason: try row.value("lanes_reason"))
-        let modelView = BoardModelView(assessmentStatus: model?.status, job: job, lanes: lanes)
-        let advisory = BoardAdvisory.text(proposed: proposedLevel, effective: effectiveLevel,
-                                          decidedOn: try ESILevel.optionalColumn(row, "decided_on_level"),
-                                          phase: try row.value("phase"), model: model)
+        let modelView = BoardModelView(assessmentStatus: modelStatus, job: job, lanes: lanes)
+        let advisory = BoardAdvisory.text(proposed: proposedLevel, effective: effectiveLevel, decidedOn: decidedOn,
+                                          phase: try row.value("phase"), distribution: distribution)
         return WorklistRow(
             arrivalID: try row.value("arrival_id"), assessmentID: try row.value("assessment_id"),
             patientRef: try row.value("patient_ref"), age: presentation.age, sex: presentation.sex,
