@@ -14,6 +14,9 @@ actor ModelLane {
     let phase: any ModelPhase
     let configuration: WorkerConfiguration
     let laneID = UUID()
+    /// The longest time between two reports of the lane; the store takes a lane silent for three of them
+    /// to have stopped (`PostgresTriageStore.modelLaneLifetime`).
+    static let reportInterval: Duration = .seconds(10)
     let logger: Logger
     /// A number in 0…1 for the retry delays' jitter (injected for tests).
     let jitter: @Sendable () -> Double

@@ -60,6 +60,10 @@ public struct TriageWorker: Service {
                     wakeupSources.addTask { await listener.run { doorbell.yield() } }
                 }
                 wakeupSources.addTask { await pollTicker(doorbell) }
+                if modelLane != nil {
+                    // The lane reports itself on every ring: often enough for the board, whatever the poll interval.
+                    wakeupSources.addTask { await ring(modelDoorbell.continuation, every: ModelLane.reportInterval) }
+                }
                 await withGracefulShutdownHandler {
                     for await _ in wakeups {
                         await drainQueue()
@@ -73,6 +77,13 @@ public struct TriageWorker: Service {
         }
         await modelLane?.stop()
         logger.info("worker stopped")
+    }
+
+    private func ring(_ doorbell: AsyncStream<Void>.Continuation, every interval: Duration) async {
+        while !Task.isCancelled {
+            doorbell.yield()
+            try? await Task.sleep(for: interval)
+        }
     }
 
     /// Rings the doorbell every poll interval (the fallback for lost notifications and for retries

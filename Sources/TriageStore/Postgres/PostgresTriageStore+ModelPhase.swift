@@ -4,7 +4,7 @@ import PostgresNIO
 import TriageCore
 
 extension PostgresTriageStore: ModelPhaseQueue {
-    /// A lane that has not reported for this long is taken to have stopped.
+    /// A lane that has not reported for this long is taken to have stopped: three of the lanes' report intervals.
     static let modelLaneLifetime: Duration = .seconds(30)
 
     func enqueueModelJob(arrivalID: Int, scoringRound: Int, rulesAssessmentID: Int,
