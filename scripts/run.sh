@@ -24,7 +24,7 @@ done
 "$edtriage" ingest samples/arrivals.ndjson
 rows="$(grep -c . samples/arrivals.ndjson)"
 "$edtriage" worklist --wait 30 --min-rows "$rows"    # the rules' levels, at once (model: pending)
-echo "Waiting for the model's assessments (the board does not: they supersede the rules' as they come)..."
+echo "Waiting for the model's assessments (the board does not: they follow the rules' as they come)..."
 "$edtriage" worklist --wait 300 --min-rows "$rows" --model-settled
 
 token="$("$edtriage" token --role dashboard)"
