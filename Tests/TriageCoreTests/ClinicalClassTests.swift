@@ -248,6 +248,18 @@ let calmChildVitals = Vitals(heartRate: 100, respiratoryRate: 24, spo2: 99, temp
          .urgent, 2),
     ]
 
+    /// "#" is shorthand for a fracture, but not before a number.
+    @Test func fractureShorthandIsNotABayNumber() {
+        func expectsXRay(_ note: String) -> Bool {
+            assess(patient(complaint: "pain", note: note)).result.findings
+                .contains { $0.rule == "esi.c.resources" && $0.summary.contains("x-ray “fractur…”") }
+        }
+        #expect(expectsXRay("?# scaphoid after a fall onto the hand."))
+        #expect(expectsXRay("#NOF on the GP's x-ray."))
+        #expect(!expectsXRay("Itchy rash, waiting in bay #4."))
+        #expect(!expectsXRay("Itchy rash, waiting in bay # 4."))
+    }
+
     @Test(arguments: resourceCases)
     func resourcesPerPresentation(name: String, presentation: ClinicalPresentation, level: ESILevel, count: Int) {
         let assessment = assess(presentation)

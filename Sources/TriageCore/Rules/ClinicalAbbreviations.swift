@@ -7,7 +7,7 @@ enum ClinicalAbbreviations {
     static let symbols: [(shorthand: String, meaning: String)] = [
         ("n/v", " nausea and vomiting "), ("n&v", " nausea and vomiting "), ("d&v", " diarrhoea and vomiting "),
         ("d/v", " diarrhoea and vomiting "), ("c/o", " complains of "), ("h/o", " history of "),
-        ("h/a", " headache "), ("?#", " possible fracture "), ("#", " fracture "), ("+ve", " positive "),
+        ("h/a", " headache "), ("?#", " possible fracture "), ("+ve", " positive "),
         ("&", " and "),
     ]
 
@@ -29,9 +29,11 @@ enum ClinicalAbbreviations {
         "diarrea": ["diarrhoea"], "diarhea": ["diarrhoea"], "recesion": ["recession"], "breathles": ["breathless"],
     ]
 
-    /// `text` with the symbol shorthand spelled out.
+    /// `text` with the symbol shorthand spelled out. "#" is a fracture ("# wrist", "#NOF") unless a number
+    /// follows it ("bay #4").
     static func expandingSymbols(_ text: String) -> String {
         symbols.reduce(text) { $0.replacingOccurrences(of: $1.shorthand, with: $1.meaning) }
+            .replacing(/#(?!\s*\d)/, with: " fracture ")
     }
 
     /// The words `word` stands for (itself when it is no shorthand).
