@@ -41,6 +41,7 @@ public actor EmbeddedTriageModel: TriageModelBackend {
         session = model.makeSession(contextLength: self.contextTokens)
         try session.append(Self.tokens(TriagePrompt.prefix, model: model, addBOS: true))
         prefix = session.snapshot()
+        // Room for the prefix, the answer and at least a few facts.
         guard prefix.tokens.count + answerReserve + Self.stemAllowance < self.contextTokens else {
             throw ModelUnavailable("a context of \(self.contextTokens) tokens cannot hold the triage prompt and its answer")
         }
@@ -85,7 +86,6 @@ public actor EmbeddedTriageModel: TriageModelBackend {
         let budget = contextTokens - prefix.tokens.count - answerReserve
         let whole = TriagePrompt.patientSegments(presentation, rules: rules)
         if Self.tokens(whole, model: model, addBOS: false).count <= budget { return whole }
-        let note = Array(presentation.note)
         func segments(keeping characters: Int) -> [TriagePrompt.Segment] {
             TriagePrompt.patientSegments(presentation, rules: rules, noteCharacters: characters)
         }
@@ -96,7 +96,7 @@ public actor EmbeddedTriageModel: TriageModelBackend {
             throw ModelUnavailable("the presentation does not fit a context of \(contextTokens) tokens even without its note")
         }
         // The longest prefix of the note that fits: token counts grow with the characters kept.
-        var (low, high) = (0, note.count)
+        var (low, high) = (0, presentation.note.count)
         while low < high {
             let middle = (low + high + 1) / 2
             if fits(middle) { low = middle } else { high = middle - 1 }
