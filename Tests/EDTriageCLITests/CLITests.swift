@@ -94,7 +94,7 @@ import TriageStoreTestSupport
     /// `serve` comes up, answers, and on SIGTERM shuts down cleanly (HTTP first, database last).
     @Test func serveAnswersAndStopsGracefullyOnSIGTERM() async throws {
         try await TestDatabase.with { database in
-            let port = Int.random(in: 20_000..<40_000)
+            let port = TestPorts.random()
             let cli = CommandRunner(database: database, port: port)
             let (process, _, _) = try cli.start(["serve"] + cli.configArguments)
             defer { if process.isRunning { process.terminate() } }
@@ -113,7 +113,7 @@ import TriageStoreTestSupport
 
     @Test func serveRefusesToStartOnADatabaseWithoutTheMigrations() async throws {
         try await TestDatabase.with(migrate: false) { database in
-            let cli = CommandRunner(database: database, port: Int.random(in: 20_000..<40_000))
+            let cli = CommandRunner(database: database, port: TestPorts.random())
             let result = try await cli.run(["serve"] + cli.configArguments)
             #expect(result.status != 0)
             #expect(result.stderr.contains("migrations not applied: 0001_"))
@@ -122,7 +122,7 @@ import TriageStoreTestSupport
 
     @Test func tokenMintsAJWTTheServiceAccepts() async throws {
         try await TestDatabase.with { database in
-            let port = Int.random(in: 20_000..<40_000)
+            let port = TestPorts.random()
             let cli = CommandRunner(database: database, port: port)
             let token = try await cli.run(["token", "--role", "dashboard"] + cli.configArguments)
                 .stdout.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -63,21 +63,21 @@ extension PostgresTriageStore: ModelPhaseQueue {
                 "SELECT scoring_round FROM arrivals WHERE id = \(job.arrivalID) FOR UPDATE", logger: logger)
             else { throw QueueError.arrivalNotFound(arrivalID: job.arrivalID) }
             try await lockModelJob(job, on: connection)
-            let onBoard = try await connection.firstRow("""
-                SELECT 1 FROM worklist WHERE arrival_id = \(job.arrivalID) AND status <> 'discharged' FOR UPDATE
-                """, logger: logger) != nil
+            let before = try await lockedBoardLevels(arrivalID: job.arrivalID, on: connection)
             let current = try arrival.value("scoring_round", as: Int.self) == job.scoringRound
             // Another claim may have written this round's model phase already: then nothing is written.
-            guard current, onBoard, let assessmentID = try await row.insert(on: connection, logger: logger) else {
+            guard current, let before, before.state != .discharged,
+                  let assessmentID = try await row.insert(on: connection, logger: logger)
+            else {
                 try await endModelJob(job, state: "dropped", on: connection)
                 return .dropped
             }
-            let board = try await putOnBoard(arrivalID: job.arrivalID, assessmentID: assessmentID,
-                                             level: draft.proposedLevel, on: connection)
+            let after = try await putOnBoard(arrivalID: job.arrivalID, assessmentID: assessmentID,
+                                             level: draft.proposedLevel, before: before, on: connection)
             let modelStatus = draft.model?.status ?? .unavailable
             try await endModelJob(job, state: modelStatus == .scored ? "done" : "unavailable", on: connection)
             _ = try await bumpRevision(on: connection)
-            var after: [String: JSONValue] = [
+            var audit: [String: JSONValue] = [
                 "assessment_id": .int(assessmentID),
                 "follows": .int(job.rulesAssessmentID),
                 "scoring_round": .int(job.scoringRound),
@@ -87,11 +87,11 @@ extension PostgresTriageStore: ModelPhaseQueue {
                 "scorer": .string("\(draft.scorer.name) \(draft.scorer.version)"),
                 "model_status": .string(modelStatus.rawValue),
                 "input_sha256": .string(draft.inputSHA256),
-                "board": board.after.json,
+                "board": after.json,
             ]
-            if let reason = draft.model?.reason { after["model_reason"] = .string(reason) }
+            if let reason = draft.model?.reason { audit["model_reason"] = .string(reason) }
             try await AuditLedger.append(.arrival(job.arrivalID, .worker, action: "assessment.model",
-                                                  before: board.before?.json, after: .object(after)),
+                                                  before: before.json, after: .object(audit)),
                                          on: connection, logger: logger)
             return .written(assessmentID: assessmentID)
         }

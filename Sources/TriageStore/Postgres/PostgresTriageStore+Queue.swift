@@ -145,11 +145,12 @@ extension PostgresTriageStore {
                                     phase: "rules", presentation: presentation, draft: draft)
         return try await client.transaction(logger: logger) { connection in
             _ = try await lockClaim(claim, on: connection)
+            let before = try await lockedBoardLevels(arrivalID: claim.arrivalID, on: connection)
             guard let assessmentID = try await row.insert(on: connection, logger: logger) else {
                 throw UnexpectedDatabaseState("this scoring round already has an assessment")
             }
-            let board = try await putOnBoard(arrivalID: claim.arrivalID, assessmentID: assessmentID,
-                                             level: draft.proposedLevel, on: connection)
+            let after = try await putOnBoard(arrivalID: claim.arrivalID, assessmentID: assessmentID,
+                                             level: draft.proposedLevel, before: before, on: connection)
             if draft.model?.status == .pending {
                 try await enqueueModelJob(arrivalID: claim.arrivalID, scoringRound: claim.scoringRound,
                                           rulesAssessmentID: assessmentID, on: connection)
@@ -169,7 +170,7 @@ extension PostgresTriageStore {
                 "scorer": .string("\(draft.scorer.name) \(draft.scorer.version)"),
                 "rules_version": .string(draft.rulesVersion),
                 "input_sha256": .string(draft.inputSHA256),
-                "board": board.after.json,
+                "board": after.json,
             ])), on: connection, logger: logger)
             return assessmentID
         }

@@ -195,31 +195,36 @@ extension PostgresTriageStore {
 }
 
 extension PostgresTriageStore {
-    /// Puts a new assessment on the patient's board row under `BoardLevels`' rule (a clinician's
-    /// decision stands), inside the caller's transaction, which must hold the arrival's row lock.
-    /// Returns the row's levels before (nil for a new row) and after; a discharged row is left as it is.
-    func putOnBoard(arrivalID: Int, assessmentID: Int, level: ESILevel, on connection: PostgresConnection)
-        async throws -> (before: BoardLevels?, after: BoardLevels)
-    {
+    /// Locks the patient's board row and reads its levels; nil when the patient is not on the board yet.
+    /// Call inside the transaction that holds the arrival's row lock (lock order: arrival, then board row).
+    func lockedBoardLevels(arrivalID: Int, on connection: PostgresConnection) async throws -> BoardLevels? {
         guard let row = try await connection.firstRow("""
             SELECT status, proposed_level, effective_level, review_level FROM worklist
             WHERE arrival_id = \(arrivalID) FOR UPDATE
             """, logger: logger)
-        else {
+        else { return nil }
+        guard let state = BoardState(rawValue: try row.value("status")) else {
+            throw UnexpectedDatabaseState("unknown board state")
+        }
+        return BoardLevels(state: state, proposedLevel: try ESILevel.column(row, "proposed_level"),
+                           effectiveLevel: try ESILevel.column(row, "effective_level"),
+                           reviewLevel: try ESILevel.optionalColumn(row, "review_level"))
+    }
+
+    /// Puts a new assessment on the patient's board row, whose locked levels are `before`, under
+    /// `BoardLevels`' rule (a clinician's decision stands). Returns the row's levels after; a discharged
+    /// row is left as it is.
+    func putOnBoard(arrivalID: Int, assessmentID: Int, level: ESILevel, before: BoardLevels?,
+                    on connection: PostgresConnection) async throws -> BoardLevels {
+        guard let before else {
             try await connection.query("""
                 INSERT INTO worklist (arrival_id, assessment_id, proposed_level, effective_level, status, assessed_at)
                 VALUES (\(arrivalID), \(assessmentID), \(level.rawValue), \(level.rawValue), 'awaiting_confirmation', now())
                 """, logger: logger)
-            return (nil, .firstAssessment(level))
+            return .firstAssessment(level)
         }
-        guard let state = BoardState(rawValue: try row.value("status")) else {
-            throw UnexpectedDatabaseState("unknown board state")
-        }
-        let before = BoardLevels(state: state, proposedLevel: try ESILevel.column(row, "proposed_level"),
-                                 effectiveLevel: try ESILevel.column(row, "effective_level"),
-                                 reviewLevel: try ESILevel.optionalColumn(row, "review_level"))
         // A patient discharged while this round was being scored stays off the board.
-        guard state != .discharged else { return (before, before) }
+        guard before.state != .discharged else { return before }
         let after = before.receiving(level)
         try await connection.query("""
             UPDATE worklist
@@ -228,7 +233,7 @@ extension PostgresTriageStore {
                 assessed_at = now(), version = version + \(after.needsNewVersion(since: before) ? 1 : 0)
             WHERE arrival_id = \(arrivalID)
             """, logger: logger)
-        return (before, after)
+        return after
     }
 }
 

@@ -22,7 +22,7 @@ struct LiveService: Sendable {
     static func run<Result: Sendable>(environment: [String: String] = [:],
                                       _ body: @Sendable @escaping (LiveService) async throws -> Result) async throws -> Result {
         try await TestDatabase.with { database in
-            let port = Int.random(in: 20_000...40_000)
+            let port = TestPorts.random()
             let configuration = try await ServiceHarness.configuration([
                 "EDTRIAGE_HTTP_PORT": "\(port)",
                 "EDTRIAGE_DATABASE_URL": database.appURL.description + "?sslmode=disable",
