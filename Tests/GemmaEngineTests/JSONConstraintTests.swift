@@ -105,4 +105,18 @@ import Testing
         #expect(Set(object.keys) == ["reasons", "red_flags"])
         #expect(accepts(text) == (true, true))
     }
+
+    /// A cancelled task stops at the next token instead of running its budget out.
+    @Test func generationStopsWhenTheTaskIsCancelled() async throws {
+        let outcome = await Task { () throws -> ConstrainedGenerator.Outcome in
+            let model = try bundledModel()
+            let session = model.makeSession(contextLength: 1024)
+            let prompt = ChatTemplate.prompt(messages: [.init(.user, "Describe the weather at length.")])
+            try session.append(model.encode(prompt, addBOS: true, parseSpecial: true))
+            withUnsafeCurrentTask { $0?.cancel() }
+            var generator = ConstrainedGenerator(session: session)
+            return try generator.generate(Self.rationale, maximumTokens: 200, deadline: .now + .seconds(120))
+        }.result
+        #expect(try outcome.get() == .cancelled)
+    }
 }

@@ -32,15 +32,17 @@ struct ReferenceTests {
     }
 
     /// Largest |ours − llama.cpp| accepted for any logit, after removing the mean difference
-    /// (adding one constant to every logit changes no probability).
+    /// (adding one constant to every logit changes no probability), and the largest standard
+    /// deviation of those differences.
     ///
-    /// Why 1.0: this model's activations are large (norm weights up to 300), so rounding alone
+    /// Why these: this model's activations are large (norm weights up to 300), so rounding alone
     /// moves its logits far. Measured on logits-1.f32: switching only our 8-bit activation
     /// rounding off (f32 products instead) changes logits by up to 1.25 and by 0.17 on average
-    /// (standard deviation); our differences from llama.cpp are of that size (std ≈ 0.17,
-    /// largest ≈ 0.8 once the shift is removed). Real defects are far larger: a wrong RoPE base
-    /// on the local layers gives std 0.7 and differences of several units.
-    static let logitTolerance: Float = 1.0
+    /// (standard deviation); our differences from llama.cpp are of that size, and vary with the
+    /// kernel path's summation order (AVX-512, AVX2, portable). Real defects are far larger: a
+    /// wrong RoPE base on the local layers gives std 0.7 and differences of several units.
+    static let logitTolerance: Float = 1.25
+    static let logitSpreadTolerance = 0.35
 
     @Test func tokenIDsMatchEveryReferenceString() throws {
         let model = try SharedModel.get()
@@ -74,8 +76,10 @@ struct ReferenceTests {
             }
             let shift = pairs.reduce(0) { $0 + Double($1.ours - $1.theirs) } / Double(pairs.count)
             let worst = pairs.map { abs($0.ours - $0.theirs - Float(shift)) }.max()!
+            let spread = (pairs.reduce(0) { $0 + pow(Double($1.ours - $1.theirs) - shift, 2) } / Double(pairs.count)).squareRoot()
             #expect(worst <= Self.logitTolerance, "largest logit difference \(worst) for \(label)")
-            print("reference \(label): max |Δlogit − mean Δ| = \(worst) (mean Δ \(shift)), top-10 shared \(sharedTop10)")
+            #expect(spread <= Self.logitSpreadTolerance, "standard deviation of the logit differences \(spread) for \(label)")
+            print("reference \(label): max |Δlogit − mean Δ| = \(worst), std \(spread) (mean Δ \(shift)), top-10 shared \(sharedTop10)")
         }
     }
 

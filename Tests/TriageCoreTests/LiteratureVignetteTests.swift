@@ -14,12 +14,12 @@ import TriageCore
     }
 
     static var developmentSets: [URL] {
-        [VignetteEvaluationTests.vignettesURL] + ["development", "heldout", "heldout-2"].map {
+        [VignetteEvaluationTests.vignettesURL] + ["development", "heldout", "heldout-2", "heldout-3"].map {
             fixturesURL.appendingPathComponent("\($0).jsonl")
         }
     }
 
-    static var heldOutSet: URL { fixturesURL.appendingPathComponent("heldout-3.jsonl") }
+    static var heldOutSet: URL { fixturesURL.appendingPathComponent("heldout-4.jsonl") }
 
     static var allSets: [URL] { developmentSets + [heldOutSet] }
 

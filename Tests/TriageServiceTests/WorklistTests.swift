@@ -38,7 +38,8 @@ import TriageStore
             let delay = ContinuousClock.now - changedAt
             #expect(response.status == .ok)
             #expect(response.headers[.eTag] != etag)
-            #expect(delay < .seconds(1), "answered \(delay) after the change")
+            // Woken by the change, not by the end of its 20 s wait (with room for a machine busy with other suites).
+            #expect(delay < .seconds(5), "answered \(delay) after the change")
         }
     }
 

@@ -242,6 +242,27 @@ struct ModelPhaseTests {
         }
     }
 
+    @Test("graceful shutdown stops the model job being scored and gives it back with its attempt unspent")
+    func shutdownGivesTheJobInFlightBack() async throws {
+        // Held closed: the score is in flight when shutdown begins. Opened 20 s later only so that a lane
+        // that waited for it ends, and is caught by the time it took and the job it then wrote.
+        let held = InstrumentedModelPhase(try await phase(threshold: 0.5))
+        try await TestDatabase.with { database in
+            try await rulesAssessedAwaitingTheModel(database, count: 1)
+            let shutdownStarted = try await withWorker(database, modelPhase: held) { _ async throws in
+                #expect(try await eventually { held.startedCount == 1 })
+                Task {
+                    try await Task.sleep(for: .seconds(20))
+                    held.open()
+                }
+                return ContinuousClock.now
+            }
+            #expect(ContinuousClock.now - shutdownStarted < .seconds(10))
+            #expect(try await database.count("model_jobs", where: "state = 'queued' AND attempts = 0") == 1)
+            #expect(try await database.count("assessments", where: "phase = 'model'") == 0)
+        }
+    }
+
     @Test("with no process running a model the board says so instead of showing pending forever")
     func noModelRunningIsShownAsWaiting() async throws {
         try await TestDatabase.with { database in

@@ -20,6 +20,9 @@ public struct ConstrainedGenerator {
         case budgetExhausted
         /// No token can continue the output (a vocabulary without the needed characters).
         case stuck
+        /// The calling task was cancelled: generation stops at the next token instead of running
+        /// the budget out (a service shutting down gives the work back rather than waiting).
+        case cancelled
     }
 
     public init(session: GemmaSession, sampler: Sampler = .greedy) {
@@ -33,7 +36,7 @@ public struct ConstrainedGenerator {
     }
 
     /// Generates one value of `schema` after what the session holds (which must have logits), for
-    /// at most `maximumTokens` tokens and until `deadline`.
+    /// at most `maximumTokens` tokens, until `deadline` and while the calling task is not cancelled.
     public mutating func generate(
         _ schema: JSONSchema, maximumTokens: Int, deadline: ContinuousClock.Instant
     ) throws(GemmaSessionError) -> Outcome {
@@ -41,6 +44,7 @@ public struct ConstrainedGenerator {
         var output: [UInt8] = []
         for _ in 0..<maximumTokens {
             guard ContinuousClock.now < deadline else { return .budgetExhausted }
+            guard !Task.isCancelled else { return .cancelled }
             let logits = try session.logits()
             guard let token = choose(from: logits, constraint: constraint) else { return .stuck }
             _ = constraint.accept(tokenBytes[Int(token)])

@@ -8,7 +8,7 @@ enum ClinicalAbbreviations {
         ("n/v", " nausea and vomiting "), ("n&v", " nausea and vomiting "), ("d&v", " diarrhoea and vomiting "),
         ("d/v", " diarrhoea and vomiting "), ("c/o", " complains of "), ("h/o", " history of "),
         ("h/a", " headache "), ("?#", " possible fracture "), ("+ve", " positive "),
-        ("&", " and "),
+        ("w/o", " without "), ("w/", " with "), ("&", " and "),
     ]
 
     /// Single-word shorthand and frequent misspellings, each replaced by the words it stands for.
@@ -25,6 +25,10 @@ enum ClinicalAbbreviations {
         "niddm": ["diabetes"], "htn": ["hypertension"], "af": ["atrial", "fibrillation"],
         "mi": ["myocardial", "infarction"], "cva": ["stroke"], "ams": ["altered", "mental", "status"],
         "pv": ["vaginal"], "pr": ["rectal"], "lscs": ["caesarean", "section"], "sats": ["saturation"],
+        "abd": ["abdominal"], "doe": ["dyspnoea", "on", "exertion"],
+        "soboe": ["short", "of", "breath", "on", "exertion"],
+        // Suicidal and homicidal ideation, as in "denies SI/HI" (Columbia scale wording, Posner et al. 2011).
+        "si": ["suicidal", "ideation"], "hi": ["homicidal", "ideation"],
         "vomitting": ["vomiting"], "vomitted": ["vomited"], "diarhoea": ["diarrhoea"],
         "diarrea": ["diarrhoea"], "diarhea": ["diarrhoea"], "recesion": ["recession"], "breathles": ["breathless"],
     ]

@@ -19,7 +19,8 @@ enum HighRiskConcepts {
     ]
     /// Dyspnoea and fatigue, the commonest presentation of MI without chest pain (Canto et al. JAMA 2000).
     static let anginalEquivalentSymptoms = [
-        "short of breath", "shortness of breath", "breathless*", "dyspn*", "tired*", "fatigue*", "nause*", "vomit*",
+        "short of breath", "shortness of breath", "breathless*", "dyspn*", "winded", "tired*", "fatigue*", "nause*",
+        "vomit*",
     ]
     /// What makes such a symptom cardiac: brought on by effort, or with autonomic features.
     static let ischaemicFeatures = [
@@ -65,6 +66,10 @@ enum HighRiskConcepts {
                         "kill someone", "self harm*", "harm himself", "harm herself", "hurt himself",
                         "hurt herself", "hurt others", "violent towards", "aggressive towards", "threatening to",
                         "combative", "voices telling", "command hallucinat*",
+                        // The Columbia scale's first questions, in patients' words (Posner et al. Am J Psychiatry 2011).
+                        "want to die", "wants to die", "wanting to die", "dont want to be alive", "doesnt want to be alive",
+                        "dont want to live", "doesnt want to live", "better off dead", "wish i was dead",
+                        "wish i were dead", "wishes she was dead", "wishes he was dead", "end it all", "not wake up",
                     ]),
         TextConcept("esi.b.ectopic", "pregnant with bleeding or pain: possible ectopic pregnancy", source: source,
                     allOf: [
@@ -102,14 +107,20 @@ enum HighRiskConcepts {
             "staggered ingestion", "too many tablets", "too many pills", "more than the recommended",
             // Toxidromes named by their signs: serotonin toxicity (Hunter criteria, Dunkley et al. QJM 2003).
             "clonus", "serotonin syndrome", "serotonin toxicity", "neuroleptic malignant",
+            // Wild mushrooms and plants: delayed symptoms may mean amatoxin (Goldfrank's, mushrooms chapter).
+            "mushroom*", "toadstool*", "foraged", "hemlock", "foxglove",
             "<many> * tablets", "<many> * pills",
         ]),
         TextConcept("esi.b.testicular", "testicular or scrotal pain: possible torsion", source: source, anyOf: [
             "testic*", "testicle*", "scrot*", "torsion",
         ]),
-        TextConcept("esi.b.immunocompromised_fever", "fever in an immunocompromised patient (e.g. neutropenia)",
-                    source: source, allOf: [
-                        ["chemo*", "neutropen*", "transplant*", "immunosuppress*", "immunocompromised"],
+        // Sickle cell disease and asplenia carry the same risk of overwhelming bacteraemia (NHLBI expert panel
+        // 2014, evidence-based management of sickle cell disease: fever ≥ 38.5 °C needs urgent evaluation).
+        TextConcept("esi.b.immunocompromised_fever", "fever in an immunocompromised or asplenic patient (e.g. neutropenia, sickle cell)",
+                    source: "ESI v4 handbook, high-risk: immunocompromised with fever; NHLBI 2014 sickle cell disease guideline",
+                    allOf: [
+                        ["chemo*", "neutropen*", "transplant*", "immunosuppress*", "immunocompromised", "sickle cell",
+                         "hbss", "hb ss", "asplen*", "splenectomy", "no spleen"],
                         ["fever*", "febrile", "temperature", "rigor*", "chills"],
                     ]),
         TextConcept("esi.b.trauma_mechanism", "high-risk mechanism of injury", source: source, anyOf: [
@@ -163,9 +174,35 @@ enum HighRiskConcepts {
                         ["out of proportion", "atrial fibrillation"], ResourceConcepts.abdominalPain + ["abdominal"],
                     ]),
         TextConcept("esi.b.anticoagulated_head_injury", "head injury on anticoagulation", source: source, allOf: [
-            ["head"],
-            ["warfarin", "apixaban", "rivaroxaban", "dabigatran", "edoxaban", "anticoag*", "blood thinner*"],
+            ["head"], anticoagulants,
         ]),
+        // Paraesthesia or weakness after a neck injury is a high-risk factor for cord injury (Canadian C-spine
+        // rule, Stiell et al. JAMA 2001; NEXUS focal deficit, Hoffman et al. NEJM 2000).
+        TextConcept("esi.b.spinal_cord", "numbness, tingling or weakness after a neck injury: possible cord injury",
+                    source: "Canadian C-spine rule (Stiell et al. 2001); NEXUS (Hoffman et al. 2000)", allOf: [
+                        ["neck", "spine", "spinal", "c spine", "cervical"],
+                        ["tingl*", "numb*", "pins and needles", "paraesthesi*", "paresthesi*", "weakness",
+                         "burning hands", "cant move * legs", "cant feel * legs"],
+                        ["tackle*", "tackled", "hit", "collision", "crash*", "dive*", "dived", "dove", "diving", "fell",
+                         "fall", "fallen", "injur*", "trauma", "struck", "landed", "thrown"],
+                    ]),
+        // Any trauma after 20 weeks risks placental abruption (ACOG Committee Opinion 518 / obstetric trauma;
+        // ATLS 10th ed.): pain, bleeding or tightening after it is high-risk.
+        TextConcept("esi.b.obstetric_trauma", "injury in pregnancy with pain, bleeding or tightening: possible abruption",
+                    source: "ATLS 10th ed., trauma in pregnancy; ESI v4 handbook, high-risk obstetric", allOf: [
+                        pregnancyWords,
+                        ["collision", "crash*", "fell", "fall", "fallen", "assault*", "kicked", "punched", "hit",
+                         "struck", "trauma", "injur*"],
+                        ["abdominal", "abdomen", "belly", "tummy", "stomach", "bleed*", "contraction*", "tightening*",
+                         "cramp*", "leaking", "fetal movement*", "baby moving less", "baby not moving"],
+                    ]),
+        // Catatonia with refusal of food and fluid can turn malignant (Bush-Francis catatonia rating scale, Bush
+        // et al. 1996; NICE CG178 physical health in psychosis).
+        TextConcept("esi.b.catatonia", "catatonic features: mute, staring, rigid postures",
+                    source: "Bush-Francis catatonia rating scale (Bush et al. 1996); ESI v4 handbook, high-risk psychiatric",
+                    ages: 12...Int.max, anyOf: [
+                        "catatoni*", "mutism", "mute", "posturing", "rigid posture*", "waxy flexibility", "stopped talking",
+                    ]),
         TextConcept("esi.b.chemical_eye", "chemical exposure to the eye", source: source, allOf: [
             ["eye*"], ["chemical*", "bleach", "alkali", "acid", "splash*"],
         ]),
@@ -195,9 +232,15 @@ enum HighRiskConcepts {
         TextConcept("esi.b.burn_airway", "burn with airway risk or electrical injury", source: source, anyOf: [
             "smoke inhalation", "singed", "electrocut*", "electrical burn*", "facial burn*", "burns to the face",
         ]),
-        TextConcept("esi.b.ischaemic_limb", "cold pale limb: possible acute limb ischaemia", source: source, anyOf: [
-            "cold pale", "pale cold", "cold and pale", "pale and cold", "compartment syndrome",
-        ]),
+        // The six Ps of acute limb ischaemia: pain, pallor, pulselessness, poikilothermia (a cold limb),
+        // paraesthesia, paralysis (ESVS 2020 acute limb ischaemia guideline, Björck et al.).
+        TextConcept("esi.b.ischaemic_limb", "cold, pale or pulseless limb: possible acute limb ischaemia",
+                    source: "ESVS 2020 acute limb ischaemia guideline; ESI v4 handbook, high-risk", anyOf: [
+                        "cold pale", "pale cold", "cold and pale", "pale and cold", "compartment syndrome",
+                        "pulseless", "no pulse", "no pulses", "absent pulse*", "cant feel * pulse", "cant find * pulse",
+                        "cold foot", "foot cold", "foot is cold", "cold leg", "leg cold", "leg is cold", "cold hand",
+                        "hand cold", "hand is cold", "white foot", "foot white", "foot is white",
+                    ]),
         TextConcept("esi.b.angioedema", "allergic swelling of lips, tongue or face: airway at risk", source: source,
                     allOf: [
                         ["lip swell*", "swollen lip*", "lips swollen", "swelling of the lips", "tongue swell*",
@@ -212,6 +255,13 @@ enum HighRiskConcepts {
         ]),
     ]
 
+    /// Anticoagulants by name and brand, and the words for them.
+    static let anticoagulants = [
+        "warfarin", "coumadin", "apixaban", "eliquis", "rivaroxaban", "xarelto", "dabigatran", "pradaxa", "edoxaban",
+        "lixiana", "savaysa", "enoxaparin", "clexane", "lovenox", "heparin", "doac", "noac", "anticoag*",
+        "blood thinner*",
+    ]
+
     static let acsEquivalentSource = "Canto et al. JAMA 2000 and 2012; AHA/ACC 2021 chest pain guideline: anginal equivalents"
 
     /// Words that say the patient is pregnant or has just given birth (weeks "/40" split into numbers).
@@ -219,6 +269,8 @@ enum HighRiskConcepts {
         "pregnan*", "primip*", "multip*", "primigravida", "gestation*", "antenatal", "postpartum", "post partum",
         "postnatal", "post natal", "puerper*", "after birth", "after delivery", "after giving birth", "gave birth",
         "since delivery", "since giving birth",
+        // Obstetric shorthand: gravidity ("G1", "G2P1") and a recent caesarean.
+        "gravida*", "multigrav*", "g1*", "g2*", "g3*", "g4*", "g5*", "c section*", "caesarean", "cesarean",
     ]
 
     static let eatingDisorder = TextConcept(

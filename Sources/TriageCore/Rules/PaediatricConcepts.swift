@@ -37,6 +37,19 @@ enum PaediatricConcepts {
                         "inconsistent with", "not consistent with", "doesnt fit", "does not fit", "doesnt match",
                         "does not match", "unexplained bruis*", "unexplained injur*", "immersion", "stocking",
                         "glove and stocking",
+                        // Alerting features of the history: delay in seeking care, a vague or changing account.
+                        "delay in care", "delay in seeking care", "delay in presentation", "delayed presentation",
+                        "story vague", "vague story", "history vague", "vague history", "story is vague",
+                        "changing story", "story changed", "story keeps changing", "implausible",
+                    ]),
+        // A brief resolved unexplained event in an infant: cyanosis, limpness or stopped breathing. Under
+        // 60 days, preterm, or more than once it is never lower-risk (AAP BRUE guideline, Tieder et al. 2016).
+        TextConcept("esi.b.paed.brue", "infant who went blue, limp or stopped breathing: brief resolved unexplained event",
+                    source: "AAP clinical practice guideline on BRUE (Tieder et al. Pediatrics 2016); ESI v4 handbook, paediatric high-risk",
+                    ages: 0...0, anyOf: [
+                        "brue", "alte", "turned blue", "went blue", "going blue", "blue around * lips", "blue around",
+                        "went limp", "gone limp", "went floppy", "went stiff and blue", "stopped breathing", "apnoea*",
+                        "apnea*", "apnoeic", "apneic",
                     ]),
         TextConcept("esi.b.paed.maltreatment", "bruising of torso, ears or neck under 4 years (TEN-4)",
                     source: "TEN-4 bruising rule, Pierce et al. Pediatrics 2010; NICE CG89", ages: 0...3, allOf: [

@@ -41,18 +41,24 @@ struct ResourceConcept: Sendable {
 enum ResourceConcepts {
     static let abdominalPain = ["abdominal pain", "belly pain", "stomach pain", "tummy pain",
                                 "flank pain", "pelvic pain", "quadrant pain", "epigastric", "renal colic",
-                                "kidney stone*", "loin pain", "loin to groin"]
+                                "kidney stone*", "loin pain", "loin to groin", "belly hurts", "stomach hurts",
+                                "tummy hurts", "abdomen hurts", "periumbilical", "right lower quadrant",
+                                "right iliac fossa", "appendic*"]
     static let chestPain = HighRiskConcepts.chestPainWords
     static let breathing = ["short of breath", "shortness of breath", "breathless*", "dyspn*",
                             "difficulty breathing", "wheez*", "breathing fast", "fast breathing", "rapid breathing",
                             "recession", "retraction*", "nasal flaring", "working hard to breathe"]
     static let injury = ["fractur*", "deform*", "injur*", "fell", "fall", "fallen", "twist*", "inversion",
                          "sprain*", "outstretched hand", "unable to bear weight", "cannot bear weight",
-                         "cant bear weight", "shortened", "externally rotated", "swollen joint", "dislocat*"]
+                         "cant bear weight", "shortened", "externally rotated", "swollen joint", "dislocat*",
+                         // Mechanisms in everyday words: a crushed or jammed finger, a kick or punch in an assault.
+                         "jammed", "shut in", "caught in", "slammed", "crush*", "angulat*", "assault*", "kicked in",
+                         "punched in", "beaten up", "got jumped"]
         + weightBearing
     static let weightBearing = ["unable to weight bear", "cannot weight bear", "cant weight bear", "non weight bearing",
                                 "wont bear weight", "will not bear weight", "not bearing weight", "wont weight bear",
-                                "refus* to walk", "refus* to weight bear", "limp*"]
+                                "refus* to walk", "refus* to weight bear", "refus* to bear weight", "wont walk",
+                                "stopped walking", "limp*"]
     /// Suspected deep-vein thrombosis or pulmonary embolism: D-dimer and ultrasound or CT (NICE NG158).
     static let venousThrombosis = ["calf swelling", "calf pain", "swollen calf", "leg swelling", "swollen leg",
                                    "dvt", "pulmonary embol*", "blood clot", "arm swelling", "swollen arm", "arm swollen",
@@ -74,7 +80,7 @@ enum ResourceConcepts {
     static let fightBite: [[String]] = [["knuckle*"], ["punch*", "teeth", "tooth", "fight", "bite", "bitten"]]
     /// Foreign bodies removed in the ED, a simple procedure (ESI v4 handbook, resources table).
     static let foreignBody = ["foreign body", "splinter", "fish hook", "fishhook", "embedded", "ring stuck",
-                              "stuck ring"]
+                              "stuck ring", "ring is stuck", "ring * stuck", "ring * tight", "tight ring", "ring cutter"]
     static let gastrointestinalBleeding = HighRiskConcepts.gastrointestinalBleedWords
     static let reducedFetalMovements = ["reduced fetal movement*", "reduced foetal movement*", "baby moving less",
                                         "fewer fetal movements", "baby not moving", "fetal movements reduced"]
@@ -83,7 +89,21 @@ enum ResourceConcepts {
     /// Oral treatment that did not work: the next step is usually parenteral.
     static let failedOralTreatment = ["failed", "not helped", "no relief", "not relieved", "didnt help",
                                       "did not help", "not improving", "getting worse despite",
-                                      "unable to keep * down", "cant keep * down", "not keeping * down", "despite"]
+                                      "unable to keep * down", "cant keep * down", "not keeping * down", "despite",
+                                      "without relief", "without effect", "not working", "didnt work"]
+    /// Bleeding on an anticoagulant: the INR or anti-Xa level is checked (NICE CKS, anticoagulation: bleeding).
+    static let anticoagulatedBleeding: [[String]] = [HighRiskConcepts.anticoagulants,
+                                                     ["bleed*", "nosebleed", "epistaxis", "blood"]]
+    /// Urethral discharge: a NAAT and intramuscular ceftriaxone for gonorrhoea (CDC STI treatment guidelines 2021).
+    static let urethritis: [[String]] = [["penile", "urethral", "sti", "std", "drip", "gonorr*", "chlamydia"],
+                                         ["discharge", "drip", "dysuria", "burning"]]
+    /// Fever or offensive lochia after birth: bloods, IV antibiotics and an obstetric review (RCOG Green-top
+    /// 64b, bacterial sepsis following pregnancy, 2012).
+    static let puerperalInfection: [[String]] = [["postpartum", "post partum", "postnatal", "after delivery",
+                                                  "after birth", "since delivery", "since giving birth", "c section*",
+                                                  "caesarean", "cesarean", "lochia"],
+                                                 ["fever*", "febrile", "temperature", "foul*", "offensive", "smelly",
+                                                  "bad smelling"]]
 
     static let all: [ResourceConcept] = [
         ResourceConcept(.labs, anyOf: abdominalPain + chestPain + gastrointestinalBleeding + venousThrombosis + [
@@ -96,6 +116,9 @@ enum ResourceConcepts {
         ResourceConcept(.labs, allOf: woundInfection),
         ResourceConcept(.labs, allOf: hotSwollenJoint),
         ResourceConcept(.labs, allOf: diabeticFootInfection),
+        ResourceConcept(.labs, allOf: anticoagulatedBleeding),
+        ResourceConcept(.labs, allOf: urethritis),
+        ResourceConcept(.labs, allOf: puerperalInfection),
         // Children with wheeze or breathlessness need no routine bloods or chest x-ray (BTS/SIGN 158; BTS
         // paediatric pneumonia guideline); hypoxia brings both back at any age.
         ResourceConcept(.labs, ages: 16...Int.max, anyOf: breathing),
@@ -108,7 +131,9 @@ enum ResourceConcepts {
             "fainted", "collapse*", "passed out", "overdos*",
         ]),
         ResourceConcept(.ecg, ages: 40...Int.max, anyOf: breathing + ["dizz*", "weak*", "lightheaded"]),
-        ResourceConcept(.xray, anyOf: injury + chestPain + ["productive cough", "pneumonia", "foreign body"]),
+        ResourceConcept(.xray, anyOf: injury + chestPain + [
+            "productive cough", "pneumonia", "foreign body", "nail gun", "nail fired", "metal fragment*", "shrapnel",
+        ]),
         ResourceConcept(.xray, allOf: hotSwollenJoint),
         ResourceConcept(.xray, allOf: diabeticFootInfection),
         ResourceConcept(.xray, allOf: fightBite),
@@ -139,8 +164,10 @@ enum ResourceConcepts {
         ResourceConcept(.ivFluids, allOf: [["vomit*", "nause*"], ["diarrh*"] + failedOralTreatment]),
         ResourceConcept(.parenteralMedication, anyOf: [
             "wheez*", "nebul*", "fractur*", "deform*", "shortened", "externally rotated", "dislocat*",
-            "renal colic", "kidney stone*", "loin to groin", "anaphyla*", "sickle cell",
+            "renal colic", "kidney stone*", "loin to groin", "anaphyla*", "sickle cell", "angulat*",
         ]),
+        ResourceConcept(.parenteralMedication, allOf: urethritis),
+        ResourceConcept(.parenteralMedication, allOf: puerperalInfection),
         ResourceConcept(.parenteralMedication, ages: 12...Int.max, anyOf: ["vomit*"]),
         ResourceConcept(.parenteralMedication, allOf: diabeticFootInfection),
         ResourceConcept(.parenteralMedication, allOf: [
@@ -151,15 +178,18 @@ enum ResourceConcepts {
             "externally rotated", "hip fracture", "neck of femur", "open fracture", "suicid*", "psychos*",
             "hallucinat*", "testic*", "torsion", "ectopic", "vision loss", "low mood", "depress*",
             "mental health", "tendon", "cant bend", "unable to bend", "cannot bend", "cant straighten",
-            "unable to straighten",
+            "unable to straighten", "schizophreni*", "bipolar", "paranoi*", "delusion*", "catatoni*", "emergency hold",
+            "involuntary hold",
         ] + reducedFetalMovements),
+        ResourceConcept(.specialtyConsult, allOf: puerperalInfection),
         ResourceConcept(.specialtyConsult, allOf: fightBite),
-        // NICE CG124: a suspected hip fracture gets orthopaedic care and parenteral analgesia or a nerve block.
-        ResourceConcept(.specialtyConsult, allOf: [["hip", "groin"], hipFractureSigns]),
-        ResourceConcept(.parenteralMedication, allOf: [["hip", "groin"], hipFractureSigns]),
+        // NICE CG124 (adults): a suspected hip fracture gets orthopaedic care and parenteral analgesia or a nerve block.
+        ResourceConcept(.specialtyConsult, ages: 18...Int.max, allOf: [["hip", "groin"], hipFractureSigns]),
+        ResourceConcept(.parenteralMedication, ages: 18...Int.max, allOf: [["hip", "groin"], hipFractureSigns]),
         ResourceConcept(.simpleProcedure, anyOf: [
             "lacerat*", "gash", "deep cut", "needs stitches", "need stitches", "needs sutures", "catheter",
-            "urinary retention", "unable to pass urine", "abscess", "nosebleed", "epistaxis",
+            "urinary retention", "unable to pass urine", "abscess", "nosebleed", "epistaxis", "ingrown*", "ingrowing",
+            "paronychia",
             // Reduction of a pulled elbow (radial head subluxation).
             "pulled elbow", "nursemaid*", "radial head subluxation", "pulled up by the hand", "pulled up by the arm",
             "pulled by the hand", "pulled by the arm",

@@ -77,6 +77,8 @@ public actor EmbeddedTriageModel: TriageModelBackend {
             throw RationaleFailure("rationale budget exhausted (\(budget.maximumTokens) tokens, \(budget.timeout))")
         case .stuck:
             throw RationaleFailure("no token could continue the rationale")
+        case .cancelled:
+            throw CancellationError()
         }
     }
 

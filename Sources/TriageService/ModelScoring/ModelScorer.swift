@@ -5,7 +5,8 @@ import TriageCore
 /// calibrates it against the model's answer prior.
 ///
 /// A failure to read the level throws, so the model lane can retry it; a failed rationale does not
-/// (the level stands, and the record says why the rationale is missing).
+/// (the level stands, and the record says why the rationale is missing). Cancellation always throws:
+/// a cancelled assessment is not a result.
 public struct ModelScorer: Sendable {
     public let backend: any TriageModelBackend
     /// The distribution for a content-free patient, measured once per model (deterministic).
@@ -35,12 +36,13 @@ public struct ModelScorer: Sendable {
         var assessment = ModelAssessment(status: .scored, identity: backend.identity, promptVersion: TriagePrompt.version,
                                          seed: seed, rawDistribution: raw, prior: prior, distribution: distribution)
         if let rationaleBudget, let level = distribution?.mostLikely {
+            try Task.checkCancellation()
             do {
                 assessment.rationale = try await backend.rationale(patient: patient, level: level, budget: rationaleBudget)
-            } catch let failure as RationaleFailure {
-                assessment.rationaleError = failure.description
             } catch {
-                assessment.rationaleError = Self.reason(error)
+                // A cancelled request fails in the backend's own way (an engine stop, a URL error).
+                if Task.isCancelled { throw CancellationError() }
+                assessment.rationaleError = (error as? RationaleFailure)?.description ?? Self.reason(error)
             }
         }
         return assessment

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import TriageCore
 import TriageStore
 
@@ -8,7 +9,8 @@ import TriageStore
 ///
 /// A failing job is retried with backoff while the others go on; after the last attempt its model
 /// assessment is written `unavailable` with the reason, so the record says what is true. Its work list
-/// is the database, so a restart loses nothing and no two processes score the same job.
+/// is the database, so a restart loses nothing and no two processes score the same job; on graceful
+/// shutdown the job being scored is stopped and given back with its attempt unspent.
 actor ModelLane {
     let queue: any ModelPhaseQueue
     let phase: any ModelPhase
@@ -39,21 +41,17 @@ actor ModelLane {
         await report(available: ready)
         guard ready else { return }
         while !Task.isShuttingDownGracefully {
-            let jobs: [ModelJob]
+            let job: ModelJob?
             do {
-                jobs = try await queue.claimModelJobs(limit: configuration.batchSize, lease: configuration.lease)
+                // One at a time: scores run one after another here, and a job claimed early would wait
+                // in this lane (its lease running out) while another lane could be scoring it.
+                job = try await queue.claimModelJobs(limit: 1, lease: configuration.lease).first
             } catch {
                 logger.error("claiming model jobs failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
                 return
             }
-            if jobs.isEmpty { return }
-            for (index, job) in jobs.enumerated() {
-                guard !Task.isShuttingDownGracefully else {
-                    for unstarted in jobs[index...] { await giveBack(unstarted) }
-                    return
-                }
-                await score(job, metrics: metrics)
-            }
+            guard let job else { return }
+            await score(job, metrics: metrics)
         }
     }
 
@@ -106,9 +104,17 @@ actor ModelLane {
             draft = unavailable(job, reason: "the model did not finish in \(configuration.retry.maxAttempts) attempts")
         } else {
             do {
-                draft = try await metrics.modelLatency.time { try await phase.score(job.presentation) }
+                // A model score can take longer than a shutdown may wait: it is stopped and the job given back.
+                draft = try await cancelWhenGracefulShutdown { [phase] in
+                    try await metrics.modelLatency.time { try await phase.score(job.presentation) }
+                }
             } catch {
-                await recordFailure(job, reason: ModelScorer.reason(error), metrics: metrics, logger: logger)
+                if Task.isShuttingDownGracefully {
+                    logger.info("model job given back at shutdown")
+                    await giveBack(job)
+                } else {
+                    await recordFailure(job, reason: ModelScorer.reason(error), metrics: metrics, logger: logger)
+                }
                 return
             }
         }

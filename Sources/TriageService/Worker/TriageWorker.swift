@@ -45,7 +45,7 @@ public struct TriageWorker: Service {
     public func run() async throws {
         let (wakeups, doorbell) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         await withTaskGroup(of: Void.self) { lanes in
-            // On graceful shutdown the model lane finishes the job it is scoring and gives back the others;
+            // On graceful shutdown the model lane stops the job it is scoring and gives back every claimed one;
             // only the wake-up sources are cancelled.
             if let modelLane {
                 lanes.addTask {
