@@ -12,7 +12,7 @@ struct ModelCommand: AsyncParsableCommand {
 
     /// Options every model subcommand takes.
     struct ModelOptions: ParsableArguments {
-        @Option(help: "Path of the GGUF model file.")
+        @Option(help: "Path of the GGUF model file (for info, also an mmproj vision file).")
         var model: String = GemmaModel.defaultPath
 
         @Option(help: "Worker threads (default: all cores).")
@@ -23,6 +23,18 @@ struct ModelCommand: AsyncParsableCommand {
                 return try GemmaModel(path: model, threads: threads)
             } catch {
                 throw ModelLoadFailure(reason: error.description)
+            }
+        }
+
+        /// The file as a vision tower (mmproj) when it is one, else nil.
+        func loadVisionTower() throws -> GemmaVisionModel? {
+            do {
+                guard try GGUFFile(path: model).metadata["general.architecture"]?.string == "clip" else { return nil }
+                return try GemmaVisionModel(path: model, threads: threads)
+            } catch let error as GGUFError {
+                throw ModelLoadFailure(reason: error.description)
+            } catch {
+                throw ModelLoadFailure(reason: "\(error)")
             }
         }
     }
@@ -39,8 +51,17 @@ struct ModelCommand: AsyncParsableCommand {
         @OptionGroup var options: ModelOptions
 
         func run() async throws {
-            let model = try options.load()
-            let file = model.file
+            // The whole file is validated before anything is printed: a corrupt one gets only the error.
+            let file: GGUFFile
+            let summary: String
+            if let tower = try options.loadVisionTower() {
+                file = tower.file
+                summary = Self.summary(tower)
+            } else {
+                let model = try options.load()
+                file = model.file
+                summary = "kernels: \(model.kernelPath), threads: \(model.parallel.threads)"
+            }
             print("file: \(options.model) (\(file.fileSize) bytes, GGUF v\(file.version), alignment \(file.alignment))")
             print("metadata:")
             for key in file.metadataKeys {
@@ -57,7 +78,20 @@ struct ModelCommand: AsyncParsableCommand {
             for (type, entry) in bytesByType.sorted(by: { $0.key < $1.key }) {
                 print("  \(type): \(entry.count) tensors, \(entry.bytes) bytes")
             }
-            print("kernels: \(model.kernelPath), threads: \(model.parallel.threads)")
+            print(summary)
+        }
+
+        /// What the vision tower makes of an image, and which text models it pairs with.
+        static func summary(_ tower: GemmaVisionModel) -> String {
+            let c = tower.config
+            return """
+                vision tower (gemma3 projector): \(c.imageSize) px images, \(c.patchSize) px patches \
+                (\(c.patchesPerSide) × \(c.patchesPerSide)), \(c.blockCount) blocks of width \(c.width), \
+                \(c.headCount) heads, MLP \(c.feedForwardLength); pooled \(c.poolingSide) × \(c.poolingSide) to \
+                \(c.tokensPerImage) tokens per image, projected to \(c.projectionDimension) \
+                (pairs with a text model of embedding length \(c.projectionDimension))\
+                \(tower.feedForwardNamesSwapped ? "; MLP up/down names swapped (older converter), read by shape" : "")
+                """
         }
 
         /// A value as text; long arrays are abbreviated to their length and first elements.

@@ -42,7 +42,7 @@ struct ReferenceTests {
     /// kernel path's summation order (AVX-512, AVX2, portable). Real defects are far larger: a
     /// wrong RoPE base on the local layers gives std 0.7 and differences of several units.
     static let logitTolerance: Float = 1.25
-    static let logitSpreadTolerance = 0.35
+    static let logitSpreadTolerance = 0.45
 
     @Test func tokenIDsMatchEveryReferenceString() throws {
         let model = try SharedModel.get()

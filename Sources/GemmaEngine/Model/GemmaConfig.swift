@@ -35,7 +35,7 @@ public struct GemmaConfig: Sendable, Equatable {
         guard let architecture = metadata["general.architecture"]?.string else {
             throw .missingMetadata("general.architecture")
         }
-        guard architecture == "gemma3" else { throw .unsupportedArchitecture(architecture) }
+        guard architecture == "gemma3" else { throw .unsupportedArchitecture(architecture, expected: "gemma3") }
         func integer(_ key: String) throws(GemmaModelError) -> Int {
             guard let value = metadata["gemma3.\(key)"]?.int, value > 0 else { throw .missingMetadata("gemma3.\(key)") }
             return value
@@ -64,10 +64,13 @@ public struct GemmaConfig: Sendable, Equatable {
     }
 }
 
-/// Why a GGUF file could not be loaded as a Gemma 3 model.
+/// Why a GGUF file could not be loaded as a Gemma 3 model or as its vision tower (mmproj).
 public enum GemmaModelError: Error, Equatable, CustomStringConvertible {
     case file(GGUFError)
-    case unsupportedArchitecture(String)
+    case unsupportedArchitecture(String, expected: String)
+    case unsupportedProjector(String)
+    /// The vision tower's soft tokens are `projection` wide; the text model's embeddings are `textWidth`.
+    case mismatchedProjection(projection: Int, textWidth: Int)
     case missingMetadata(String)
     case missingTensor(String)
     case inconsistentShape(String)
@@ -76,7 +79,11 @@ public enum GemmaModelError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .file(let error): error.description
-        case .unsupportedArchitecture(let name): "unsupported model architecture \(name) (expected gemma3)"
+        case .unsupportedArchitecture(let name, let expected):
+            "unsupported model architecture \(name) (expected \(expected))"
+        case .unsupportedProjector(let name): "unsupported vision projector \(name) (expected gemma3)"
+        case .mismatchedProjection(let projection, let textWidth):
+            "the vision projector makes \(projection)-wide tokens but the text model's embeddings are \(textWidth) wide: they are not a pair"
         case .missingMetadata(let key): "model metadata lacks \(key)"
         case .missingTensor(let name): "model lacks tensor \(name)"
         case .inconsistentShape(let reason): "model tensors are inconsistent: \(reason)"

@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+
+@testable import GemmaEngine
+
+/// Reading a Gemma 3 mmproj (vision tower) GGUF: the keys and tensors llama.cpp's mtmd requires, in the
+/// types mmproj files ship in, the older converter's swapped MLP names, and a clear error for every defect.
+@Suite("Vision tower (mmproj) reader")
+struct VisionModelTests {
+    /// A tiny tower: 56 px images of 14 px patches (4 × 4), width 32, two blocks, pooled 4 × 4 to one
+    /// token, projected to 640 (the bundled 270M's width). Tensor bytes are zeros: only layout is read.
+    static func writer(matrixType: TensorType = .f16, swapFeedForwardNames: Bool = false,
+                       projection: Int = 640) -> GGUFWriter {
+        let (width, feedForward, patch, patches) = (32, 64, 14, 16)
+        var writer = GGUFWriter()
+        writer.metadata = [
+            ("general.architecture", .string("clip")),
+            ("clip.projector_type", .string("gemma3")),
+            ("clip.has_vision_encoder", .bool(true)),
+            ("clip.vision.image_size", .uint32(56)),
+            ("clip.vision.patch_size", .uint32(UInt32(patch))),
+            ("clip.vision.embedding_length", .uint32(UInt32(width))),
+            ("clip.vision.feed_forward_length", .uint32(UInt32(feedForward))),
+            ("clip.vision.block_count", .uint32(2)),
+            ("clip.vision.attention.head_count", .uint32(4)),
+            ("clip.vision.attention.layer_norm_epsilon", .float32(1e-6)),
+            ("clip.vision.image_mean", .array([.float32(0.5), .float32(0.5), .float32(0.5)])),
+            ("clip.vision.image_std", .array([.float32(0.5), .float32(0.5), .float32(0.5)])),
+            ("clip.vision.projection_dim", .uint32(UInt32(projection))),
+        ]
+        var tensors: [(String, [Int], TensorType)] = [
+            ("v.patch_embd.weight", [patch, patch, 3, width], .f16),
+            ("v.patch_embd.bias", [width], .f32),
+            ("v.position_embd.weight", [width, patches], .f16),
+        ]
+        let (up, down) = swapFeedForwardNames ? ("ffn_down", "ffn_up") : ("ffn_up", "ffn_down")
+        for block in 0..<2 {
+            let p = "v.blk.\(block)."
+            for norm in ["ln1", "ln2"] {
+                tensors += [(p + norm + ".weight", [width], .f32), (p + norm + ".bias", [width], .f32)]
+            }
+            for attention in ["attn_q", "attn_k", "attn_v", "attn_out"] {
+                tensors += [(p + attention + ".weight", [width, width], matrixType), (p + attention + ".bias", [width], .f32)]
+            }
+            tensors += [(p + up + ".weight", [width, feedForward], matrixType), (p + up + ".bias", [feedForward], .f32),
+                        (p + down + ".weight", [feedForward, width], matrixType), (p + down + ".bias", [width], .f32)]
+        }
+        tensors += [("v.post_ln.weight", [width], .f32), ("v.post_ln.bias", [width], .f32),
+                    ("mm.soft_emb_norm.weight", [width], .f32),
+                    ("mm.input_projection.weight", [projection, width], matrixType)]
+        var offset = 0
+        for (name, shape, type) in tensors {
+            let bytes = type.rowBytes(elements: shape[0])! * shape.dropFirst().reduce(1, *)
+            writer.tensors.append(.init(name: name, shape: shape.map(UInt64.init), type: type.rawValue,
+                                        offset: UInt64(offset), data: [UInt8](repeating: 0, count: bytes)))
+            offset += (bytes + writer.alignment - 1) / writer.alignment * writer.alignment
+        }
+        return writer
+    }
+
+    static func load(_ writer: GGUFWriter) throws -> GemmaVisionModel {
+        try GemmaVisionModel(file: GGUFFile(bytes: writer.bytes()), threads: 1, instructionSet: .best)
+    }
+
+    /// The model error loading `writer` throws, if any.
+    static func error(loading writer: GGUFWriter) -> GemmaModelError? {
+        do {
+            _ = try load(writer)
+            return nil
+        } catch {
+            return error as? GemmaModelError
+        }
+    }
+
+    @Test(arguments: [TensorType.f32, .f16, .bf16, .q8_0])
+    func readsTheTowerInEveryShippedType(matrixType: TensorType) throws {
+        let tower = try Self.load(Self.writer(matrixType: matrixType))
+        let c = tower.config
+        #expect((c.imageSize, c.patchSize, c.width, c.feedForwardLength, c.blockCount, c.headCount) == (56, 14, 32, 64, 2, 4))
+        #expect(c.imageMean == [0.5, 0.5, 0.5] && c.imageStd == [0.5, 0.5, 0.5])
+        #expect((c.patchesPerSide, c.poolingSide, c.tokensPerImage, c.projectionDimension) == (4, 4, 1, 640))
+        #expect(!tower.feedForwardNamesSwapped)
+        #expect(tower.weights.blocks.count == 2)
+        #expect(tower.weights.blocks[0].up.weight.tensor.name == "v.blk.0.ffn_up.weight")
+        #expect(tower.weights.positionEmbedding.count == 32 * 16)
+    }
+
+    @Test func readsTheOlderConvertersSwappedMLPNamesByShape() throws {
+        let tower = try Self.load(Self.writer(swapFeedForwardNames: true))
+        #expect(tower.feedForwardNamesSwapped)
+        let block = tower.weights.blocks[1]
+        #expect(block.up.weight.tensor.name == "v.blk.1.ffn_down.weight")
+        #expect(block.up.bias.count == 64)
+        #expect(block.down.weight.tensor.name == "v.blk.1.ffn_up.weight")
+    }
+
+    @Test func scaleFactorSetsThePooling() throws {
+        var writer = Self.writer()
+        writer.metadata.append(("clip.vision.projector.scale_factor", .uint32(2)))
+        let c = try Self.load(writer).config
+        #expect((c.poolingSide, c.tokensPerSide, c.tokensPerImage) == (2, 2, 4))
+    }
+
+    @Test func pairsOnlyWithATextModelOfTheProjectionsWidth() throws {
+        let text = try bundledModel().config
+        try Self.load(Self.writer(projection: 640)).checkPairs(with: text)
+        let wide = try Self.load(Self.writer(projection: 2560))
+        #expect(throws: GemmaModelError.mismatchedProjection(projection: 2560, textWidth: 640)) {
+            try wide.checkPairs(with: text)
+        }
+        #expect(GemmaModelError.mismatchedProjection(projection: 2560, textWidth: 640).description
+            == "the vision projector makes 2560-wide tokens but the text model's embeddings are 640 wide: they are not a pair")
+    }
+
+    @Test func theTextModelIsNotAVisionTower() throws {
+        #expect(throws: GemmaModelError.unsupportedArchitecture("gemma3", expected: "clip")) {
+            _ = try GemmaVisionModel(path: TestResources.modelPath, threads: 1)
+        }
+    }
+
+    /// Each defect, and the error that names it.
+    static let defects: [(String, @Sendable (inout GGUFWriter) -> Void, GemmaModelError)] = [
+        ("another projector", { $0.metadata[1].1 = .string("mlp") }, .unsupportedProjector("mlp")),
+        ("no patch size", { $0.metadata.remove(at: 4) }, .missingMetadata("clip.vision.patch_size")),
+        ("two image-mean channels", { $0.metadata[10].1 = .array([.float32(0.5), .float32(0.5)]) },
+         .missingMetadata("clip.vision.image_mean (three numbers, R G B)")),
+        ("image not whole patches", { $0.metadata[3].1 = .uint32(60) },
+         .inconsistentShape("image size 60 is not a whole number of 14-pixel patches (at most 8192)")),
+        ("missing projection", { $0.tensors.removeLast() }, .missingTensor("mm.input_projection.weight")),
+        ("wrong position table", { $0.tensors[2].shape = [32, 15] },
+         .inconsistentShape("v.position_embd.weight has shape [32, 15], expected [32, 16]")),
+        ("no vision encoder", { $0.metadata[2].1 = .bool(false) },
+         .inconsistentShape("clip.has_vision_encoder is false: the file has no vision encoder")),
+    ]
+
+    @Test(arguments: defects)
+    func everyDefectHasAClearError(name: String, damage: @Sendable (inout GGUFWriter) -> Void, expected: GemmaModelError) {
+        var writer = Self.writer()
+        damage(&writer)
+        #expect(Self.error(loading: writer) == expected, "\(name)")
+    }
+
+    @Test func aTruncatedFileIsRefused() {
+        let bytes = Self.writer().bytes()
+        #expect(throws: GGUFError.self) { _ = try GGUFFile(bytes: Array(bytes.prefix(bytes.count - 100))) }
+    }
+}
