@@ -71,6 +71,11 @@ void gk_gelu_gate(gk_isa isa, float *gate, const float *up, int64_t n) {
     for (; i < n; i++) gate[i] = table_gelu(gate[i]) * up[i];
 }
 
+void gk_gelu(float *x, int64_t n) {
+    pthread_once(&gelu_once, build_gelu_table);
+    for (int64_t i = 0; i < n; i++) x[i] = table_gelu(x[i]);
+}
+
 void gk_round_f16_row(gk_isa isa, float *x, int64_t n) {
     int64_t i = 0;
 #ifdef GK_AVX512

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CGemmaKernels
 
 @testable import GemmaEngine
 
@@ -17,6 +18,7 @@ struct VisionModelTests {
             ("general.architecture", .string("clip")),
             ("clip.projector_type", .string("gemma3")),
             ("clip.has_vision_encoder", .bool(true)),
+            ("clip.use_gelu", .bool(true)),
             ("clip.vision.image_size", .uint32(56)),
             ("clip.vision.patch_size", .uint32(UInt32(patch))),
             ("clip.vision.embedding_length", .uint32(UInt32(width))),
@@ -121,16 +123,17 @@ struct VisionModelTests {
     /// Each defect, and the error that names it.
     static let defects: [(String, @Sendable (inout GGUFWriter) -> Void, GemmaModelError)] = [
         ("another projector", { $0.metadata[1].1 = .string("mlp") }, .unsupportedProjector("mlp")),
-        ("no patch size", { $0.metadata.remove(at: 4) }, .missingMetadata("clip.vision.patch_size")),
-        ("two image-mean channels", { $0.metadata[10].1 = .array([.float32(0.5), .float32(0.5)]) },
+        ("no patch size", { $0.metadata.remove(at: 5) }, .missingMetadata("clip.vision.patch_size")),
+        ("two image-mean channels", { $0.metadata[11].1 = .array([.float32(0.5), .float32(0.5)]) },
          .missingMetadata("clip.vision.image_mean (three numbers, R G B)")),
-        ("image not whole patches", { $0.metadata[3].1 = .uint32(60) },
+        ("image not whole patches", { $0.metadata[4].1 = .uint32(60) },
          .inconsistentShape("image size 60 is not a whole number of 14-pixel patches (at most 8192)")),
         ("missing projection", { $0.tensors.removeLast() }, .missingTensor("mm.input_projection.weight")),
         ("wrong position table", { $0.tensors[2].shape = [32, 15] },
          .inconsistentShape("v.position_embd.weight has shape [32, 15], expected [32, 16]")),
         ("no vision encoder", { $0.metadata[2].1 = .bool(false) },
          .inconsistentShape("clip.has_vision_encoder is false: the file has no vision encoder")),
+        ("quick GELU", { $0.metadata.remove(at: 3) }, .missingMetadata("clip.use_gelu = true (Gemma's GELU, tanh approximation)")),
     ]
 
     @Test(arguments: defects)
@@ -143,5 +146,51 @@ struct VisionModelTests {
     @Test func aTruncatedFileIsRefused() {
         let bytes = Self.writer().bytes()
         #expect(throws: GGUFError.self) { _ = try GGUFFile(bytes: Array(bytes.prefix(bytes.count - 100))) }
+    }
+
+    // MARK: The encoder against llama.cpp
+
+    static let fixtureImages = ["square-40x40.png", "wide-60x30.png", "tall-30x45.jpg"]
+
+    /// llama.cpp's letterboxed image as the encoder's planar, normalized input.
+    static func normalizedPixels(_ name: String, config: VisionConfig) throws -> [Float] {
+        let rgb = try Data(contentsOf: TestResources.fixtures.appendingPathComponent("vision/\(name).letterboxed.rgb"))
+        let side = config.imageSize
+        #expect(rgb.count == side * side * 3)
+        var planes = [Float](repeating: 0, count: 3 * side * side)
+        for pixel in 0..<side * side {
+            for channel in 0..<3 {
+                let value = Float(rgb[rgb.startIndex + pixel * 3 + channel]) / 255
+                planes[channel * side * side + pixel] = (value - config.imageMean[channel]) / config.imageStd[channel]
+            }
+        }
+        return planes
+    }
+
+    static func floats(_ name: String) throws -> [Float] {
+        let data = try Data(contentsOf: TestResources.fixtures.appendingPathComponent("vision/\(name)"))
+        return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    }
+
+    /// The soft tokens of each fixture image agree with llama.cpp's to within its own F16 rounding
+    /// (an independent float32 implementation differs from llama.cpp by up to 1.0e-3, see the fixtures' README).
+    @Test(arguments: fixtureImages, [InstructionSet.best, .portable])
+    func encoderMatchesLlamaCpp(image: String, instructionSet: InstructionSet) throws {
+        let tower = try GemmaVisionModel(path: TestResources.fixtures.appendingPathComponent("vision/tiny-mmproj-f16.gguf").path,
+                                         threads: 2, instructionSet: instructionSet)
+        try tower.checkPairs(with: try bundledModel().config)
+        let ours = tower.encode(normalizedPixels: try Self.normalizedPixels(image, config: tower.config))
+        let theirs = try Self.floats("\(image).embd.f32")
+        #expect(ours.count == tower.config.tokensPerImage * 640 && theirs.count == ours.count)
+        let worst = zip(ours, theirs).map { abs($0 - $1) }.max() ?? .infinity
+        print("vision \(image) (\(tower.isa == GK_ISA_PORTABLE ? "portable" : "best")): max |Δ| = \(worst)")
+        #expect(worst <= 2.5e-3, "largest difference \(worst) for \(image)")
+    }
+
+    @Test func averagePoolingTakesRowMajorWindows() {
+        // A 4 × 4 grid of one-channel rows, pooled in 2 × 2 windows.
+        let grid: [Float] = (0..<16).map(Float.init)
+        let pooled = grid.withUnsafeBufferPointer { VisionEncoder.averagePool($0.baseAddress!, side: 4, window: 2, width: 1) }
+        #expect(pooled == [2.5, 4.5, 10.5, 12.5])
     }
 }

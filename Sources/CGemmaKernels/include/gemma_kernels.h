@@ -81,6 +81,8 @@ float gk_round_f16(float value);
 /// gate[i] = GELU(gate[i]) · up[i] with ggml's GELU: the tanh approximation looked up by the
 /// input's f16 bits in a table of f16-rounded results, exact (0 or x) outside ±10.
 void gk_gelu_gate(gk_isa isa, float *gate, const float *up, int64_t n);
+/// x[i] = GELU(x[i]) in place, with the same table as gk_gelu_gate (the vision encoder's MLP).
+void gk_gelu(float *x, int64_t n);
 /// Rounds n floats to half precision in place (round to nearest even).
 void gk_round_f16_row(gk_isa isa, float *x, int64_t n);
 

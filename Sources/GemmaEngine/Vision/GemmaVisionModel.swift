@@ -11,6 +11,11 @@ public final class GemmaVisionModel: Sendable {
     public let parallel: Parallel
     let isa: gk_isa
     let weights: VisionWeights
+    /// The patch convolution's kernel as a [width × 3·patch²] matrix (the same bytes, two dimensions).
+    let patchMatrix: WeightMatrix
+    /// `mm.input_projection` transposed into rows of the encoder's width, as llama.cpp's graph does.
+    let projection: WeightMatrix
+    private let projectionStorage: TransposedTensor
 
     /// Loads and validates the tower: every key and tensor llama.cpp requires, with its shape; F32, F16,
     /// BF16 and Q8_0 matrices.
@@ -32,6 +37,23 @@ public final class GemmaVisionModel: Sendable {
         parallel = Parallel(threads: threads ?? GemmaModel.coreCount)
         isa = gk_usable_isa(instructionSet == .portable ? GK_ISA_PORTABLE : GK_ISA_AVX512_VNNI)
         weights = try VisionWeights(file: file, config: config, isa: isa, parallel: parallel)
+        let kernel = weights.patchEmbedding
+        let rowLength = 3 * config.patchSize * config.patchSize
+        patchMatrix = try WeightMatrix(
+            GGUFTensor(name: kernel.name, shape: [rowLength, config.width], type: kernel.type, offset: kernel.offset,
+                       data: kernel.data),
+            rows: config.width, columns: rowLength, isa: isa, parallel: parallel)
+        projectionStorage = TransposedTensor(weights.inputProjection)
+        projection = try WeightMatrix(projectionStorage.tensor, rows: config.projectionDimension, columns: config.width,
+                                      isa: isa, parallel: parallel)
+    }
+
+    /// The image's soft tokens: `tokensPerImage` rows of `projectionDimension` floats. `normalizedPixels`
+    /// holds the R, G and B planes of an imageSize × imageSize image, each value (x/255 − mean) / std.
+    public func encode(normalizedPixels: [Float]) -> [Float] {
+        precondition(normalizedPixels.count == 3 * config.imageSize * config.imageSize,
+                     "an image of \(config.imageSize) × \(config.imageSize) × 3 values is expected")
+        return VisionEncoder(model: self).run(pixels: normalizedPixels)
     }
 
     /// True when the file names the MLP's up and down matrices the other way round (older converter).
@@ -43,4 +65,41 @@ public final class GemmaVisionModel: Sendable {
             throw .mismatchedProjection(projection: config.projectionDimension, textWidth: text.embeddingLength)
         }
     }
+}
+
+/// A 2-D float tensor (F32, F16 or BF16 as stored; other types as F32) copied with rows and columns
+/// swapped, in memory this object owns for as long as it lives.
+final class TransposedTensor: @unchecked Sendable {
+    let tensor: GGUFTensor
+    private let storage: UnsafeMutableRawBufferPointer
+
+    init(_ source: GGUFTensor) {
+        let (columns, rows) = (source.shape[0], source.rowCount)
+        let keepsType = [TensorType.f32, .f16, .bf16].contains(source.type)
+        let type = keepsType ? source.type : .f32
+        let size = type == .f32 ? 4 : 2
+        storage = .allocate(byteCount: max(1, rows * columns * size), alignment: 64)
+        if keepsType {
+            for r in 0..<rows {
+                for c in 0..<columns {
+                    let from = source.data.baseAddress! + (r * columns + c) * size
+                    (storage.baseAddress! + (c * rows + r) * size).copyMemory(from: from, byteCount: size)
+                }
+            }
+        } else {
+            var row = [Float](repeating: 0, count: columns)
+            let destination = storage.bindMemory(to: Float.self)
+            for r in 0..<rows {
+                row.withUnsafeMutableBufferPointer { buffer in
+                    _ = gk_dequantize(Int32(source.type.rawValue), source.data.baseAddress! + r * source.rowBytes,
+                                      buffer.baseAddress!, Int64(columns))
+                }
+                for c in 0..<columns { destination[c * rows + r] = row[c] }
+            }
+        }
+        tensor = GGUFTensor(name: source.name + " (transposed)", shape: [rows, columns], type: type, offset: 0,
+                            data: UnsafeRawBufferPointer(start: storage.baseAddress, count: rows * columns * size))
+    }
+
+    deinit { storage.deallocate() }
 }

@@ -42,6 +42,10 @@ public struct VisionConfig: Sendable, Equatable {
         if metadata["clip.has_vision_encoder"]?.bool == false {
             throw .inconsistentShape("clip.has_vision_encoder is false: the file has no vision encoder")
         }
+        // Without the key llama.cpp falls back to quick GELU, which is not Gemma's activation.
+        guard metadata["clip.use_gelu"]?.bool == true else {
+            throw .missingMetadata("clip.use_gelu = true (Gemma's GELU, tanh approximation)")
+        }
         func integer(_ key: String) throws(GemmaModelError) -> Int {
             guard let value = metadata["clip.vision.\(key)"]?.int, value > 0 else { throw .missingMetadata("clip.vision.\(key)") }
             return value
