@@ -1,6 +1,7 @@
 import CGemmaKernels
 
-/// One batched evaluation of the Gemma 3 transformer over consecutive tokens.
+/// One batched evaluation of the Gemma 3 transformer over consecutive positions: text tokens, or the
+/// soft tokens of an image (embeddings given directly, attending to each other in both directions).
 ///
 /// Per layer: RMSNorm → Q/K/V projections → per-head RMSNorm of Q and K → NEOX RoPE →
 /// attention (sliding window on local layers, full on every sixth) → output projection →
@@ -14,14 +15,29 @@ struct ForwardPass {
     let cache: KVCache
     /// Position of the first token.
     let start: Int
-    let tokens: [TokenID]
+    let input: Input
+
+    enum Input {
+        case tokens([TokenID])
+        /// `count` rows of embedding-width floats, used as given (an image's soft tokens are not scaled
+        /// by √width as token embeddings are), each seeing every other row of the batch (llama.cpp's
+        /// non-causal attention for Gemma 3 images).
+        case softTokens([Float], count: Int)
+    }
+
+    private var count: Int {
+        switch input {
+        case .tokens(let tokens): tokens.count
+        case .softTokens(_, let count): count
+        }
+    }
 
     private var config: GemmaConfig { model.config }
     private var parallel: Parallel { model.parallel }
 
     /// Runs every layer and returns the final-normed hidden state of the last token.
     func run() -> [Float] {
-        let c = config, count = tokens.count
+        let c = config, count = count
         let x = Buffer(count * c.embeddingLength), normed = Buffer(count * c.embeddingLength)
         let q = Buffer(count * c.queryDimension), attended = Buffer(count * c.queryDimension)
         let k = Buffer(count * c.kvDimension), v = Buffer(count * c.kvDimension)
@@ -54,21 +70,27 @@ struct ForwardPass {
         return hidden
     }
 
-    /// Token embeddings scaled by sqrt(n_embd), as Gemma does (the scale is rounded to float first).
+    /// Token embeddings scaled by sqrt(n_embd), as Gemma does (the scale is rounded to float first);
+    /// soft tokens as given.
     private func embed(into x: UnsafeMutablePointer<Float>) {
         let width = config.embeddingLength
-        let scale = Float(width).squareRoot()
-        for (t, token) in tokens.enumerated() {
-            let row = x + t * width
-            model.weights.tokenEmbedding.row(Int(token), into: row)
-            for i in 0..<width { row[i] *= scale }
+        switch input {
+        case .tokens(let tokens):
+            let scale = Float(width).squareRoot()
+            for (t, token) in tokens.enumerated() {
+                let row = x + t * width
+                model.weights.tokenEmbedding.row(Int(token), into: row)
+                for i in 0..<width { row[i] *= scale }
+            }
+        case .softTokens(let rows, _):
+            x.update(from: rows, count: rows.count)
         }
     }
 
     private func normRows(_ x: UnsafeMutablePointer<Float>, _ weight: [Float], into y: UnsafeMutablePointer<Float>) {
         let width = weight.count, epsilon = config.rmsEpsilon
         let source = SendablePointer(x), destination = SendablePointer(y)
-        parallel.forEachRange(tokens.count) { range in
+        parallel.forEachRange(count) { range in
             for t in range {
                 Operations.rmsNorm(source.pointer + t * width, weight: weight, epsilon: epsilon,
                                    into: destination.pointer + t * width)
@@ -83,7 +105,7 @@ struct ForwardPass {
         let base = global ? c.globalRopeBase : c.localRopeBase
         let scale: Float = global ? c.globalRopeScale : 1
         let queries = SendablePointer(q), keys = SendablePointer(k)
-        parallel.forEachRange(tokens.count) { range in
+        parallel.forEachRange(count) { range in
             for t in range {
                 let position = start + t
                 for head in 0..<c.headCount {
@@ -104,7 +126,7 @@ struct ForwardPass {
     /// Keys and values are rounded to half precision (held in floats), as in llama.cpp's default f16 KV cache.
     private func storeKeysAndValues(layer: Int, k: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>) {
         let width = config.kvDimension
-        for t in tokens.indices {
+        for t in 0..<count {
             let key = cache.key(layer: layer, position: start + t), value = cache.value(layer: layer, position: start + t)
             key.update(from: k + t * width, count: width)
             value.update(from: v + t * width, count: width)
@@ -123,8 +145,9 @@ struct ForwardPass {
     /// the cached keys and values. Queries and attention weights are rounded to half precision
     /// before their products with the f16 cache, as ggml converts them.
     private func attend(layer: Int, q: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>) {
-        let c = config, start = start, count = tokens.count, isa = model.isa
+        let c = config, start = start, count = count, isa = model.isa
         let global = c.isGlobalLayer(layer)
+        let bidirectional = if case .softTokens = input { true } else { false }
         let groupSize = c.headCount / c.kvHeadCount
         let queries = SendablePointer(q), result = SendablePointer(output)
         let keyBase = SendablePointer(cache.keys[layer]), valueBase = SendablePointer(cache.values[layer])
@@ -135,12 +158,13 @@ struct ForwardPass {
                 let t = task / c.kvHeadCount, kvHead = task % c.kvHeadCount
                 let position = start + t
                 let first = Self.firstVisible(position: position, global: global, window: c.slidingWindow)
+                let last = bidirectional ? start + count - 1 : position
                 let offset = t * c.queryDimension + kvHead * groupSize * c.headDimension
                 let kvOffset = first * c.kvDimension + kvHead * c.headDimension
                 gk_round_f16_row(isa, queries.pointer + offset, Int64(groupSize * c.headDimension))
                 gk_attend_group(isa, queries.pointer + offset, Int64(groupSize), Int64(c.headDimension),
                                 keyBase.pointer + kvOffset, valueBase.pointer + kvOffset, Int64(c.kvDimension),
-                                Int64(position - first + 1), scores, result.pointer + offset)
+                                Int64(last - first + 1), scores, result.pointer + offset)
             }
         }
     }

@@ -6,6 +6,7 @@ public enum GemmaSessionError: Error, Equatable, CustomStringConvertible {
     case contextFull(limit: Int)
     case noLogits
     case snapshotMismatch
+    case badSoftTokens(count: Int, width: Int)
 
     public var description: String {
         switch self {
@@ -13,6 +14,7 @@ public enum GemmaSessionError: Error, Equatable, CustomStringConvertible {
         case .contextFull(let limit): "the session's context of \(limit) tokens is full"
         case .noLogits: "no token has been evaluated yet, so there are no logits"
         case .snapshotMismatch: "the snapshot was taken from a model of another shape"
+        case .badSoftTokens(let count, let width): "soft tokens are not \(count) rows of the model's width \(width)"
         }
     }
 }
@@ -33,8 +35,11 @@ public struct KVSnapshot: Sendable {
 public final class GemmaSession {
     public let model: GemmaModel
     public let contextLength: Int
-    /// Every token evaluated so far, in order.
+    /// Every token evaluated so far, in order; an image's positions hold `softTokenPlaceholder`.
     public private(set) var tokens: [TokenID] = []
+    /// Stands in `tokens` for each position of an image's soft tokens. No token has this id, so a
+    /// prompt with an image never equals a text prompt; two images are told apart only by their caller.
+    public static let softTokenPlaceholder: TokenID = -1
     private let cache: KVCache
     private var lastHidden: [Float]?
 
@@ -58,11 +63,23 @@ public final class GemmaSession {
         var start = 0
         while start < newTokens.count {
             let batch = Array(newTokens[start..<min(newTokens.count, start + Self.batchLimit)])
-            let pass = ForwardPass(model: model, cache: cache, start: position, tokens: batch)
+            let pass = ForwardPass(model: model, cache: cache, start: position, input: .tokens(batch))
             lastHidden = pass.run()
             tokens += batch
             start += batch.count
         }
+    }
+
+    /// Runs the model over an image's soft tokens (`count` rows of the embedding width, from the vision
+    /// tower), in one batch so that they attend to each other in both directions, as llama.cpp does
+    /// for Gemma 3. The prompt should put `<start_of_image>` before them and `<end_of_image>` after.
+    public func append(softTokens rows: [Float], count: Int) throws(GemmaSessionError) {
+        let width = model.config.embeddingLength
+        guard count > 0, rows.count == count * width else { throw .badSoftTokens(count: count, width: width) }
+        guard position + count <= contextLength else { throw .contextFull(limit: contextLength) }
+        let pass = ForwardPass(model: model, cache: cache, start: position, input: .softTokens(rows, count: count))
+        lastHidden = pass.run()
+        tokens += Array(repeating: Self.softTokenPlaceholder, count: count)
     }
 
     /// Logits over the whole vocabulary for the next token.
