@@ -9,7 +9,7 @@ What it makes, in that folder:
   <image>.embd.f32       llama.cpp's image embeddings for each image: little-endian float32,
                          row-major n_tokens x 640 (the 270M text model's embedding width)
   <image>.rgb            the RGB bytes llama.cpp's own decoder (stb_image) produced, row-major
-                         height x width x 3 (only for the JPEG, where decoders can disagree)
+                         height x width x 3 (decoders can disagree on JPEG)
   <image>.letterboxed.rgb  the 112 x 112 RGB image llama.cpp's preprocessing makes of it (row-major,
                          3 bytes per pixel); llama.cpp gives bit-identical embeddings for it
   <image>.stages.f32     for the square image only: llama.cpp's ViT activations after the
@@ -148,7 +148,7 @@ def write_mmproj(weights):
 
 
 def make_images():
-    """Writes three small deterministic images; returns their file names."""
+    """Writes four small deterministic images; returns their file names."""
     def square():  # colour gradients, a checkerboard in blue and a white diagonal
         y, x = np.mgrid[0:40, 0:40]
         rgb = np.stack([x * 255 // 39, y * 255 // 39, np.where((x // 5 + y // 5) % 2, 230, 30)], -1)
@@ -167,7 +167,13 @@ def make_images():
         rgb = np.stack([128 + 127 * np.cos(r / 2), 255 - y * 255 // 44, x * 255 // 29], -1)
         return rgb
 
-    images = [("square-40x40.png", square()), ("wide-60x30.png", wide()), ("tall-30x45.jpg", tall())]
+    def large():  # 300x200, larger than the tower's square: the resample shrinks it (antialiasing)
+        y, x = np.mgrid[0:200, 0:300]
+        rgb = np.stack([(x * 7 + y * 3) % 256, np.where((x // 3 + y // 3) % 2, 240, 15), (x ^ y) % 256], -1)
+        return rgb
+
+    images = [("square-40x40.png", square()), ("wide-60x30.png", wide()), ("tall-30x45.jpg", tall()),
+              ("large-300x200.png", large())]
     for name, rgb in images:
         image = Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), "RGB")
         if name.endswith(".jpg"):
@@ -441,8 +447,7 @@ def main():
         decoded = decoded.reshape(height, width, 3).copy()
         pillow = np.asarray(Image.open(path).convert("RGB"))
         decoder_gap = int(np.abs(decoded.astype(int) - pillow.astype(int)).max())
-        if name.endswith(".jpg"):
-            (OUT / f"{name}.rgb").write_bytes(decoded.tobytes())
+        (OUT / f"{name}.rgb").write_bytes(decoded.tobytes())
 
         chunks = tokenize(context, bitmap, prompt)
         embd = encode(context, chunks)
@@ -488,7 +493,7 @@ def main():
             "height": height,
             "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
             "llama_cpp_decoder_vs_pillow_max_abs_diff": decoder_gap,
-            "decoded_rgb_file": f"{name}.rgb" if name.endswith(".jpg") else None,
+            "decoded_rgb_file": f"{name}.rgb",
             "letterbox": geometry,
             "embeddings_file": f"{name}.embd.f32",
             "n_tokens": int(embd.shape[0]),

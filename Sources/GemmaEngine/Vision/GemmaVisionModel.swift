@@ -48,6 +48,12 @@ public final class GemmaVisionModel: Sendable {
                                       isa: isa, parallel: parallel)
     }
 
+    /// The soft tokens of a decoded image, preprocessed as llama.cpp does (letterbox, normalization).
+    public func encode(_ image: RGBImage) -> [Float] {
+        let square = ImagePreprocessing.letterbox(image, side: config.imageSize)
+        return encode(normalizedPixels: ImagePreprocessing.normalizedPlanes(square, mean: config.imageMean, std: config.imageStd))
+    }
+
     /// The image's soft tokens: `tokensPerImage` rows of `projectionDimension` floats. `normalizedPixels`
     /// holds the R, G and B planes of an imageSize × imageSize image, each value (x/255 − mean) / std.
     public func encode(normalizedPixels: [Float]) -> [Float] {
