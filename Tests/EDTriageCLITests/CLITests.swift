@@ -91,6 +91,24 @@ import TriageStoreTestSupport
         }
     }
 
+    /// `model info` describes a vision tower (mmproj) as well as a text model, and names a broken file's defect.
+    @Test func modelInfoDescribesAVisionTower() async throws {
+        try await TestDatabase.with(migrate: false) { database in
+            let cli = CommandRunner(database: database)
+            let mmproj = CommandRunner.packageRoot.appendingPathComponent("Tests/GemmaEngineTests/Fixtures/vision/tiny-mmproj-f16.gguf")
+            let info = try await cli.run(["model", "info", "--model", mmproj.path])
+            #expect(info.status == 0, "\(info.stderr)")
+            #expect(info.stdout.contains("clip.projector_type = \"gemma3\""))
+            #expect(info.stdout.contains("""
+                vision tower (gemma3 projector): 112 px images, 14 px patches (8 × 8), 2 blocks of width 64, 4 heads, \
+                MLP 128; pooled 4 × 4 to 4 tokens per image, projected to 640 (pairs with a text model of embedding length 640)
+                """))
+            let notAModel = try await cli.run(["model", "info", "--model", CommandRunner.packageRoot.appendingPathComponent("README.md").path])
+            #expect(notAModel.status != 0)
+            #expect(notAModel.stderr.contains("not a GGUF file"))
+        }
+    }
+
     /// `serve` comes up, answers, and on SIGTERM shuts down cleanly (HTTP first, database last).
     @Test func serveAnswersAndStopsGracefullyOnSIGTERM() async throws {
         try await TestDatabase.with { database in
