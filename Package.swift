@@ -48,9 +48,15 @@ let package = Package(
             name: "CGemmaKernels",
             cSettings: engineCSettings
         ),
+        // Debian's libjpeg-turbo, libpng and libwebp (scripts/dev-env.sh installs their -dev packages): no
+        // well-kept Swift package decodes all three on Linux, and these are what Debian keeps patched.
+        .target(
+            name: "CImageCodecs",
+            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("webp")]
+        ),
         .target(
             name: "GemmaEngine",
-            dependencies: ["CGemmaKernels"],
+            dependencies: ["CGemmaKernels", "CImageCodecs"],
             swiftSettings: engineSwiftSettings
         ),
         .testTarget(

@@ -19,6 +19,17 @@ if [[ -z "${EDTRIAGE_AUTH_HS256_SECRET:-}${EDTRIAGE_AUTH_HS256_SECRET_FILE:-}" ]
     export EDTRIAGE_AUTH_HS256_SECRET_FILE="$PWD/.local/dev-jwt-secret"
 fi
 
+# Image decoding links Debian's libjpeg-turbo, libpng and libwebp (the vision tower's inputs).
+if [[ ! -f /usr/include/jpeglib.h || ! -f /usr/include/png.h || ! -f /usr/include/webp/decode.h ]]; then
+    if [[ $(id -u) -eq 0 ]]; then
+        echo "dev-env.sh: installing libjpeg62-turbo-dev libpng-dev libwebp-dev with apt-get (image decoding)" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q libjpeg62-turbo-dev libpng-dev libwebp-dev >&2
+    else
+        echo "dev-env.sh: image libraries are missing: sudo apt-get install libjpeg62-turbo-dev libpng-dev libwebp-dev" >&2
+    fi
+fi
+
 # The ED board's browser tests drive Debian's headless Chromium.
 if ! command -v chromium >/dev/null 2>&1; then
     if [[ $(id -u) -eq 0 ]]; then

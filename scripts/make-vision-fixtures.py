@@ -180,6 +180,8 @@ def make_images():
             image.save(OUT / name, quality=90, subsampling=0)  # 4:4:4, baseline
         else:
             image.save(OUT / name, optimize=True)
+    # The square again as lossless WebP, for the decoder tests only (llama.cpp's stb_image reads no WebP).
+    Image.fromarray(np.clip(square(), 0, 255).astype(np.uint8), "RGB").save(OUT / "square-40x40.webp", lossless=True)
     return [name for name, _ in images]
 
 

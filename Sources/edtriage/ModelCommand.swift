@@ -154,14 +154,40 @@ struct ModelCommand: AsyncParsableCommand {
         @Flag(help: "Wrap the prompt in Gemma's chat template as one user turn.")
         var chat = false
 
+        @Option(help: "The vision tower (mmproj GGUF) that reads --image files.")
+        var mmproj: String?
+
+        @Option(help: "An image (JPEG, PNG or WebP) for the prompt, repeatable; each \(Self.imageMarker) in the prompt marks where one goes (default: all before the text).")
+        var image: [String] = []
+
+        @Option(help: "Largest image accepted, in pixels (checked before decoding).")
+        var maxImagePixels = 50_000_000
+
+        /// Where an image goes in the prompt.
+        static let imageMarker = "<image>"
+
         func run() async throws {
             guard n > 0 else { throw ValidationError("-n must be positive") }
             let model = try options.load()
-            let text = chat ? ChatTemplate.prompt(messages: [.init(.user, prompt)]) : prompt
-            let promptTokens = model.encode(text, parseSpecial: true)
+            let images = try softTokens(pairedWith: model)
+            var text = prompt
+            let markers = text.components(separatedBy: Self.imageMarker).count - 1
+            if markers == 0 { text = String(repeating: Self.imageMarker, count: images.count) + text }
+            guard markers == 0 || markers == images.count else {
+                throw ValidationError("the prompt has \(markers) \(Self.imageMarker) markers for \(images.count) images")
+            }
+            if chat { text = ChatTemplate.prompt(messages: [.init(.user, text)]) }
             let session = model.makeSession()
             let clock = ContinuousClock()
-            let prefillTime = try clock.measure { try session.append(promptTokens) }
+            let prefillTime = try clock.measure {
+                // Each image: <start_of_image>, its soft tokens, <end_of_image>, as Gemma 3 was trained.
+                for (index, part) in text.components(separatedBy: Self.imageMarker).enumerated() {
+                    let closing = index > 0 ? "<end_of_image>" : "", opening = index < images.count ? "<start_of_image>" : ""
+                    try session.append(model.encode(closing + part + opening, addBOS: index == 0, parseSpecial: true))
+                    if index < images.count { try session.append(softTokens: images[index].rows, count: images[index].count) }
+                }
+            }
+            let promptTokens = session.tokens
             var generator = Generator(session: session, sampler: Sampler(temperature: temperature, topK: topK, topP: topP, seed: seed))
             var printer = StreamingPrinter(tokenizer: model.tokenizer)
             var generated: [TokenID] = []
@@ -172,6 +198,30 @@ struct ModelCommand: AsyncParsableCommand {
             let standardError = FileHandle.standardError
             standardError.write(Data(("\n" + Self.rate("prompt", promptTokens.count, prefillTime)
                 + Self.rate("generation", generated.count, generationTime)).utf8))
+        }
+
+        /// Each --image read, made upright and encoded by the --mmproj tower.
+        private func softTokens(pairedWith model: GemmaModel) throws -> [(rows: [Float], count: Int)] {
+            guard !image.isEmpty else { return [] }
+            guard let mmproj else { throw ValidationError("--image needs --mmproj, the vision tower that reads it") }
+            let tower: GemmaVisionModel
+            do {
+                tower = try GemmaVisionModel(path: mmproj, threads: options.threads)
+                try tower.checkPairs(with: model.config)
+            } catch {
+                throw ModelLoadFailure(reason: error.description)
+            }
+            return try image.map { path in
+                guard let bytes = FileManager.default.contents(atPath: path) else {
+                    throw ValidationError("cannot read image \(path)")
+                }
+                do {
+                    let decoded = try ImageDecoder.decode([UInt8](bytes), maximumPixels: maxImagePixels)
+                    return (tower.encode(decoded), tower.config.tokensPerImage)
+                } catch {
+                    throw ValidationError("\(path): \(error)")
+                }
+            }
         }
 
         static func rate(_ label: String, _ tokens: Int, _ duration: Duration) -> String {

@@ -109,6 +109,31 @@ import TriageStoreTestSupport
         }
     }
 
+    /// `model generate --image` puts the image's soft tokens into the prompt as llama.cpp lays them out (19
+    /// positions for this prompt and tower, as in the fixtures' manifest); bad images get a clear error.
+    @Test func modelGenerateReadsAnImage() async throws {
+        try await TestDatabase.with(migrate: false) { database in
+            let cli = CommandRunner(database: database)
+            let vision = CommandRunner.packageRoot.appendingPathComponent("Tests/GemmaEngineTests/Fixtures/vision")
+            let tower = ["--mmproj", vision.appendingPathComponent("tiny-mmproj-f16.gguf").path]
+            let image = ["--image", vision.appendingPathComponent("square-40x40.png").path]
+            let generated = try await cli.run(["model", "generate", "--chat", "--prompt", "Describe the image.", "-n", "2"]
+                                              + tower + image)
+            #expect(generated.status == 0, "\(generated.stderr)")
+            #expect(generated.stderr.contains("prompt: 19 tokens"))
+            #expect(!generated.stdout.isEmpty)
+
+            let withoutTower = try await cli.run(["model", "generate", "--prompt", "x"] + image)
+            #expect(withoutTower.stderr.contains("--image needs --mmproj"))
+            let notAnImage = try await cli.run(["model", "generate", "--prompt", "x", "--image",
+                                                CommandRunner.packageRoot.appendingPathComponent("README.md").path] + tower)
+            #expect(notAnImage.status != 0)
+            #expect(notAnImage.stderr.contains("unsupported image: not a JPEG, PNG or WebP image"))
+            let tooLarge = try await cli.run(["model", "generate", "--prompt", "x", "--max-image-pixels", "100"] + tower + image)
+            #expect(tooLarge.stderr.contains("image of 40 × 40 pixels exceeds the limit of 100 pixels"))
+        }
+    }
+
     /// `serve` comes up, answers, and on SIGTERM shuts down cleanly (HTTP first, database last).
     @Test func serveAnswersAndStopsGracefullyOnSIGTERM() async throws {
         try await TestDatabase.with { database in

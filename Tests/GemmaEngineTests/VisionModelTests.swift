@@ -104,7 +104,7 @@ struct VisionModelTests {
     }
 
     @Test func pairsOnlyWithATextModelOfTheProjectionsWidth() throws {
-        let text = try bundledModel().config
+        let text = try SharedModel.get().config
         try Self.load(Self.writer(projection: 640)).checkPairs(with: text)
         let wide = try Self.load(Self.writer(projection: 2560))
         #expect(throws: GemmaModelError.mismatchedProjection(projection: 2560, textWidth: 640)) {
@@ -198,7 +198,7 @@ struct VisionModelTests {
     func encoderMatchesLlamaCpp(image: String, instructionSet: InstructionSet) throws {
         let tower = try GemmaVisionModel(path: TestResources.fixtures.appendingPathComponent("vision/tiny-mmproj-f16.gguf").path,
                                          threads: 2, instructionSet: instructionSet)
-        try tower.checkPairs(with: try bundledModel().config)
+        try tower.checkPairs(with: try SharedModel.get().config)
         let ours = tower.encode(normalizedPixels: try Self.normalizedPixels(image, config: tower.config))
         let theirs = try Self.floats("\(image).embd.f32")
         #expect(ours.count == tower.config.tokensPerImage * 640 && theirs.count == ours.count)
@@ -235,7 +235,7 @@ struct VisionModelTests {
     }()
 
     @Test func softTokensOfAnotherShapeAreRefused() throws {
-        let session = try bundledModel().makeSession(contextLength: 16)
+        let session = try SharedModel.get().makeSession(contextLength: 16)
         #expect(throws: GemmaSessionError.badSoftTokens(count: 2, width: 640)) {
             try session.append(softTokens: [Float](repeating: 0, count: 100), count: 2)
         }
@@ -248,7 +248,7 @@ struct VisionModelTests {
     @Test(arguments: fixtureImages, [false, true])
     func imagePromptLogitsMatchLlamaCpp(image: String, ours: Bool) throws {
         let record = try #require(Self.manifest.first { $0.file == image })
-        let model = try bundledModel()
+        let model = try SharedModel.get()
         let tower = try GemmaVisionModel(path: TestResources.fixtures.appendingPathComponent("vision/tiny-mmproj-f16.gguf").path,
                                          threads: 2)
         let softTokens = ours
