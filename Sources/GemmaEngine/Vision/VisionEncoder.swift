@@ -69,11 +69,18 @@ struct VisionEncoder {
         }
     }
 
-    /// ggml multiplies F16 weights with activations converted to F16: the input is rounded the same way.
+    /// ggml multiplies F16 weights with activations converted to F16: a copy of the input is rounded the
+    /// same way, so that the other products of the same input (Q, K and V) still see it unrounded.
     private func multiply(_ matrix: WeightMatrix, _ input: UnsafeMutablePointer<Float>, tokens: Int,
                           into output: UnsafeMutablePointer<Float>) {
-        if matrix.tensor.type == .f16 { gk_round_f16_row(model.isa, input, Int64(tokens * matrix.columns)) }
-        matrix.multiply(input, tokens: tokens, into: output, parallel: parallel)
+        guard matrix.tensor.type == .f16 else {
+            matrix.multiply(input, tokens: tokens, into: output, parallel: parallel)
+            return
+        }
+        let rounded = Buffer(tokens * matrix.columns)
+        rounded.pointer.update(from: input, count: tokens * matrix.columns)
+        gk_round_f16_row(model.isa, rounded.pointer, Int64(tokens * matrix.columns))
+        matrix.multiply(rounded.pointer, tokens: tokens, into: output, parallel: parallel)
     }
 
     private func apply(_ matrix: BiasedMatrix, _ input: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>) {
