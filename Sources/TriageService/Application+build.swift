@@ -106,7 +106,7 @@ public func buildServiceGroup(
         let readiness = DegradableReadiness(
             base: DatabaseReadiness(client: client, migrationsDirectory: configuration.database.migrationsDirectory,
                                     logger: logger),
-            degradedReason: scoring.degradedReason)
+            degradedReason: scoring.degradedReason, vision: scoring.vision)
         services.append(try await buildApplication(
             configuration: configuration, repository: store, readiness: readiness, metrics: metrics, logger: logger))
     }

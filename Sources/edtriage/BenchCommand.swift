@@ -3,5 +3,5 @@ import ArgumentParser
 /// Benchmarks (commands, not tests): figures in the README come from these.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Benchmarks.", subcommands: [QueueBenchCommand.self, ModelBenchCommand.self])
+        commandName: "bench", abstract: "Benchmarks.", subcommands: [QueueBenchCommand.self, ModelBenchCommand.self, VisionBenchCommand.self])
 }

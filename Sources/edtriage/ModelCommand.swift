@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GemmaEngine
+import TriageService
 
 /// `edtriage model …`: inspect the local model, tokenize text and generate continuations.
 struct ModelCommand: AsyncParsableCommand {
@@ -50,10 +51,13 @@ struct ModelCommand: AsyncParsableCommand {
 
         @OptionGroup var options: ModelOptions
 
+        @Option(help: "An mmproj vision tower to check against the text model: whether the model can read images.")
+        var mmproj: String?
+
         func run() async throws {
             // The whole file is validated before anything is printed: a corrupt one gets only the error.
             let file: GGUFFile
-            let summary: String
+            var summary: String
             if let tower = try options.loadVisionTower() {
                 file = tower.file
                 summary = Self.summary(tower)
@@ -61,6 +65,11 @@ struct ModelCommand: AsyncParsableCommand {
                 let model = try options.load()
                 file = model.file
                 summary = "kernels: \(model.kernelPath), threads: \(model.parallel.threads)"
+                if let mmproj {
+                    let (tower, reason) = EmbeddedTriageModel.loadVision(mmproj, pairedWith: model.config,
+                                                                         threads: model.parallel.threads)
+                    summary += "\nvision: " + (tower.map { "available: " + Self.summary($0) } ?? "unavailable: \(reason ?? "")")
+                }
             }
             print("file: \(options.model) (\(file.fileSize) bytes, GGUF v\(file.version), alignment \(file.alignment))")
             print("metadata:")

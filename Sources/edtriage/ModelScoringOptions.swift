@@ -10,6 +10,12 @@ struct ModelScoringOptions: ParsableArguments {
     @Option(help: "Minimum calibrated P(more urgent than the rules) for the model to raise the level.")
     var threshold: Double = 0.6
 
+    @Option(help: "mmproj GGUF (vision tower) that reads the arrival's images with the note.")
+    var mmproj: String?
+
+    @Option(help: "Largest image decoded, in pixels (checked from the header before decoding).")
+    var maxImagePixels = 50_000_000
+
     @Option(help: "Inference threads.")
     var threads: Int = 2
 
@@ -24,7 +30,8 @@ struct ModelScoringOptions: ParsableArguments {
             let budget = rationale && rationaleTokens > 0
                 ? RationaleBudget(maximumTokens: rationaleTokens, timeout: .seconds(60)) : nil
             let backend = try EmbeddedTriageModel(path: model, threads: threads,
-                                                  rationaleMaxTokens: budget?.maximumTokens ?? 0)
+                                                  rationaleMaxTokens: budget?.maximumTokens ?? 0,
+                                                  mmproj: mmproj, maxImagePixels: maxImagePixels)
             return try await ModelScorer(backend: backend, rationaleBudget: budget)
         } catch {
             throw ValidationError("\(error)\n(run scripts/fetch-model.sh to get the default model)")

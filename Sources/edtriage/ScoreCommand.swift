@@ -15,9 +15,11 @@ struct ScoreCommand: AsyncParsableCommand {
     func run() async throws {
         let data = try file == "-" ? FileHandle.standardInput.readToEnd() ?? Data() : Data(contentsOf: URL(fileURLWithPath: file))
         let presentation: ClinicalPresentation
+        let images: [ImageSubmission]
         let flags: [Finding]
         do {
             presentation = try JSONDecoder().decode(ClinicalPresentation.self, from: data)
+            images = try JSONDecoder().decode(SubmittedImages.self, from: data).images ?? []
             flags = try ArrivalValidator().validate(presentation)
         } catch let error as DecodingError {
             throw ValidationError("arrival rejected: \(error.fieldDescription)")
@@ -27,8 +29,12 @@ struct ScoreCommand: AsyncParsableCommand {
         let rules = TriageRules().assess(presentation)
         var draft = TriagePolicy.rulesPhase(rules, model: nil, inputSHA256: try presentation.canonicalSHA256())
         if let scorer = try await modelOptions.scorer(rationale: true) {
-            draft = TriagePolicy.modelPhase(rules: rules, model: await scorer.assessOnce(presentation, rules: rules),
-                                              threshold: modelOptions.threshold, inputSHA256: draft.inputSHA256)
+            let phase = CalibratedModelPhase(scorer: scorer, threshold: modelOptions.threshold, maxImages: images.count)
+            do {
+                draft = try await phase.score(presentation, images: images, readImages: true)
+            } catch {
+                draft.model = .unavailable(ModelScorer.reason(error), identity: scorer.backend.identity)
+            }
         }
         if json {
             let encoder = JSONEncoder()
@@ -38,6 +44,11 @@ struct ScoreCommand: AsyncParsableCommand {
         }
         print(AssessmentReport(rules: rules, draft: draft, flags: flags).text)
     }
+}
+
+/// The images of an arrival file, when it is a whole submission.
+private struct SubmittedImages: Decodable {
+    let images: [ImageSubmission]?
 }
 
 /// The plain-text explanation of one assessment.
@@ -99,6 +110,10 @@ struct ModelReport {
             lines.append("  red flags: " + (rationale.redFlags.isEmpty ? "-" : rationale.redFlags.joined(separator: "; ")))
         }
         if let error = model.rationaleError { lines.append("  rationale unavailable: \(error)") }
+        for image in model.images ?? [] {
+            lines.append("  image \(image.index + 1): \(image.status.rawValue.replacingOccurrences(of: "_", with: " "))"
+                         + (image.reason.map { ": \($0)" } ?? "") + " (sha256 \(image.sha256))")
+        }
         return lines
     }
 }

@@ -56,7 +56,9 @@ struct WorklistTable {
         let explanations = snapshot.rows.compactMap { row in
             row.explanation.map { "#\(row.arrivalID): \($0)" + (row.advisory.map { " \($0)." } ?? "") }
         }
+        let images = snapshot.rows.compactMap { row in row.imagesNote.map { "#\(row.arrivalID): \($0)" } }
         return (["worklist revision \(snapshot.revision), \(snapshot.rows.count) patients"] + lines
-                + (explanations.isEmpty ? [] : ["", "Explanations:"] + explanations)).joined(separator: "\n")
+                + (explanations.isEmpty ? [] : ["", "Explanations:"] + explanations)
+                + (images.isEmpty ? [] : ["", "Images:"] + images)).joined(separator: "\n")
     }
 }

@@ -134,6 +134,31 @@ import TriageStoreTestSupport
         }
     }
 
+    /// `score --mmproj` reads the arrival's images with the note (the sample laceration carries a photo), and
+    /// `model info --mmproj` says whether the model can read images.
+    @Test func scoreReadsTheArrivalsImages() async throws {
+        try await TestDatabase.with(migrate: false) { database in
+            let cli = CommandRunner(database: database)
+            let tower = CommandRunner.packageRoot.appendingPathComponent("Tests/GemmaEngineTests/Fixtures/vision/tiny-mmproj-f16.gguf").path
+            let samples = try String(contentsOf: CommandRunner.packageRoot.appendingPathComponent("samples/arrivals.ndjson"),
+                                     encoding: .utf8)
+            let laceration = try #require(samples.split(separator: "\n").first { $0.contains("\"images\"") })
+            let model = ["--model", TestModel.path, "--rationale-tokens", "0"]
+            let scored = try await cli.run(["score", "-", "--mmproj", tower] + model, stdin: Data(laceration.utf8))
+            #expect(scored.status == 0, "\(scored.stderr)")
+            #expect(scored.stdout.contains("Model (scored):"))
+            #expect(scored.stdout.contains("image 1: analysed (sha256 "))
+            let textOnly = try await cli.run(["score", "-"] + model, stdin: Data(laceration.utf8))
+            #expect(textOnly.stdout.contains("image 1: not analysed: no vision model is configured (sha256 "))
+
+            let info = try await cli.run(["model", "info", "--model", TestModel.path, "--mmproj", tower])
+            #expect(info.stdout.contains("vision: available: vision tower (gemma3 projector): 112 px images"))
+            let broken = try await cli.run(["model", "info", "--model", TestModel.path, "--mmproj",
+                                            CommandRunner.packageRoot.appendingPathComponent("README.md").path])
+            #expect(broken.stdout.contains("vision: unavailable: vision model README.md unavailable: "))
+        }
+    }
+
     /// `serve` comes up, answers, and on SIGTERM shuts down cleanly (HTTP first, database last).
     @Test func serveAnswersAndStopsGracefullyOnSIGTERM() async throws {
         try await TestDatabase.with { database in

@@ -2,6 +2,7 @@ import Foundation
 import GemmaEngine
 import Testing
 import TriageCore
+import TriageStoreTestSupport
 @testable import TriageService
 
 @Suite("Model scorer on the bundled model")
@@ -56,7 +57,7 @@ struct ModelScorerTests {
         presentation.note = String(String(repeating: "Pain worse on exertion, sweaty, nauseated, short of breath. ", count: 140)
             .prefix(8_000))
         let rules = TriageRules().assess(presentation)
-        let segments = try await backend.fit(presentation, rules: rules)
+        let segments = try await backend.fit(presentation, rules: rules, images: [])
         let text = segments.map(\.text).joined()
         let marker = try #require(text.firstMatch(of: /… \[note shortened: ([0-9,]+) of 8,000 characters\]/))
         let kept = try #require(Int(marker.output.1.replacingOccurrences(of: ",", with: "")))
@@ -73,7 +74,7 @@ struct ModelScorerTests {
         let scorer = try await ModelScorer(backend: backend)
         #expect(try await scorer.assess(presentation, rules: rules).status == .scored)
         let roomy = try EmbeddedTriageModel(path: BundledModel.path, threads: 2)
-        #expect(try await roomy.fit(presentation, rules: rules) == TriagePrompt.patientSegments(presentation, rules: rules))
+        #expect(try await roomy.fit(presentation, rules: rules, images: []) == TriagePrompt.patientSegments(presentation, rules: rules))
     }
 
     @Test("the context follows the model, capped by the request and by memory for the KV cache")
@@ -132,5 +133,31 @@ struct ModelScorerTests {
         #expect(throws: ModelUnavailable.self) { try EmbeddedTriageModel(path: "/nonexistent.gguf", threads: 1) }
         let error = #expect(throws: ModelUnavailable.self) { try EmbeddedTriageModel(path: corrupt.path, threads: 1) }
         #expect(error?.description.hasPrefix("model file cannot be loaded") == true)
+    }
+
+    @Test("images are encoded once per SHA-256, refused over the pixel limit from the header, and change the prompt")
+    func imagesAreReadOnceAndEnterThePrompt() async throws {
+        let mmproj = TestModel.visionFixtures.appendingPathComponent("tiny-mmproj-f16.gguf").path
+        let large = ImageSubmission(contentType: "image/png", data: try Data(
+            contentsOf: TestModel.visionFixtures.appendingPathComponent("large-300x200.png")))
+        let square = ImageSubmission(contentType: "image/png", data: try Data(
+            contentsOf: TestModel.visionFixtures.appendingPathComponent("square-40x40.png")))
+        let backend = try EmbeddedTriageModel(path: BundledModel.path, threads: 2, mmproj: mmproj, maxImagePixels: 10_000)
+        #expect(backend.imagesUnreadableReason == nil)
+        let first = try await backend.readImages([square, large, square])
+        #expect(first.map(\.status) == [.analysed, .notAnalysed, .analysed])
+        #expect(first[1].reason?.contains("300") == true, "the refusal names the size")
+        #expect(try await backend.readImages([square]).map(\.status) == [.analysed])
+        #expect(await backend.encodedImages == 1, "a re-triage does not encode the same image again")
+
+        let presentation = Self.chestPain
+        let rules = TriageRules().assess(presentation)
+        let withImage = try await backend.fit(presentation, rules: rules, images: [square.sha256])
+        #expect(withImage.contains(.image(sha256: square.sha256)))
+        let textOnly = try await backend.levelDistribution(patient: try await backend.fit(presentation, rules: rules, images: []))
+        let seen = try await backend.levelDistribution(patient: withImage)
+        #expect(seen != textOnly)
+        // The same prompt again reuses the session's state and gives the same answer.
+        #expect(try await backend.levelDistribution(patient: withImage) == seen)
     }
 }

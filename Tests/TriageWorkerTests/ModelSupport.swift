@@ -41,9 +41,12 @@ final class InstrumentedModelPhase: ModelPhase, @unchecked Sendable {
     var callsPerPresentation: [Int] { lock.withLock { Array(calls.values) } }
 
     var modelName: String { inner.modelName }
+    var imagesUnreadableReason: String? { inner.imagesUnreadableReason }
     func prepare() async throws { try await inner.prepare() }
 
-    func score(_ presentation: ClinicalPresentation) async throws -> AssessmentDraft {
+    func score(_ presentation: ClinicalPresentation, images: [ImageSubmission], readImages: Bool) async throws
+        -> AssessmentDraft
+    {
         let fail = lock.withLock {
             calls[(try? presentation.canonicalSHA256()) ?? "", default: 0] += 1
             defer { remainingFailures -= 1 }
@@ -51,6 +54,6 @@ final class InstrumentedModelPhase: ModelPhase, @unchecked Sendable {
         }
         while !lock.withLock({ isOpen }) { try await Task.sleep(for: .milliseconds(20)) }
         if fail { throw Timeout() }
-        return try await inner.score(presentation)
+        return try await inner.score(presentation, images: images, readImages: readImages)
     }
 }

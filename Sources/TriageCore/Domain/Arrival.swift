@@ -65,6 +65,9 @@ public struct ImageSubmission: Codable, Sendable, Hashable {
         self.data = data
     }
 
+    /// Hex SHA-256 of the bytes as received: how assessments and the image cache name the image.
+    public var sha256: String { CanonicalJSON.sha256Hex(data) }
+
     private enum CodingKeys: String, CodingKey {
         case contentType = "content_type"
         case data = "data_base64"

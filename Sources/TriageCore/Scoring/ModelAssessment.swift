@@ -10,13 +10,24 @@ public struct ModelIdentity: Codable, Sendable, Hashable {
     public var quantization: String?
     /// The inference engine and its version, e.g. `GemmaEngine 0.1`.
     public var engine: String
+    /// The vision tower's file name and hex SHA-256, when the model reads images.
+    public var mmproj: String?
+    public var mmprojSHA256: String?
 
-    public init(backend: String, name: String, sha256: String?, quantization: String?, engine: String) {
+    public init(backend: String, name: String, sha256: String?, quantization: String?, engine: String,
+                mmproj: String? = nil, mmprojSHA256: String? = nil) {
         self.backend = backend
         self.name = name
         self.sha256 = sha256
         self.quantization = quantization
         self.engine = engine
+        self.mmproj = mmproj
+        self.mmprojSHA256 = mmprojSHA256
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case backend, name, sha256, quantization, engine, mmproj
+        case mmprojSHA256 = "mmproj_sha256"
     }
 }
 
@@ -91,6 +102,8 @@ public struct ModelAssessment: Codable, Sendable, Hashable {
     public var rationale: ModelRationale?
     /// Why there is no rationale although the level was scored (timeout, token budget, failure).
     public var rationaleError: String?
+    /// Each of the arrival's images, read with the note or not and why; nil for an arrival without images.
+    public var images: [ImageAnalysis]?
     /// Filled in by the combination policy.
     public var effect: Effect?
     /// The threshold on P(more urgent than the rules) the combination applied.
@@ -123,7 +136,7 @@ public struct ModelAssessment: Codable, Sendable, Hashable {
     public var confidence: Double? { distribution.map { $0[$0.mostLikely] } }
 
     private enum CodingKeys: String, CodingKey {
-        case status, reason, identity, seed, prior, distribution, rationale, effect, threshold, level, confidence
+        case status, reason, identity, seed, prior, distribution, rationale, images, effect, threshold, level, confidence
         case promptVersion = "prompt_version"
         case rawDistribution = "raw_distribution"
         case rationaleError = "rationale_error"
@@ -141,6 +154,7 @@ public struct ModelAssessment: Codable, Sendable, Hashable {
         distribution = try c.decodeIfPresent(LevelDistribution.self, forKey: .distribution)
         rationale = try c.decodeIfPresent(ModelRationale.self, forKey: .rationale)
         rationaleError = try c.decodeIfPresent(String.self, forKey: .rationaleError)
+        images = try c.decodeIfPresent([ImageAnalysis].self, forKey: .images)
         effect = try c.decodeIfPresent(Effect.self, forKey: .effect)
         threshold = try c.decodeIfPresent(Double.self, forKey: .threshold)
     }
@@ -158,6 +172,7 @@ public struct ModelAssessment: Codable, Sendable, Hashable {
         try c.encodeIfPresent(distribution, forKey: .distribution)
         try c.encodeIfPresent(rationale, forKey: .rationale)
         try c.encodeIfPresent(rationaleError, forKey: .rationaleError)
+        try c.encodeIfPresent(images, forKey: .images)
         try c.encodeIfPresent(effect, forKey: .effect)
         try c.encodeIfPresent(threshold, forKey: .threshold)
         try c.encodeIfPresent(level, forKey: .level)

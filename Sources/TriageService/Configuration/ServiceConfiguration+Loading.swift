@@ -110,6 +110,9 @@ extension ServiceConfiguration {
             tokenTTLSeconds: try values.int("auth.token_ttl_seconds", in: 60...(7 * 86_400)))
         model = Model(
             path: try values.optionalString("model.path"),
+            mmproj: try values.optionalString("model.mmproj"),
+            maxImagesPerArrival: try values.int("model.max_images_per_arrival", in: 0...EmbeddedTriageModel.cachedImages),
+            maxImagePixels: try values.int("model.max_image_pixels", in: 1...1_000_000_000),
             threads: try values.int("model.threads", in: 1...256),
             contextTokens: try Self.positive(values.int("model.context_tokens", in: 0...1_048_576)),
             backend: try values.choice("model.backend", in: ["embedded", "openai"]),

@@ -91,6 +91,11 @@ public struct ServiceConfiguration: Sendable {
     public struct Model: Sendable {
         /// GGUF model file for the language-model scorer; nil runs the rules alone.
         public var path: String?
+        /// The vision tower (mmproj GGUF) that reads the arrival's images; nil reads text only.
+        public var mmproj: String?
+        public var maxImagesPerArrival: Int
+        /// Largest image decoded, in pixels (a decompression bomb is refused from its header).
+        public var maxImagePixels: Int
         public var threads: Int
         /// The embedded model's context in tokens; nil takes the model's own (see `EmbeddedTriageModel`).
         public var contextTokens: Int?

@@ -10,20 +10,26 @@ public protocol ReadinessCheck: Sendable {
     func notReadyReason() async -> String?
     /// Nil when fully working, else why the service runs with reduced function (still ready).
     func degradedReason() async -> String?
+    /// Whether the model reads images: nil when no vision tower is configured, else `ready` or
+    /// `unavailable: ` and why.
+    var vision: String? { get }
 }
 
 extension ReadinessCheck {
     public func degradedReason() async -> String? { nil }
+    public var vision: String? { nil }
 }
 
 /// A readiness check that also reports a degraded part, e.g. the model the worker could not load.
 public struct DegradableReadiness: ReadinessCheck {
     let base: any ReadinessCheck
     let degraded: String?
+    public let vision: String?
 
-    public init(base: any ReadinessCheck, degradedReason: String?) {
+    public init(base: any ReadinessCheck, degradedReason: String?, vision: String? = nil) {
         self.base = base
         self.degraded = degradedReason
+        self.vision = vision
     }
 
     public func notReadyReason() async -> String? { await base.notReadyReason() }
@@ -62,6 +68,7 @@ struct HealthController: Sendable {
     struct Status: Encodable, Sendable {
         let status: String
         var reason: String? = nil
+        var vision: String? = nil
     }
 
     func addRoutes(to routes: APIRoutes) {
@@ -74,12 +81,9 @@ struct HealthController: Sendable {
                 throw Problem(.unavailable, "not ready: \(reason)")
             }
             // Degraded still takes traffic: the rules triage every arrival.
-            if let reason = await readiness.degradedReason() {
-                return try JSONResponse(headers: [.cacheControl: "no-store"], body: Status(status: "degraded", reason: reason))
-                    .response(from: request, context: context)
-            }
-            return try JSONResponse(headers: [.cacheControl: "no-store"], body: Status(status: "ready"))
-                .response(from: request, context: context)
+            let degraded = await readiness.degradedReason()
+            let status = Status(status: degraded == nil ? "ready" : "degraded", reason: degraded, vision: readiness.vision)
+            return try JSONResponse(headers: [.cacheControl: "no-store"], body: status).response(from: request, context: context)
         }
     }
 }

@@ -6,6 +6,9 @@ import TriageCore
 /// The in-process Gemma engine as a triage backend: one model per process, one session, access
 /// serialized by the actor. The instruction prefix is evaluated once at start-up and its KV state
 /// restored before each arrival, so only the patient's tokens are computed per request.
+///
+/// With an mmproj vision tower (MedGemma's other half), images are decoded, encoded into soft tokens
+/// and kept by SHA-256, so a re-triage of the same arrival does not encode them again.
 public actor EmbeddedTriageModel: TriageModelBackend {
     public nonisolated let identity: ModelIdentity
     private nonisolated let executor = DedicatedThreadExecutor(label: "edtriage.model")
@@ -19,13 +22,25 @@ public actor EmbeddedTriageModel: TriageModelBackend {
     public nonisolated let contextTokens: Int
     /// Positions kept free after the patient's facts for the rationale stem and the rationale.
     private let answerReserve: Int
+    private let vision: GemmaVisionModel?
+    public nonisolated let imagesUnreadableReason: String?
+    /// Largest image decoded, in pixels (checked from the header, before decoding).
+    private let maxImagePixels: Int
+    /// Soft tokens of recently read images by SHA-256, oldest first; at most `cachedImages`.
+    private var imageCache: [(sha256: String, rows: [Float])] = []
+    /// The images the session holds after the prefix, in order (their positions are placeholders in `session.tokens`).
+    private var heldImages: [String] = []
+    /// Images run through the vision tower since loading (cached ones are not run again).
+    public private(set) var encodedImages = 0
 
     /// Loads the model, checks the level tokens, and prefills the prefix. Throws `ModelUnavailable`
     /// with a reason for a missing, corrupt or unsuitable file.
     ///
     /// `contextTokens` nil takes the model's trained context length, capped so that the KV cache fits in
-    /// a quarter of physical memory; a larger request is capped the same way.
-    public init(path: String, threads: Int, contextTokens: Int? = nil, rationaleMaxTokens: Int = 96) throws {
+    /// a quarter of physical memory; a larger request is capped the same way. A missing, broken or
+    /// unpaired `mmproj` leaves the model reading text only, and `imagesUnreadableReason` says why.
+    public init(path: String, threads: Int, contextTokens: Int? = nil, rationaleMaxTokens: Int = 96,
+                mmproj: String? = nil, maxImagePixels: Int = 50_000_000) throws {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ModelUnavailable("model file not found: \(URL(fileURLWithPath: path).lastPathComponent)")
         }
@@ -45,10 +60,60 @@ public actor EmbeddedTriageModel: TriageModelBackend {
         guard prefix.tokens.count + answerReserve + Self.stemAllowance < self.contextTokens else {
             throw ModelUnavailable("a context of \(self.contextTokens) tokens cannot hold the triage prompt and its answer")
         }
-        identity = ModelIdentity(backend: "embedded", name: URL(fileURLWithPath: path).lastPathComponent,
-                                 sha256: try Self.sha256(ofFileAt: path), quantization: model.quantization,
-                                 engine: GemmaModel.engineVersion)
+        self.maxImagePixels = maxImagePixels
+        (vision, imagesUnreadableReason) = Self.loadVision(mmproj, pairedWith: model.config, threads: threads)
+        var identity = ModelIdentity(backend: "embedded", name: URL(fileURLWithPath: path).lastPathComponent,
+                                     sha256: try Self.sha256(ofFileAt: path), quantization: model.quantization,
+                                     engine: GemmaModel.engineVersion)
+        if let mmproj, vision != nil {
+            identity.mmproj = URL(fileURLWithPath: mmproj).lastPathComponent
+            identity.mmprojSHA256 = try Self.sha256(ofFileAt: mmproj)
+        }
+        self.identity = identity
     }
+
+    /// The vision tower, or nil and why not.
+    public static func loadVision(_ path: String?, pairedWith text: GemmaConfig, threads: Int)
+        -> (GemmaVisionModel?, reason: String?)
+    {
+        guard let path else { return (nil, "no vision model is configured") }
+        do {
+            let tower = try GemmaVisionModel(path: path, threads: threads)
+            try tower.checkPairs(with: text)
+            return (tower, nil)
+        } catch {
+            return (nil, "vision model \(URL(fileURLWithPath: path).lastPathComponent) unavailable: \(error.description)")
+        }
+    }
+
+    /// Decodes and encodes each image not read before; one that cannot be decoded is not analysed, with the reason.
+    public func readImages(_ images: [ImageSubmission]) throws -> [ImageAnalysis] {
+        guard let vision else {
+            return ImageAnalysis.list(images, status: .notAnalysed, reason: imagesUnreadableReason)
+        }
+        var analyses: [ImageAnalysis] = []
+        for (index, image) in images.enumerated() {
+            try Task.checkCancellation()
+            let sha256 = image.sha256
+            if !imageCache.contains(where: { $0.sha256 == sha256 }) {
+                let decoded: RGBImage
+                do {
+                    decoded = try ImageDecoder.decode([UInt8](image.data), maximumPixels: maxImagePixels)
+                } catch {
+                    analyses.append(ImageAnalysis(index: index, sha256: sha256, status: .notAnalysed, reason: error.description))
+                    continue
+                }
+                if imageCache.count >= Self.cachedImages { imageCache.removeFirst() }
+                imageCache.append((sha256, vision.encode(decoded)))
+                encodedImages += 1
+            }
+            analyses.append(ImageAnalysis(index: index, sha256: sha256, status: .analysed))
+        }
+        return analyses
+    }
+
+    /// Images whose soft tokens are kept: more than an arrival may have read (`model.max_images_per_arrival`).
+    static let cachedImages = 16
 
     public func levelDistribution(patient: [TriagePrompt.Segment]) throws -> LevelDistribution {
         try evaluate(patient)
@@ -64,7 +129,7 @@ public actor EmbeddedTriageModel: TriageModelBackend {
     {
         let deadline = ContinuousClock.now + budget.timeout
         try evaluate(patient)
-        try session.append(Self.tokens(TriagePrompt.rationaleStem(level: level), model: model, addBOS: false))
+        try session.append(tokens(TriagePrompt.rationaleStem(level: level), addBOS: false))
         var generator = ConstrainedGenerator(session: session)
         switch try generator.generate(TriagePrompt.rationaleSchema, maximumTokens: budget.maximumTokens, deadline: deadline) {
         case .complete(let json):
@@ -84,16 +149,17 @@ public actor EmbeddedTriageModel: TriageModelBackend {
 
     /// The patient's facts with the note shortened, if need be, so that prefix, facts and answer fit in
     /// the context; the vitals, complaint and findings are always kept whole.
-    public func fit(_ presentation: ClinicalPresentation, rules: RulesAssessment) async throws -> [TriagePrompt.Segment] {
+    public func fit(_ presentation: ClinicalPresentation, rules: RulesAssessment, images: [String]) async throws
+        -> [TriagePrompt.Segment]
+    {
         let budget = contextTokens - prefix.tokens.count - answerReserve
-        let whole = TriagePrompt.patientSegments(presentation, rules: rules)
-        if Self.tokens(whole, model: model, addBOS: false).count <= budget { return whole }
-        func segments(keeping characters: Int) -> [TriagePrompt.Segment] {
-            TriagePrompt.patientSegments(presentation, rules: rules, noteCharacters: characters)
+        func segments(keeping characters: Int? = nil) -> [TriagePrompt.Segment] {
+            TriagePrompt.patientSegments(presentation, rules: rules, images: images, noteCharacters: characters)
         }
-        func fits(_ characters: Int) -> Bool {
-            Self.tokens(segments(keeping: characters), model: model, addBOS: false).count <= budget
-        }
+        func length(_ segments: [TriagePrompt.Segment]) -> Int { tokens(segments, addBOS: false).count }
+        let whole = segments()
+        if length(whole) <= budget { return whole }
+        func fits(_ characters: Int) -> Bool { length(segments(keeping: characters)) <= budget }
         guard fits(0) else {
             throw ModelUnavailable("the presentation does not fit a context of \(contextTokens) tokens even without its note")
         }
@@ -107,21 +173,45 @@ public actor EmbeddedTriageModel: TriageModelBackend {
     }
 
     /// Leaves the session holding prefix + `patient`, reusing the prefix's KV state (and the
-    /// patient's too, when the session still holds exactly that).
+    /// patient's too, when the session still holds exactly that). Text runs up to each image are
+    /// appended as tokens, each image as its cached soft tokens.
     private func evaluate(_ patient: [TriagePrompt.Segment]) throws {
-        let patientTokens = Self.tokens(patient, model: model, addBOS: false)
-        if session.tokens == prefix.tokens + patientTokens { return }
+        let images = patient.compactMap { if case .image(let sha256) = $0 { sha256 } else { nil } }
+        if session.tokens == prefix.tokens + tokens(patient, addBOS: false), heldImages == images { return }
         try session.restore(prefix)
-        try session.append(patientTokens)
+        heldImages = []
+        var text: [TriagePrompt.Segment] = []
+        for segment in patient {
+            guard case .image(let sha256) = segment else {
+                text.append(segment)
+                continue
+            }
+            guard let vision, let rows = imageCache.last(where: { $0.sha256 == sha256 })?.rows else {
+                throw ModelUnavailable("an image in the prompt was not read")
+            }
+            try session.append(tokens(text, addBOS: false))
+            text = []
+            try session.append(softTokens: rows, count: vision.config.tokensPerImage)
+        }
+        try session.append(tokens(text, addBOS: false))
+        heldImages = images
+    }
+
+    /// The segments' tokens, each image's soft-token positions as `GemmaSession.softTokenPlaceholder`.
+    private func tokens(_ segments: [TriagePrompt.Segment], addBOS: Bool) -> [TokenID] {
+        Self.tokens(segments, model: model, addBOS: addBOS, imageTokens: vision?.config.tokensPerImage ?? 0)
     }
 
     /// Markup segments may hold special tokens; patient segments never do.
-    static func tokens(_ segments: [TriagePrompt.Segment], model: GemmaModel, addBOS: Bool) -> [TokenID] {
+    static func tokens(_ segments: [TriagePrompt.Segment], model: GemmaModel, addBOS: Bool, imageTokens: Int = 0)
+        -> [TokenID]
+    {
         var tokens: [TokenID] = addBOS ? [model.tokenizer.bosID] : []
         for segment in segments {
             switch segment {
             case .markup(let text): tokens += model.encode(text, addBOS: false, parseSpecial: true)
             case .patient(let text): tokens += model.encode(text, addBOS: false, parseSpecial: false)
+            case .image: tokens += Array(repeating: GemmaSession.softTokenPlaceholder, count: imageTokens)
             }
         }
         return tokens

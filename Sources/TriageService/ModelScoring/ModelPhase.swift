@@ -10,9 +10,21 @@ public protocol ModelPhase: Sendable {
     /// while it cannot, and the lane tries again with backoff.
     func prepare() async throws
 
-    /// The model-phase assessment. Throws when the model failed in a way a retry may mend (timeout,
-    /// server error, open circuit breaker).
-    func score(_ presentation: ClinicalPresentation) async throws -> AssessmentDraft
+    /// Nil when the phase reads images; else why not, as its assessments record it.
+    var imagesUnreadableReason: String? { get }
+
+    /// The model-phase assessment, from the text alone or (`readImages`) with the images, each image
+    /// listed as analysed, pending or not analysed and why. Throws when the model failed in a way a
+    /// retry may mend (timeout, server error, open circuit breaker).
+    func score(_ presentation: ClinicalPresentation, images: [ImageSubmission], readImages: Bool) async throws
+        -> AssessmentDraft
+}
+
+extension ModelPhase {
+    /// The assessment of an arrival without images.
+    public func score(_ presentation: ClinicalPresentation) async throws -> AssessmentDraft {
+        try await score(presentation, images: [], readImages: false)
+    }
 }
 
 /// The model phase with a calibrated model: the model's level distribution divided by its prior
@@ -23,22 +35,28 @@ public actor CalibratedModelPhase: ModelPhase {
     /// Minimum P(more urgent than the rules) for the model to raise the level (`model.raise_threshold`).
     let threshold: Double
     let rationaleBudget: RationaleBudget?
+    /// Images read per arrival (`model.max_images_per_arrival`); the others are listed as not analysed.
+    let maxImages: Int
     let rules = TriageRules()
     private var scorer: ModelScorer?
+    public nonisolated var imagesUnreadableReason: String? { backend.imagesUnreadableReason }
 
-    public init(backend: any TriageModelBackend, threshold: Double, rationaleBudget: RationaleBudget? = nil) {
+    public init(backend: any TriageModelBackend, threshold: Double, rationaleBudget: RationaleBudget? = nil,
+                maxImages: Int = 4) {
         modelName = backend.identity.name
         self.backend = backend
         self.threshold = threshold
         self.rationaleBudget = rationaleBudget
+        self.maxImages = maxImages
     }
 
     /// A phase around a scorer whose prior is already measured.
-    public init(scorer: ModelScorer, threshold: Double) {
+    public init(scorer: ModelScorer, threshold: Double, maxImages: Int = 4) {
         modelName = scorer.backend.identity.name
         backend = scorer.backend
         self.threshold = threshold
         rationaleBudget = scorer.rationaleBudget
+        self.maxImages = maxImages
         self.scorer = scorer
     }
 
@@ -46,12 +64,36 @@ public actor CalibratedModelPhase: ModelPhase {
         _ = try await readyScorer()
     }
 
-    public func score(_ presentation: ClinicalPresentation) async throws -> AssessmentDraft {
+    public func score(_ presentation: ClinicalPresentation, images: [ImageSubmission], readImages: Bool) async throws
+        -> AssessmentDraft
+    {
         let scorer = try await readyScorer()
         let assessment = rules.assess(presentation)
-        let model = try await scorer.assess(presentation, rules: assessment)
+        var analyses = try await imageAnalyses(images, read: readImages)
+        let analysed = analyses.filter { $0.status == .analysed }.map(\.sha256)
+        var model: ModelAssessment
+        do {
+            model = try await scorer.assess(presentation, rules: assessment, images: analysed)
+        } catch let error as ModelUnavailable where !analysed.isEmpty {
+            // Images that do not fit the context leave the text score standing.
+            analyses = analyses.map {
+                $0.status == .analysed ? ImageAnalysis(index: $0.index, sha256: $0.sha256, status: .notAnalysed,
+                                                       reason: error.description) : $0
+            }
+            model = try await scorer.assess(presentation, rules: assessment)
+        }
+        if !images.isEmpty { model.images = analyses }
         return TriagePolicy.modelPhase(rules: assessment, model: model, threshold: threshold,
                                        inputSHA256: try presentation.canonicalSHA256())
+    }
+
+    /// Each image read by the backend (`read`), pending its stage, or not analysed and why.
+    private func imageAnalyses(_ images: [ImageSubmission], read: Bool) async throws -> [ImageAnalysis] {
+        if let reason = backend.imagesUnreadableReason { return ImageAnalysis.list(images, status: .notAnalysed, reason: reason) }
+        guard read else { return ImageAnalysis.list(images, status: .pending, reason: nil) }
+        let overLimit = ImageAnalysis.list(images, status: .notAnalysed,
+                                           reason: "over the limit of \(maxImages) images read per arrival")
+        return try await backend.readImages(Array(images.prefix(maxImages))) + overLimit.dropFirst(maxImages)
     }
 
     private func readyScorer() async throws -> ModelScorer {

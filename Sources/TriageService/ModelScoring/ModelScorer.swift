@@ -29,8 +29,11 @@ public struct ModelScorer: Sendable {
         self.prior = prior
     }
 
-    public func assess(_ presentation: ClinicalPresentation, rules: RulesAssessment) async throws -> ModelAssessment {
-        let patient = try await backend.fit(presentation, rules: rules)
+    /// The model's view of the presentation with the `images` the backend has read (SHA-256s).
+    public func assess(_ presentation: ClinicalPresentation, rules: RulesAssessment, images: [String] = []) async throws
+        -> ModelAssessment
+    {
+        let patient = try await backend.fit(presentation, rules: rules, images: images)
         let raw = try await backend.levelDistribution(patient: patient)
         let distribution = raw.dividingOut(prior)
         var assessment = ModelAssessment(status: .scored, identity: backend.identity, promptVersion: TriagePrompt.version,

@@ -54,6 +54,13 @@ public actor OpenAITriageModel: TriageModelBackend {
         session = URLSession(configuration: sessionConfiguration)
     }
 
+    /// Images stay in the hospital's database: this backend sends text only.
+    public nonisolated let imagesUnreadableReason: String? = "the model server backend reads text only"
+
+    public func readImages(_ images: [ImageSubmission]) -> [ImageAnalysis] {
+        ImageAnalysis.list(images, status: .notAnalysed, reason: imagesUnreadableReason)
+    }
+
     public func levelDistribution(patient: [TriagePrompt.Segment]) async throws -> LevelDistribution {
         let request = ChatRequest(
             model: configuration.model,

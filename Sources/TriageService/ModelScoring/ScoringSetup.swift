@@ -9,21 +9,29 @@ import TriageCore
 public struct ScoringSetup: Sendable {
     public let rulesPhase: RulesPhase
     public let modelPhase: (any ModelPhase)?
-    /// Why the configured model is not used; nil when it is, or when none is configured.
+    /// Why the configured model (or its configured vision tower) is not used; nil when it is, or when
+    /// none is configured.
     public let degradedReason: String?
+    /// With `model.mmproj` set: `ready`, or `unavailable: ` and why (images are then not read); else nil.
+    public let vision: String?
 
     /// No model configured: the rules alone, not degraded.
     public static let rulesOnly = ScoringSetup(rulesPhase: RulesPhase(), modelPhase: nil, degradedReason: nil)
 
-    init(rulesPhase: RulesPhase, modelPhase: (any ModelPhase)?, degradedReason: String?) {
+    init(rulesPhase: RulesPhase, modelPhase: (any ModelPhase)?, degradedReason: String?, vision: String? = nil) {
         self.rulesPhase = rulesPhase
         self.modelPhase = modelPhase
         self.degradedReason = degradedReason
+        self.vision = vision
     }
 
-    /// Rules now, the model's assessment following them when ready.
-    public init(modelPhase: any ModelPhase) {
-        self.init(rulesPhase: RulesPhase(modelStatus: .pending), modelPhase: modelPhase, degradedReason: nil)
+    /// Rules now, the model's assessment following them when ready; a vision tower that was configured
+    /// but cannot read images degrades the service to text.
+    public init(modelPhase: any ModelPhase, visionConfigured: Bool = false) {
+        let unreadable = visionConfigured ? modelPhase.imagesUnreadableReason : nil
+        self.init(rulesPhase: RulesPhase(modelStatus: .pending), modelPhase: modelPhase,
+                  degradedReason: unreadable.map { "images not read: \($0)" },
+                  vision: visionConfigured ? unreadable.map { "unavailable: \($0)" } ?? "ready" : nil)
     }
 
     /// Rules alone, each assessment marked `model: unavailable` with `reason`.
@@ -41,22 +49,30 @@ public struct ScoringSetup: Sendable {
             case ("embedded", let path?, _):
                 let backend = try EmbeddedTriageModel(path: path, threads: configuration.threads,
                                                       contextTokens: configuration.contextTokens,
-                                                      rationaleMaxTokens: configuration.rationaleMaxTokens)
+                                                      rationaleMaxTokens: configuration.rationaleMaxTokens,
+                                                      mmproj: configuration.mmproj,
+                                                      maxImagePixels: configuration.maxImagePixels)
                 phase = CalibratedModelPhase(backend: backend, threshold: configuration.raiseThreshold,
-                                             rationaleBudget: configuration.rationaleBudget)
+                                             rationaleBudget: configuration.rationaleBudget,
+                                             maxImages: configuration.maxImagesPerArrival)
                 try await phase.prepare()
                 logger.info("model loaded", metadata: [
                     "model": "\(backend.identity.name)", "sha256": "\(backend.identity.sha256 ?? "-")",
-                    "prompt": "\(TriagePrompt.version)", "context_tokens": "\(backend.contextTokens)"])
+                    "prompt": "\(TriagePrompt.version)", "context_tokens": "\(backend.contextTokens)",
+                    "vision": "\(backend.identity.mmproj ?? "none")"])
+                if configuration.mmproj != nil, let reason = backend.imagesUnreadableReason {
+                    logger.error("vision model unavailable; images are not read", metadata: ["reason": "\(reason)"])
+                }
             case ("openai", _, let server?):
                 phase = CalibratedModelPhase(backend: OpenAITriageModel(configuration: server),
                                              threshold: configuration.raiseThreshold,
-                                             rationaleBudget: configuration.rationaleBudget)
+                                             rationaleBudget: configuration.rationaleBudget,
+                                             maxImages: configuration.maxImagesPerArrival)
                 logger.info("model server configured", metadata: ["model": "\(server.model)"])
             default:
                 return .rulesOnly
             }
-            return ScoringSetup(modelPhase: phase)
+            return ScoringSetup(modelPhase: phase, visionConfigured: configuration.mmproj != nil)
         } catch {
             let reason = ModelScorer.reason(error)
             logger.error("model unavailable; triaging with the rules alone", metadata: ["reason": "\(reason)"])

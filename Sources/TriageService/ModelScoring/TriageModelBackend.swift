@@ -4,9 +4,18 @@ import TriageCore
 /// engine, or an OpenAI-compatible server.
 public protocol TriageModelBackend: Sendable {
     var identity: ModelIdentity { get }
-    /// The patient's part of the prompt, shortened where the backend's context requires it (see
-    /// `TriagePrompt.patientSegments`); never throws for a presentation that fits.
-    func fit(_ presentation: ClinicalPresentation, rules: RulesAssessment) async throws -> [TriagePrompt.Segment]
+    /// Nil when the backend reads images; else why not, as the assessment records it.
+    var imagesUnreadableReason: String? { get }
+
+    /// The patient's part of the prompt with the `images` read (SHA-256s of analysed images), shortened
+    /// where the backend's context requires it (see `TriagePrompt.patientSegments`); never throws for a
+    /// presentation that fits.
+    func fit(_ presentation: ClinicalPresentation, rules: RulesAssessment, images: [String]) async throws
+        -> [TriagePrompt.Segment]
+
+    /// Reads each image for the prompts that follow: analysed (its `.image` segment may then be used)
+    /// or not and why. Throws only when cancelled: an image that cannot be read leaves the text score standing.
+    func readImages(_ images: [ImageSubmission]) async throws -> [ImageAnalysis]
 
     /// Raw P(ESI = 1…5): the next-token probabilities of the five level tokens after the prompt's
     /// answer stem, renormalized over those five. `patient` is the part after the fixed prefix.
@@ -20,8 +29,10 @@ public protocol TriageModelBackend: Sendable {
 
 extension TriageModelBackend {
     /// A server whose context is not known here gets the whole presentation.
-    public func fit(_ presentation: ClinicalPresentation, rules: RulesAssessment) async throws -> [TriagePrompt.Segment] {
-        TriagePrompt.patientSegments(presentation, rules: rules)
+    public func fit(_ presentation: ClinicalPresentation, rules: RulesAssessment, images: [String]) async throws
+        -> [TriagePrompt.Segment]
+    {
+        TriagePrompt.patientSegments(presentation, rules: rules, images: images)
     }
 }
 

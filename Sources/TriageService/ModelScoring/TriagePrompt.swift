@@ -17,10 +17,15 @@ public enum TriagePrompt {
         case markup(String)
         /// Anything derived from the arrival.
         case patient(String)
+        /// An image the backend has read (`TriageModelBackend.readImages`), named by its SHA-256: its
+        /// soft tokens go here, between `<start_of_image>` and `<end_of_image>` markup.
+        case image(sha256: String)
 
+        /// The segment as text; an image as a placeholder.
         public var text: String {
             switch self {
             case .markup(let text), .patient(let text): text
+            case .image: "<image>"
             }
         }
     }
@@ -59,17 +64,25 @@ public enum TriagePrompt {
         .init("red_flags", .array(.string(maxBytes: 60), maxItems: ModelRationale.maxRedFlags)),
     ])
 
-    /// The arrival's facts and the rules' findings, then the answer stem. With `noteCharacters` below
-    /// the note's length, the note is cut there and says so, so neither the model nor a reader of the
-    /// prompt takes it for the whole note.
+    /// The arrival's facts and the rules' findings, the images read (by SHA-256), then the answer stem.
+    /// With `noteCharacters` below the note's length, the note is cut there and says so, so neither the
+    /// model nor a reader of the prompt takes it for the whole note.
     public static func patientSegments(_ presentation: ClinicalPresentation, rules: RulesAssessment,
-                                       noteCharacters: Int? = nil) -> [Segment] {
+                                       images: [String] = [], noteCharacters: Int? = nil) -> [Segment] {
         let findings = rules.result.findings.map(\.summary)
         return facts(age: ageText(presentation.age), sex: sexText(presentation.sex),
                      arrival: presentation.arrivalMode.rawValue, complaint: presentation.chiefComplaint,
                      vitals: vitalsText(presentation.vitals),
                      note: presentation.note.isEmpty ? "none" : noteText(presentation.note, keeping: noteCharacters),
-                     findings: findings.isEmpty ? "none" : findings.joined(separator: "; "))
+                     findings: findings.isEmpty ? "none" : findings.joined(separator: "; "),
+                     images: images)
+    }
+
+    /// Each image as Gemma 3 was trained to see it; the rationale cites them as "image: …".
+    static func imageSegments(_ images: [String]) -> [Segment] {
+        guard !images.isEmpty else { return [] }
+        return [.markup("\nImages sent with the patient (cite them as \"image: ...\"):")]
+            + images.flatMap { [.markup("\n<start_of_image>"), .image(sha256: $0), .markup("<end_of_image>")] }
     }
 
     /// The note, or its first `characters` characters and a marker such as
@@ -94,7 +107,7 @@ public enum TriagePrompt {
         age: "N/A", sex: "N/A", arrival: "N/A", complaint: "N/A", vitals: "N/A", note: "N/A", findings: "N/A")
 
     private static func facts(age: String, sex: String, arrival: String, complaint: String, vitals: String,
-                              note: String, findings: String) -> [Segment] {
+                              note: String, findings: String, images: [String] = []) -> [Segment] {
         [.patient("""
             Age: \(age)
             Sex: \(sex)
@@ -103,7 +116,7 @@ public enum TriagePrompt {
             Vital signs: \(vitals)
             Triage note: \(note)
             Rule-based findings: \(findings)
-            """)] + answerStem
+            """)] + imageSegments(images) + answerStem
     }
 
     static func ageText(_ age: PatientAge) -> String {

@@ -106,7 +106,9 @@ actor ModelLane {
             do {
                 // A model score can take longer than a shutdown may wait: it is stopped and the job given back.
                 draft = try await cancelWhenGracefulShutdown { [phase] in
-                    try await metrics.modelLatency.time { try await phase.score(job.presentation) }
+                    try await metrics.modelLatency.time {
+                        try await phase.score(job.presentation, images: job.images, readImages: job.stage == .images)
+                    }
                 }
             } catch {
                 if Task.isShuttingDownGracefully {
@@ -118,7 +120,13 @@ actor ModelLane {
                 return
             }
         }
-        await commit(job, draft, metrics: metrics, logger: logger)
+        await commit(job, draft, next: nextStage(after: job, draft), metrics: metrics, logger: logger)
+    }
+
+    /// The images stage after a scored text stage, when the arrival has images and the model reads them.
+    private func nextStage(after job: ModelJob, _ draft: AssessmentDraft) -> ModelJob.Stage? {
+        job.stage == .text && !job.images.isEmpty && phase.imagesUnreadableReason == nil
+            && draft.model?.status == .scored ? .images : nil
     }
 
     private func recordFailure(_ job: ModelJob, reason: String, metrics: WorkerMetrics, logger: Logger) async {
@@ -138,9 +146,10 @@ actor ModelLane {
         }
     }
 
-    private func commit(_ job: ModelJob, _ draft: AssessmentDraft, metrics: WorkerMetrics, logger: Logger) async {
+    private func commit(_ job: ModelJob, _ draft: AssessmentDraft, next: ModelJob.Stage? = nil, metrics: WorkerMetrics,
+                        logger: Logger) async {
         do {
-            switch try await queue.completeModelJob(job, draft: draft) {
+            switch try await queue.completeModelJob(job, draft: draft, next: next) {
             case .written:
                 metrics.modelAssessments.increment()
                 logger.debug("model assessment written", metadata: [

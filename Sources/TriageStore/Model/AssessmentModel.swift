@@ -69,17 +69,28 @@ public struct AssessmentDetail: Codable, Sendable, Hashable {
     /// Every clinician decision on the arrival, across all its assessments, oldest first.
     public var decisions: [DecisionRecord]
     public var images: [ImageMetadata]
-    /// `rules` (written at once) or `model` (the model's assessment superseding the rules' one).
+    /// `rules` (written at once), `model` (the model's assessment from the text, superseding the rules'
+    /// one) or `vision` (the model's assessment with the images, following the text one).
     public var phase: String
     /// The model's view, or why there is none; nil when no model was configured.
     public var model: ModelAssessment?
 
-    /// Says plainly that the arrival's images played no part in the level: no scorer reads images
-    /// (no vision model is configured in this version). Nil without images.
+    /// Says plainly whether the arrival's images played a part in this level. Nil without images.
     public var imagesNote: String?
 
-    static func imagesNote(count: Int) -> String? {
-        count == 0 ? nil : "\(count) image\(count == 1 ? "" : "s") stored, not analysed: no vision model is configured"
+    /// From the model's list of `images` when it has one; the rules never read images.
+    static func imagesNote(count: Int, images analyses: [ImageAnalysis]?) -> String? {
+        guard count > 0 else { return nil }
+        func images(_ n: Int) -> String { "\(n) image\(n == 1 ? "" : "s")" }
+        guard let analyses else { return "\(images(count)) stored, not analysed in this assessment" }
+        let analysed = analyses.filter { $0.status == .analysed }.count
+        let pending = analyses.filter { $0.status == .pending }.count
+        var parts = ["\(images(count)): \(analysed) analysed"]
+        if pending > 0 { parts.append("\(pending) to be analysed after this text score") }
+        for analysis in analyses where analysis.status == .notAnalysed {
+            parts.append("image \(analysis.index + 1) not analysed: \(analysis.reason ?? "no reason recorded")")
+        }
+        return parts.joined(separator: "; ")
     }
 
     private enum CodingKeys: String, CodingKey {

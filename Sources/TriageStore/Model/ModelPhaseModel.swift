@@ -4,8 +4,21 @@ import TriageCore
 /// One model-phase job: a rules assessment on the board that the model should follow, claimed with a
 /// lease like an arrival.
 public struct ModelJob: Sendable, Hashable {
+    /// An arrival with images is scored twice when the model reads images: from the text first, so the
+    /// board never waits on an image encoder, then with its images.
+    public enum Stage: String, Sendable, Hashable {
+        /// The note and facts; its assessment is phase `model`.
+        case text
+        /// The note, facts and images; its assessment is phase `vision`.
+        case images
+
+        /// The `assessments.phase` this stage writes.
+        public var assessmentPhase: String { self == .text ? "model" : "vision" }
+    }
+
     public var arrivalID: Int
     public var scoringRound: Int
+    public var stage: Stage
     /// The rules assessment the model's will follow.
     public var rulesAssessmentID: Int
     /// Claims made so far, this one included.
@@ -14,16 +27,20 @@ public struct ModelJob: Sendable, Hashable {
     /// The presentation the rules scored (the model must score the same input), and its SHA-256.
     public var presentation: ClinicalPresentation
     public var inputSHA256: String
+    /// The images sent with the arrival, in order.
+    public var images: [ImageSubmission]
 
-    public init(arrivalID: Int, scoringRound: Int, rulesAssessmentID: Int, attempt: Int, leaseToken: UUID,
-                presentation: ClinicalPresentation, inputSHA256: String) {
+    public init(arrivalID: Int, scoringRound: Int, stage: Stage = .text, rulesAssessmentID: Int, attempt: Int,
+                leaseToken: UUID, presentation: ClinicalPresentation, inputSHA256: String, images: [ImageSubmission] = []) {
         self.arrivalID = arrivalID
         self.scoringRound = scoringRound
+        self.stage = stage
         self.rulesAssessmentID = rulesAssessmentID
         self.attempt = attempt
         self.leaseToken = leaseToken
         self.presentation = presentation
         self.inputSHA256 = inputSHA256
+        self.images = images
     }
 }
 
@@ -61,9 +78,9 @@ public protocol ModelPhaseQueue: Sendable {
 
     /// Commits the model-phase assessment in one transaction with its board change (under
     /// `BoardLevels`' rule), the revision bump, the audit row and the job's end: `done`, or
-    /// `unavailable` when `draft` records the model as unavailable.
-    /// Throws `QueueError.claimLost` when the job's lease is no longer this claim's.
-    func completeModelJob(_ job: ModelJob, draft: AssessmentDraft) async throws -> ModelJobOutcome
+    /// `unavailable` when `draft` records the model as unavailable; or, with `next`, the job queued
+    /// again at that stage. Throws `QueueError.claimLost` when the job's lease is no longer this claim's.
+    func completeModelJob(_ job: ModelJob, draft: AssessmentDraft, next: ModelJob.Stage?) async throws -> ModelJobOutcome
 
     /// Puts the job back after a transient failure, due again after `delay`; other jobs go on meanwhile.
     func retryModelJob(_ job: ModelJob, reason: String, after delay: Duration) async throws
@@ -76,4 +93,11 @@ public protocol ModelPhaseQueue: Sendable {
 
     /// Forgets a lane that stopped.
     func removeModelLane(_ laneID: UUID) async throws
+}
+
+extension ModelPhaseQueue {
+    /// Commits the job's last stage.
+    public func completeModelJob(_ job: ModelJob, draft: AssessmentDraft) async throws -> ModelJobOutcome {
+        try await completeModelJob(job, draft: draft, next: nil)
+    }
 }

@@ -117,6 +117,9 @@ public struct WorklistRow: Codable, Sendable, Hashable {
     /// Set while an assessment since the clinician's decision suggests a more urgent level than theirs:
     /// the row's review alert, until a clinician confirms or overrides again.
     public var reviewLevel: ESILevel?
+    /// For an arrival with images: how many the model read for the current assessment, and why not the
+    /// others (see `AssessmentDetail.imagesNote`).
+    public var imagesNote: String?
 
     private enum CodingKeys: String, CodingKey {
         case age, sex, state, version
@@ -139,6 +142,7 @@ public struct WorklistRow: Codable, Sendable, Hashable {
         case modelStatus = "model_status"
         case modelNote = "model_note"
         case reviewLevel = "review_level"
+        case imagesNote = "images_note"
     }
 }
 
@@ -172,6 +176,7 @@ public struct BoardModelView: Sendable, Hashable {
         if lanes.available > 0 {
             status = .pending
             note = job.lastError.map { "attempt \(job.attempts) failed (\($0)); retrying" }
+                ?? (job.readsImages ? "the text score stands while the model reads the images" : nil)
         } else {
             status = .waiting
             note = lanes.alive > 0
@@ -185,6 +190,8 @@ public struct BoardModelView: Sendable, Hashable {
 struct ModelJobProgress: Sendable, Hashable {
     var attempts: Int
     var lastError: String?
+    /// At the images stage: the text score is already on the board.
+    var readsImages: Bool
 }
 
 /// The model lanes alive now.
@@ -201,7 +208,7 @@ enum BoardAdvisory {
     static func text(proposed: ESILevel, effective: ESILevel, decidedOn: ESILevel?, phase: String,
                      distribution: LevelDistribution?) -> String? {
         guard let decidedOn, decidedOn != proposed, proposed != effective else { return nil }
-        if phase == "model", let distribution {
+        if phase != "rules", let distribution {
             let probability = String(format: "%.2f", distribution.mass(atLeastAsUrgentAs: proposed))
             return "Model now suggests \(proposed) (p = \(probability)) — review"
         }

@@ -28,7 +28,7 @@ extension PostgresTriageStore: ModelPhaseQueue {
                       AND (r.scoring_round <> j.scoring_round OR w.status = 'discharged')
                     FOR UPDATE OF j SKIP LOCKED)
                 """, logger: logger)
-            return try await connection.rows("""
+            let claimed = try await connection.rows("""
                 WITH picked AS (
                     SELECT arrival_id, scoring_round FROM model_jobs
                     WHERE (state = 'queued' AND next_attempt_at <= now())
@@ -43,20 +43,29 @@ extension PostgresTriageStore: ModelPhaseQueue {
                 FROM picked, assessments a
                 WHERE j.arrival_id = picked.arrival_id AND j.scoring_round = picked.scoring_round
                   AND a.id = j.rules_assessment_id
-                RETURNING j.arrival_id, j.scoring_round, j.rules_assessment_id, j.attempts, j.lease_token,
+                RETURNING j.arrival_id, j.scoring_round, j.stage, j.rules_assessment_id, j.attempts, j.lease_token,
                           a.input::text AS input, a.input_sha256
-                """, logger: logger).map { row in
-                ModelJob(arrivalID: try row.value("arrival_id"), scoringRound: try row.value("scoring_round"),
-                         rulesAssessmentID: try row.value("rules_assessment_id"), attempt: try row.value("attempts"),
-                         leaseToken: try row.value("lease_token"), presentation: try row.json("input"),
-                         inputSHA256: try row.value("input_sha256"))
+                """, logger: logger)
+            let images = try await imagesByArrival(try claimed.map { try $0.value("arrival_id") }, on: connection)
+            return try claimed.map { row in
+                let arrivalID: Int = try row.value("arrival_id")
+                let stageName: String = try row.value("stage")
+                guard let stage = ModelJob.Stage(rawValue: stageName) else {
+                    throw QueueError.invalidInput("model job of arrival \(arrivalID): unknown stage \(stageName)")
+                }
+                return ModelJob(arrivalID: arrivalID, scoringRound: try row.value("scoring_round"), stage: stage,
+                                rulesAssessmentID: try row.value("rules_assessment_id"), attempt: try row.value("attempts"),
+                                leaseToken: try row.value("lease_token"), presentation: try row.json("input"),
+                                inputSHA256: try row.value("input_sha256"), images: images[arrivalID] ?? [])
             }.sorted { ($0.arrivalID, $0.scoringRound) < ($1.arrivalID, $1.scoringRound) }
         }
     }
 
-    public func completeModelJob(_ job: ModelJob, draft: AssessmentDraft) async throws -> ModelJobOutcome {
+    public func completeModelJob(_ job: ModelJob, draft: AssessmentDraft, next: ModelJob.Stage?) async throws
+        -> ModelJobOutcome
+    {
         let row = try AssessmentRow(arrivalID: job.arrivalID, scoringRound: job.scoringRound, attempt: job.attempt,
-                                    phase: "model", presentation: job.presentation, draft: draft)
+                                    phase: job.stage.assessmentPhase, presentation: job.presentation, draft: draft)
         return try await client.transaction(logger: logger) { connection in
             // Lock order as in `complete` and `recordVitals`: the arrival first, then the job and the board row.
             guard let arrival = try await connection.firstRow(
@@ -75,12 +84,22 @@ extension PostgresTriageStore: ModelPhaseQueue {
             let after = try await putOnBoard(arrivalID: job.arrivalID, assessmentID: assessmentID,
                                              level: draft.proposedLevel, before: before, on: connection)
             let modelStatus = draft.model?.status ?? .unavailable
-            try await endModelJob(job, state: modelStatus == .scored ? "done" : "unavailable", on: connection)
+            if let next {
+                try await connection.query("""
+                    UPDATE model_jobs
+                    SET state = 'queued', stage = \(next.rawValue), attempts = 0, lease_token = NULL, lease_until = NULL,
+                        next_attempt_at = now(), last_error = NULL, updated_at = now()
+                    WHERE arrival_id = \(job.arrivalID) AND scoring_round = \(job.scoringRound)
+                    """, logger: logger)
+            } else {
+                try await endModelJob(job, state: modelStatus == .scored ? "done" : "unavailable", on: connection)
+            }
             _ = try await bumpRevision(on: connection)
             var audit: [String: JSONValue] = [
                 "assessment_id": .int(assessmentID),
                 "follows": .int(job.rulesAssessmentID),
                 "scoring_round": .int(job.scoringRound),
+                "stage": .string(job.stage.rawValue),
                 "attempt": .int(job.attempt),
                 "proposed_level": .int(draft.proposedLevel.rawValue),
                 "rules_level": .int(draft.rulesLevel.rawValue),

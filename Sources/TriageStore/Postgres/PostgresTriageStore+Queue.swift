@@ -112,7 +112,8 @@ extension PostgresTriageStore {
         }
     }
 
-    private func imagesByArrival(_ ids: [Int], on connection: PostgresConnection) async throws
+    /// The images of each arrival in `ids`, in the order they were sent.
+    func imagesByArrival(_ ids: [Int], on connection: PostgresConnection) async throws
         -> [Int: [ImageSubmission]]
     {
         guard !ids.isEmpty else { return [:] }

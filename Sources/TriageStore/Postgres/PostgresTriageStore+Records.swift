@@ -24,6 +24,9 @@ extension PostgresTriageStore {
                 ImageMetadata(index: try image.value("position"), contentType: try image.value("content_type"),
                               sha256: try image.value("sha256"), byteSize: try image.value("byte_size"))
             }
+            let model = try row.value("model", as: String?.self).map {
+                try JSONDecoder().decode(ModelAssessment.self, from: Data($0.utf8))
+            }
             return AssessmentDetail(
                 id: id, arrivalID: arrivalID, scoringRound: try row.value("scoring_round"),
                 attempt: try row.value("attempt"), proposedLevel: try ESILevel.column(row, "esi_level"),
@@ -33,10 +36,8 @@ extension PostgresTriageStore {
                 scorer: ScorerIdentity(name: try row.value("scorer_name"), version: try row.value("scorer_version")),
                 rulesVersion: try row.value("rules_version"), presentation: try row.json("input"),
                 inputSHA256: try row.value("input_sha256"), createdAt: try row.value("created_at"),
-                decisions: decisions, images: images, phase: try row.value("phase"),
-                model: try row.value("model", as: String?.self).map {
-                    try JSONDecoder().decode(ModelAssessment.self, from: Data($0.utf8))
-                }, imagesNote: AssessmentDetail.imagesNote(count: images.count))
+                decisions: decisions, images: images, phase: try row.value("phase"), model: model,
+                imagesNote: AssessmentDetail.imagesNote(count: images.count, images: model?.images))
         }
     }
 

@@ -36,14 +36,17 @@ extension PostgresTriageStore {
                COALESCE(w.decided_at, w.assessed_at) AS clock_start, s.findings::text AS findings,
                s.explanation, s.phase, s.model ->> 'status' AS model_status,
                (s.model -> 'distribution')::text AS model_distribution, d.esi_level AS decided_on_level,
-               j.state AS job_state, j.attempts AS job_attempts, j.last_error AS job_error,
+               j.state AS job_state, j.attempts AS job_attempts, j.last_error AS job_error, j.stage AS job_stage,
+               (s.model -> 'images')::text AS model_images,
+               (SELECT count(*) FROM arrival_images i WHERE i.arrival_id = w.arrival_id) AS image_count,
                lanes.available AS lanes_available, lanes.alive AS lanes_alive, lanes.reason AS lanes_reason,
                now() AS now
         FROM worklist w
         JOIN arrivals a ON a.id = w.arrival_id
         JOIN assessments s ON s.id = w.assessment_id
         LEFT JOIN assessments d ON d.id = w.decided_assessment_id AND w.status IN ('confirmed', 'overridden')
-        LEFT JOIN model_jobs j ON j.rules_assessment_id = w.assessment_id AND j.state IN ('queued', 'processing')
+        LEFT JOIN model_jobs j ON j.arrival_id = w.arrival_id AND j.scoring_round = s.scoring_round
+                               AND j.state IN ('queued', 'processing')
         CROSS JOIN (SELECT count(*) FILTER (WHERE available) AS available, count(*) AS alive,
                            min(reason) FILTER (WHERE NOT available) AS reason
                     FROM model_lanes
@@ -69,7 +72,11 @@ extension PostgresTriageStore {
         }
         let modelStatus = try row.value("model_status", as: String?.self).flatMap(ModelAssessment.Status.init(rawValue:))
         let job: ModelJobProgress? = try row.value("job_state", as: String?.self).map { _ in
-            ModelJobProgress(attempts: try row.value("job_attempts"), lastError: try row.value("job_error"))
+            ModelJobProgress(attempts: try row.value("job_attempts"), lastError: try row.value("job_error"),
+                             readsImages: try row.value("job_stage", as: String.self) == ModelJob.Stage.images.rawValue)
+        }
+        let modelImages = try row.value("model_images", as: String?.self).map {
+            try JSONDecoder().decode([ImageAnalysis].self, from: Data($0.utf8))
         }
         let lanes = ModelLanes(available: try row.value("lanes_available"), alive: try row.value("lanes_alive"),
                                reason: try row.value("lanes_reason"))
@@ -88,7 +95,8 @@ extension PostgresTriageStore {
             version: try row.value("version"), decidedBy: try row.value("decided_by"),
             decidedRole: try row.value("decided_role"), decidedAt: try row.value("decided_at"),
             explanation: try row.value("explanation"), modelStatus: modelView.status, modelNote: modelView.note,
-            advisory: advisory, reviewLevel: try ESILevel.optionalColumn(row, "review_level"))
+            advisory: advisory, reviewLevel: try ESILevel.optionalColumn(row, "review_level"),
+            imagesNote: AssessmentDetail.imagesNote(count: try row.value("image_count"), images: modelImages))
     }
 
     public func revision() async throws -> Int {

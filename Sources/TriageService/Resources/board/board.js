@@ -203,7 +203,8 @@ function stateCell(row) {
   const decider = row.decided_by ? el("span", { class: "decider" }, `by ${row.decided_by} (${row.decided_role})`) : null;
   const model = ["pending", "waiting"].includes(row.model_status)
     ? el("span", { class: "decider", title: row.model_note || "" },
-         row.model_status === "pending" ? "model pending" : `model waiting: ${row.model_note || ""}`)
+         row.model_status === "pending" ? `model pending${row.model_note ? `: ${row.model_note}` : ""}`
+           : `model waiting: ${row.model_note || ""}`)
     : null;
   const advisory = row.advisory ? el("span", { class: "advisory" }, row.advisory) : null;
   const review = row.review_level
@@ -225,7 +226,8 @@ function renderRow(row) {
        row.effective_level !== row.proposed_level ? el("span", { class: "decider" }, `proposed ${row.proposed_level}`) : null),
     waitCell(row),
     el("td", {}, row.patient_ref, el("span", { class: "decider" }, `${ageText(row.age)} ${row.sex} · ${row.arrival_mode}`)),
-    el("td", { class: "complaint" }, row.chief_complaint),
+    el("td", { class: "complaint" }, row.chief_complaint,
+       row.images_note ? el("span", { class: "decider" }, `images: ${row.images_note}`) : null),
     el("td", {}, findingsList(row.top_findings.slice(0, 3)),
        row.intake_flags.length ? el("span", { class: "flag" }, `⚑ check: ${row.intake_flags.map((f) => f.summary).join("; ")}`) : null),
     stateCell(row));
