@@ -40,7 +40,7 @@ if [[ -z "${EDTRIAGE_BIN:-}" ]]; then
 fi
 
 echo "## llama.cpp (llama-cpp-python, mtmd_encode_chunk)"
-llama=$(cd bench && "$PYTHON" llama_cpp_vision_bench.py "../$TEXT" "../$MMPROJ" "../$IMAGE" "$THREADS" "$REPETITIONS")
+llama=$(cd bench && "$PYTHON" llama_cpp_vision_bench.py "../$TEXT" "../$MMPROJ" "../$IMAGE" "$THREADS" "$REPETITIONS" 2>../.local/bench/mtmd.log)
 echo "$llama"
 echo
 echo "## edtriage bench vision"

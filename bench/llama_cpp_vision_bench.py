@@ -31,7 +31,7 @@ def main(text_model, mmproj, image, threads, repetitions):
     context = M.mtmd_init_from_file(mmproj.encode(), model, context_params)
     if not context:
         sys.exit(f"mtmd_init_from_file failed for {mmproj}")
-    bitmap = M.mtmd_helper_bitmap_init_from_file(context, image.encode())
+    bitmap = M.mtmd_helper_bitmap_init_from_file(context, image.encode(), False)
     if not bitmap:
         sys.exit(f"cannot read {image}")
     chunks = M.mtmd_input_chunks_init()

@@ -37,7 +37,6 @@ import math
 import pathlib
 import sys
 
-import gguf
 import numpy as np
 from PIL import Image
 
@@ -47,6 +46,7 @@ from llama_cpp import mtmd_cpp as M
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 from llama_cpp_common import silence_logs  # noqa: E402
+from gemma3_mmproj import TowerShape, tower_tensors, write_tower  # noqa: E402
 
 OUT = ROOT / "Tests" / "GemmaEngineTests" / "Fixtures" / "vision"
 TEXT_MODEL = ROOT / ".local" / "models" / "gemma-3-270m-q4_k_m.gguf"
@@ -61,6 +61,7 @@ IMAGE_SIZE, PATCH, WIDTH, FF, BLOCKS, HEADS, EPS, MERGE = 112, 14, 64, 128, 2, 4
 PROJECTION = 640  # the 270M text model's embedding length
 N_PATCHES = (IMAGE_SIZE // PATCH) ** 2
 N_TOKENS = (IMAGE_SIZE // PATCH // MERGE) ** 2
+SHAPE = TowerShape(IMAGE_SIZE, PATCH, WIDTH, FF, BLOCKS, HEADS, PROJECTION, EPS)
 
 THREADS = 2
 N_CTX = 512
@@ -82,65 +83,13 @@ STAGE_IMAGE = "square-40x40.png"
 
 
 def tower_weights(rng):
-    """name -> float32 array in NumPy (row-major, outermost first) order, plus its GGUF type.
-    GGML shapes are these reversed: e.g. v.patch_embd.weight (W, 3, 14, 14) is GGML [14,14,3,W]."""
-    def normal(shape, std):
-        return (rng.standard_normal(shape) * std).astype(np.float32)
-
-    def linear(n_out, n_in):
-        return normal((n_out, n_in), 1 / math.sqrt(n_in))
-
-    f16, f32 = gguf.GGMLQuantizationType.F16, gguf.GGMLQuantizationType.F32
-    weights = {
-        "v.patch_embd.weight": (normal((WIDTH, 3, PATCH, PATCH), 1 / math.sqrt(3 * PATCH * PATCH)), f16),
-        "v.patch_embd.bias": (normal((WIDTH,), 0.1), f32),
-        "v.position_embd.weight": (normal((N_PATCHES, WIDTH), 0.5), f32),
-    }
-    for block in range(BLOCKS):
-        p = f"v.blk.{block}."
-        for norm in ("ln1", "ln2"):
-            weights[p + norm + ".weight"] = (1 + normal((WIDTH,), 0.1), f32)
-            weights[p + norm + ".bias"] = (normal((WIDTH,), 0.1), f32)
-        for proj in ("attn_q", "attn_k", "attn_v", "attn_out"):
-            weights[p + proj + ".weight"] = (linear(WIDTH, WIDTH), f16)
-            weights[p + proj + ".bias"] = (normal((WIDTH,), 0.1), f32)
-        weights[p + "ffn_up.weight"] = (linear(FF, WIDTH), f16)
-        weights[p + "ffn_up.bias"] = (normal((FF,), 0.1), f32)
-        weights[p + "ffn_down.weight"] = (linear(WIDTH, FF), f16)
-        weights[p + "ffn_down.bias"] = (normal((WIDTH,), 0.1), f32)
-    weights["v.post_ln.weight"] = (1 + normal((WIDTH,), 0.1), f32)
-    weights["v.post_ln.bias"] = (normal((WIDTH,), 0.1), f32)
-    # stored as llama.cpp uses it: the converter already folded Gemma's (1 + w) into the file
-    weights["mm.soft_emb_norm.weight"] = (1 + normal((WIDTH,), 0.1), f32)
-    # GGML [640, W]: llama.cpp multiplies by its transpose (models/siglip.cpp)
-    weights["mm.input_projection.weight"] = (linear(PROJECTION, WIDTH).T.copy(), f16)
-    # what llama.cpp actually sees: F16 tensors rounded once
-    return {name: (a.astype(np.float16) if t == f16 else a, t) for name, (a, t) in weights.items()}
+    """name -> (array, GGUF type): the tower's tensors in file order (bench/gemma3_mmproj.py)."""
+    return {name: (array, kind) for name, array, kind in tower_tensors(rng, SHAPE)}
 
 
 def write_mmproj(weights):
-    writer = gguf.GGUFWriter(str(MMPROJ), "clip")
-    writer.add_name("tiny random Gemma 3 vision tower (test fixture)")
-    writer.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
-    writer.add_string("clip.projector_type", "gemma3")
-    writer.add_bool("clip.has_vision_encoder", True)
-    writer.add_bool("clip.use_gelu", True)  # as conversion/gemma.py writes: tanh GELU, not quick GELU
-    writer.add_uint32("clip.vision.image_size", IMAGE_SIZE)
-    writer.add_uint32("clip.vision.patch_size", PATCH)
-    writer.add_uint32("clip.vision.embedding_length", WIDTH)
-    writer.add_uint32("clip.vision.feed_forward_length", FF)
-    writer.add_uint32("clip.vision.block_count", BLOCKS)
-    writer.add_uint32("clip.vision.attention.head_count", HEADS)
-    writer.add_float32("clip.vision.attention.layer_norm_epsilon", EPS)
-    writer.add_uint32("clip.vision.projection_dim", PROJECTION)
-    writer.add_array("clip.vision.image_mean", [0.5, 0.5, 0.5])
-    writer.add_array("clip.vision.image_std", [0.5, 0.5, 0.5])
-    for name, (array, _) in weights.items():
-        writer.add_tensor(name, array)
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
+    write_tower(MMPROJ, SHAPE, "tiny random Gemma 3 vision tower (test fixture)",
+                lambda: ((name, array, kind) for name, (array, kind) in weights.items()))
 
 
 # ---------------------------------------------------------------------------------------------

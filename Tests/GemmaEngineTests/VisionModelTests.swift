@@ -269,12 +269,17 @@ struct VisionModelTests {
         let shared = Set(ranked.prefix(10)).intersection(reference.prefix(10).map(\.id)).count
         let shift = reference.reduce(0) { $0 + Double(logits[$1.id] - $1.logit) } / Double(reference.count)
         let worst = reference.map { abs(logits[$0.id] - $0.logit - Float(shift)) }.max() ?? .infinity
-        print("image prompt \(image) (\(ours ? "our" : "llama.cpp's") soft tokens): top-10 shared \(shared), max |Δlogit| \(worst), argmax \(ranked[0]) vs \(reference[0].id)")
-        #expect(shared >= 9)
         // llama.cpp's soft tokens: within 0.43 here, while attending causally inside the image gives
         // 0.64–0.96 and fewer shared. Our soft tokens (within the encoder test's bound of llama.cpp's) add
         // their rounding, which this model's large activations amplify as in the text tests (up to 0.68 here).
         let tolerance: Float = ours ? ReferenceTests.logitTolerance : 0.6
+        // ≥ 9 of llama.cpp's top 10 in ours, or 8 when the others are near-ties at the list's boundary (within
+        // the text tests' near-tie gap of our 10th; measured ≤ 0.18, from llama.cpp's soft tokens too).
+        let tenth = logits[ranked[9]]
+        let gaps = reference.prefix(10).filter { !ranked.prefix(10).contains($0.id) }.map { tenth - logits[$0.id] }
+        print("image prompt \(image) (\(ours ? "our" : "llama.cpp's") soft tokens): top-10 shared \(shared), max |Δlogit| \(worst), argmax \(ranked[0]) vs \(reference[0].id), outside our top 10 by \(gaps)")
+        #expect(shared >= 9 || (shared == 8 && gaps.allSatisfy { $0 <= ReferenceTests.nearTieGap }),
+                "top 10: \(shared) shared, the others \(gaps) below our 10th")
         #expect(worst <= tolerance)
         // Our argmax is llama.cpp's, or a near-tie there: within two tolerances of its top logit.
         let theirLogitOfOurs = reference.first { $0.id == ranked[0] }?.logit ?? -.infinity

@@ -62,6 +62,11 @@ const char *gk_isa_name(gk_isa isa);
 /// dot(a, b) over n floats.
 float gk_dot_f32(gk_isa isa, const float *a, const float *b, int64_t n);
 
+/// out[t · out_stride + r] = dot(w[r], x[t]) for four rows and four activations, each exactly as
+/// gk_dot_f32 computes it (so grouping never changes a result), with the chains interleaved.
+void gk_dot_f32_4x4(gk_isa isa, const float *const w[4], const float *const x[4], int64_t n,
+                    float *out, int64_t out_stride);
+
 /// y[i] += a * x[i] over n floats.
 void gk_axpy_f32(gk_isa isa, float *y, float a, const float *x, int64_t n);
 
@@ -72,6 +77,20 @@ void gk_axpy_f32(gk_isa isa, float *y, float a, const float *x, int64_t n);
 void gk_attend_group(gk_isa isa, const float *queries, int64_t heads, int64_t dim,
                      const float *keys, const float *values, int64_t stride, int64_t n,
                      float *scores, float *out);
+
+/// Positions and dimensions of one head as gk_attend_tiled reads them: padded to whole tiles.
+int64_t gk_attention_padded_positions(int64_t positions);
+int64_t gk_attention_padded_dim(int64_t dim);
+/// One head's keys transposed (`dim` rows of padded-positions floats) and values as rows of padded-dim
+/// floats, zero-padded; `keys` and `values` are rows `stride` floats apart at the head's first dimension.
+void gk_attention_layout(const float *keys, const float *values, int64_t stride, int64_t positions, int64_t dim,
+                         float *keys_t, float *values_p);
+/// Non-causal attention of `nq` query rows of one head over all `positions` keys and values in
+/// gk_attention_layout's layout: out[q] = Σ softmax(scale · q·k) · v, keys in tiles with a running
+/// maximum and sum (no positions × positions matrix). Queries and out are rows `stride` floats apart,
+/// at the head's first dimension; `dim` ≤ 256.
+void gk_attend_tiled(const float *queries, int64_t stride, int64_t nq, int64_t dim, const float *keys_t,
+                     const float *values_p, int64_t positions, float scale, float *out);
 
 /// Rounds a float to the nearest IEEE half (ties to even), returning its bits.
 uint16_t gk_f32_to_f16(float value);

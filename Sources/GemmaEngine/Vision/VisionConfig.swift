@@ -87,5 +87,11 @@ public struct VisionConfig: Sendable, Equatable {
         guard width % headCount == 0 else {
             throw .inconsistentShape("width \(width) is not a multiple of head_count \(headCount)")
         }
+        guard headDimension <= Self.maximumHeadDimension else {
+            throw .inconsistentShape("head dimension \(headDimension) exceeds \(Self.maximumHeadDimension)")
+        }
     }
+
+    /// The attention kernel's limit (`gk_attend_tiled`); SigLIP's heads are 64–72 wide.
+    static let maximumHeadDimension = 256
 }

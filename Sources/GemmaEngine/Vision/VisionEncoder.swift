@@ -8,7 +8,7 @@ import Foundation
 ///     per block: x += Wo · attention(LN1(x)); x += Wdown · GELU(Wup · LN2(x))   (biased, non-causal)
 ///     LN(post) → average pool k × k over the patch grid → RMSNorm · soft_emb_norm → x · W_projection
 ///
-/// Attention is computed one query row at a time, so no patches × patches score matrix is ever held.
+/// Attention runs over tiles of keys with a running softmax, so no patches × patches score matrix is ever held.
 struct VisionEncoder {
     let model: GemmaVisionModel
 
@@ -118,38 +118,39 @@ struct VisionEncoder {
         for i in 0..<n { y[i] = y[i] * scale * norm.scale[i] + norm.shift[i] }
     }
 
-    /// Multi-head softmax(q·kᵀ/√d)·v over every patch (no mask), one query row at a time.
+    /// Multi-head softmax(q·kᵀ/√d)·v over every patch (no mask): each head's keys and values laid out once
+    /// (`gk_attention_layout`), then tiles of query rows per task, keys in tiles with a running softmax.
     private func attend(q: UnsafeMutablePointer<Float>, k: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
                         into output: UnsafeMutablePointer<Float>) {
-        let c = config, n = c.patchCount, d = c.headDimension, isa = model.isa
+        let c = config, n = c.patchCount, d = c.headDimension
         let scale = 1 / Float(d).squareRoot()
-        let queries = SendablePointer(q), keys = SendablePointer(k), values = SendablePointer(v)
-        let result = SendablePointer(output)
-        parallel.forEachRange(n * c.headCount, chunksPerThread: 4) { range in
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: n)
-            defer { scores.deallocate() }
+        let keySize = d * Int(gk_attention_padded_positions(Int64(n)))
+        let valueSize = Int(gk_attention_padded_positions(Int64(n)) * gk_attention_padded_dim(Int64(d)))
+        let keysByHead = Buffer(c.headCount * keySize), valuesByHead = Buffer(c.headCount * valueSize)
+        let keys = SendablePointer(k), values = SendablePointer(v)
+        let laidKeys = SendablePointer(keysByHead.pointer), laidValues = SendablePointer(valuesByHead.pointer)
+        parallel.forEachRange(c.headCount) { heads in
+            for head in heads {
+                gk_attention_layout(keys.pointer + head * d, values.pointer + head * d, Int64(c.width), Int64(n), Int64(d),
+                                    laidKeys.pointer + head * keySize, laidValues.pointer + head * valueSize)
+            }
+        }
+        let rowsPerTask = Self.attentionRowsPerTask
+        let tasksPerHead = (n + rowsPerTask - 1) / rowsPerTask
+        let queries = SendablePointer(q), result = SendablePointer(output)
+        parallel.forEachRange(c.headCount * tasksPerHead, chunksPerThread: 4) { range in
             for task in range {
-                let (t, head) = (task / c.headCount, task % c.headCount)
-                let query = queries.pointer + t * c.width + head * d
-                var largest = -Float.infinity
-                for j in 0..<n {
-                    scores[j] = gk_dot_f32(isa, query, keys.pointer + j * c.width + head * d, Int64(d)) * scale
-                    largest = max(largest, scores[j])
-                }
-                var total: Double = 0
-                for j in 0..<n {
-                    scores[j] = expf(scores[j] - largest)
-                    total += Double(scores[j])
-                }
-                let out = result.pointer + t * c.width + head * d
-                out.initialize(repeating: 0, count: d)
-                let normalizer = Float(1 / total)
-                for j in 0..<n {
-                    gk_axpy_f32(isa, out, scores[j] * normalizer, values.pointer + j * c.width + head * d, Int64(d))
-                }
+                let (head, first) = (task / tasksPerHead, task % tasksPerHead * rowsPerTask)
+                let offset = first * c.width + head * d
+                gk_attend_tiled(queries.pointer + offset, Int64(c.width), Int64(min(rowsPerTask, n - first)), Int64(d),
+                                laidKeys.pointer + head * keySize, laidValues.pointer + head * valueSize, Int64(n), scale,
+                                result.pointer + offset)
             }
         }
     }
+
+    /// Query rows per attention task: enough to reuse each key tile, few enough to spread over threads.
+    static let attentionRowsPerTask = 64
 
     /// Mean of each `window` × `window` square of a `side` × `side` grid of rows (row-major), in the same order.
     static func averagePool(_ x: UnsafePointer<Float>, side: Int, window: Int, width: Int) -> [Float] {

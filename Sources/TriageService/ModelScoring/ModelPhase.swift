@@ -39,7 +39,9 @@ public actor CalibratedModelPhase: ModelPhase {
     let maxImages: Int
     let rules = TriageRules()
     private var scorer: ModelScorer?
-    public nonisolated var imagesUnreadableReason: String? { backend.imagesUnreadableReason }
+    public nonisolated var imagesUnreadableReason: String? {
+        maxImages == 0 ? "model.max_images_per_arrival is 0" : backend.imagesUnreadableReason
+    }
 
     public init(backend: any TriageModelBackend, threshold: Double, rationaleBudget: RationaleBudget? = nil,
                 maxImages: Int = 4) {
@@ -89,7 +91,7 @@ public actor CalibratedModelPhase: ModelPhase {
 
     /// Each image read by the backend (`read`), pending its stage, or not analysed and why.
     private func imageAnalyses(_ images: [ImageSubmission], read: Bool) async throws -> [ImageAnalysis] {
-        if let reason = backend.imagesUnreadableReason { return ImageAnalysis.list(images, status: .notAnalysed, reason: reason) }
+        if let reason = imagesUnreadableReason { return ImageAnalysis.list(images, status: .notAnalysed, reason: reason) }
         guard read else { return ImageAnalysis.list(images, status: .pending, reason: nil) }
         let overLimit = ImageAnalysis.list(images, status: .notAnalysed,
                                            reason: "over the limit of \(maxImages) images read per arrival")

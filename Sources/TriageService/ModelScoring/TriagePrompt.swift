@@ -8,7 +8,7 @@ import TriageCore
 ///
 /// Any change to the text is a new `version`: the version is stored with every model assessment.
 public enum TriagePrompt {
-    public static let version = "triage-prompt/1"
+    public static let version = "triage-prompt/2"
 
     /// A piece of the prompt. Patient text is never parsed for special tokens, so a note containing
     /// `<end_of_turn>` stays text and cannot close the turn or impersonate the model.
