@@ -11,6 +11,22 @@ import Foundation
 /// Attention runs over tiles of keys with a running softmax, so no patches × patches score matrix is ever held.
 struct VisionEncoder {
     let model: GemmaVisionModel
+    /// Scratch that every block reuses: a product's input rounded to f16, and each head's keys and values
+    /// in the attention kernel's layout (`gk_attention_layout`), `keysPerHead` and `valuesPerHead` floats apart.
+    private let roundedInput: Buffer
+    private let laidKeys: Buffer, laidValues: Buffer
+    private let keysPerHead: Int, valuesPerHead: Int
+
+    init(model: GemmaVisionModel) {
+        self.model = model
+        let c = model.config, n = c.patchCount
+        let positions = Int(gk_attention_padded_positions(Int64(n)))
+        keysPerHead = c.headDimension * positions
+        valuesPerHead = positions * Int(gk_attention_padded_dim(Int64(c.headDimension)))
+        roundedInput = Buffer(n * max(c.width, c.feedForwardLength, 3 * c.patchSize * c.patchSize))
+        laidKeys = Buffer(c.headCount * keysPerHead)
+        laidValues = Buffer(c.headCount * valuesPerHead)
+    }
 
     private var config: VisionConfig { model.config }
     private var weights: VisionWeights { model.weights }
@@ -77,10 +93,9 @@ struct VisionEncoder {
             matrix.multiply(input, tokens: tokens, into: output, parallel: parallel)
             return
         }
-        let rounded = Buffer(tokens * matrix.columns)
-        rounded.pointer.update(from: input, count: tokens * matrix.columns)
-        gk_round_f16_row(model.isa, rounded.pointer, Int64(tokens * matrix.columns))
-        matrix.multiply(rounded.pointer, tokens: tokens, into: output, parallel: parallel)
+        roundedInput.pointer.update(from: input, count: tokens * matrix.columns)
+        gk_round_f16_row(model.isa, roundedInput.pointer, Int64(tokens * matrix.columns))
+        matrix.multiply(roundedInput.pointer, tokens: tokens, into: output, parallel: parallel)
     }
 
     private func apply(_ matrix: BiasedMatrix, _ input: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>) {
@@ -124,15 +139,13 @@ struct VisionEncoder {
                         into output: UnsafeMutablePointer<Float>) {
         let c = config, n = c.patchCount, d = c.headDimension
         let scale = 1 / Float(d).squareRoot()
-        let keySize = d * Int(gk_attention_padded_positions(Int64(n)))
-        let valueSize = Int(gk_attention_padded_positions(Int64(n)) * gk_attention_padded_dim(Int64(d)))
-        let keysByHead = Buffer(c.headCount * keySize), valuesByHead = Buffer(c.headCount * valueSize)
+        let (keySize, valueSize) = (keysPerHead, valuesPerHead)
         let keys = SendablePointer(k), values = SendablePointer(v)
-        let laidKeys = SendablePointer(keysByHead.pointer), laidValues = SendablePointer(valuesByHead.pointer)
+        let keyLayout = SendablePointer(laidKeys.pointer), valueLayout = SendablePointer(laidValues.pointer)
         parallel.forEachRange(c.headCount) { heads in
             for head in heads {
                 gk_attention_layout(keys.pointer + head * d, values.pointer + head * d, Int64(c.width), Int64(n), Int64(d),
-                                    laidKeys.pointer + head * keySize, laidValues.pointer + head * valueSize)
+                                    keyLayout.pointer + head * keySize, valueLayout.pointer + head * valueSize)
             }
         }
         let rowsPerTask = Self.attentionRowsPerTask
@@ -143,7 +156,7 @@ struct VisionEncoder {
                 let (head, first) = (task / tasksPerHead, task % tasksPerHead * rowsPerTask)
                 let offset = first * c.width + head * d
                 gk_attend_tiled(queries.pointer + offset, Int64(c.width), Int64(min(rowsPerTask, n - first)), Int64(d),
-                                laidKeys.pointer + head * keySize, laidValues.pointer + head * valueSize, Int64(n), scale,
+                                keyLayout.pointer + head * keySize, valueLayout.pointer + head * valueSize, Int64(n), scale,
                                 result.pointer + offset)
             }
         }

@@ -93,9 +93,11 @@ public actor CalibratedModelPhase: ModelPhase {
     private func imageAnalyses(_ images: [ImageSubmission], read: Bool) async throws -> [ImageAnalysis] {
         if let reason = imagesUnreadableReason { return ImageAnalysis.list(images, status: .notAnalysed, reason: reason) }
         guard read else { return ImageAnalysis.list(images, status: .pending, reason: nil) }
-        let overLimit = ImageAnalysis.list(images, status: .notAnalysed,
-                                           reason: "over the limit of \(maxImages) images read per arrival")
-        return try await backend.readImages(Array(images.prefix(maxImages))) + overLimit.dropFirst(maxImages)
+        let overLimit = images.enumerated().dropFirst(maxImages).map {
+            ImageAnalysis(index: $0.offset, sha256: $0.element.sha256, status: .notAnalysed,
+                          reason: "over the limit of \(maxImages) images read per arrival")
+        }
+        return try await backend.readImages(Array(images.prefix(maxImages))) + overLimit
     }
 
     private func readyScorer() async throws -> ModelScorer {
