@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "gemma_kernels.h"
+
 /// Plain C loops compiled once per instruction set (AVX-512, AVX2, baseline), the variant
 /// picked at load time, so the compiler vectorizes each for the CPU found.
 #if defined(__x86_64__) && defined(__clang__)
@@ -21,5 +23,10 @@ typedef struct { float d, dmin; int16_t scale16[16]; int16_t min32[8]; int8_t q[
 void gk_q0_values(int type, const uint8_t *block, int8_t q[32]);
 /// Decodes a Q4_K, Q5_K or Q6_K block.
 void gk_unpack_k_block(int type, const uint8_t *block, gk_unpacked_k *out);
+
+/// C[i · ldc + j] = start + Σ_d a[d · 12 + i] · b[d · 32 + j] for i < 12, j < 32 (panels.c's micro-kernel),
+/// where start is 0, or C[i · ldc + j] · scale[j] when `accumulate` (scale NULL meaning 1).
+void gk_panel_kernel(gk_isa isa, const float *a, const float *b, int64_t depth, float *c, int64_t ldc, int accumulate,
+                     const float *scale);
 
 #endif

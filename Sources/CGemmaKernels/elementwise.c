@@ -36,6 +36,7 @@ static inline float table_gelu(float x) {
 }
 
 #ifdef GK_AVX512
+/// gate[i] = GELU(gate[i]) · up[i], or GELU(gate[i]) where `up` is NULL.
 GK_AVX512 static int64_t gelu_gate_avx512(float *gate, const float *up, int64_t n) {
     const __m512 low = _mm512_set1_ps(-10.0f), high = _mm512_set1_ps(10.0f);
     int64_t i = 0;
@@ -45,7 +46,7 @@ GK_AVX512 static int64_t gelu_gate_avx512(float *gate, const float *up, int64_t 
         __m512 g = _mm512_i32gather_ps(_mm512_cvtepu16_epi32(halves), gelu_table, 4);
         g = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, high, _CMP_GE_OQ), g, x);
         g = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, low, _CMP_GT_OQ), g);
-        _mm512_storeu_ps(gate + i, _mm512_mul_ps(g, _mm512_loadu_ps(up + i)));
+        _mm512_storeu_ps(gate + i, up ? _mm512_mul_ps(g, _mm512_loadu_ps(up + i)) : g);
     }
     return i;
 }
@@ -68,13 +69,10 @@ void gk_gelu_gate(gk_isa isa, float *gate, const float *up, int64_t n) {
 #else
     (void)isa;
 #endif
-    for (; i < n; i++) gate[i] = table_gelu(gate[i]) * up[i];
+    for (; i < n; i++) gate[i] = up ? table_gelu(gate[i]) * up[i] : table_gelu(gate[i]);
 }
 
-void gk_gelu(float *x, int64_t n) {
-    pthread_once(&gelu_once, build_gelu_table);
-    for (int64_t i = 0; i < n; i++) x[i] = table_gelu(x[i]);
-}
+void gk_gelu(gk_isa isa, float *x, int64_t n) { gk_gelu_gate(isa, x, NULL, n); }
 
 void gk_round_f16_row(gk_isa isa, float *x, int64_t n) {
     int64_t i = 0;

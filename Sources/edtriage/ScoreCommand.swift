@@ -31,7 +31,7 @@ struct ScoreCommand: AsyncParsableCommand {
         if let scorer = try await modelOptions.scorer(rationale: true) {
             let phase = CalibratedModelPhase(scorer: scorer, threshold: modelOptions.threshold, maxImages: images.count)
             do {
-                draft = try await phase.score(presentation, images: images, readImages: true)
+                draft = try await phase.score(presentation, images: images, reading: .now)
             } catch {
                 draft.model = .unavailable(ModelScorer.reason(error), identity: scorer.backend.identity)
             }

@@ -42,10 +42,9 @@ struct VisionBenchCommand: AsyncParsableCommand {
         print("encode seconds per image: " + seconds.map { String(format: "%.3f", $0) }.joined(separator: " ")
               + String(format: " (mean %.3f)", mean))
         print(String(format: "float work per image: %.2f TFLOP; achieved %.1f GFLOP/s", flops / 1e12, flops / mean / 1e9))
-        if let peak = MachinePeak.floatsPerSecond(threads: tower.parallel.threads) {
-            print(String(format: "machine peak (%@): %.0f GFLOP/s; the encoder runs at %.1f %% of it",
-                         peak.formula, peak.value / 1e9, 100 * flops / mean / peak.value))
-        }
+        let peak = FloatThroughput.measure(threads: tower.parallel.threads)
+        print(String(format: "machine peak (multiply-add chains measured on %d threads): %.0f GFLOP/s; the encoder runs at %.1f %% of it",
+                     tower.parallel.threads, peak / 1e9, 100 * flops / mean / peak))
         print("peak RSS: \(BenchTable.mebibytes(ResourceUsage.peakResidentBytes()))")
     }
 
@@ -72,23 +71,5 @@ struct VisionBenchCommand: AsyncParsableCommand {
             }
         }
         return RGBImage(width: width, height: height, pixels: pixels)
-    }
-}
-
-/// The machine's theoretical float throughput: cores × clock × FMA lanes per cycle, from /proc/cpuinfo.
-enum MachinePeak {
-    static func floatsPerSecond(threads: Int) -> (value: Double, formula: String)? {
-        guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let mhzLine = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("cpu MHz") }),
-              let mhz = Double(mhzLine.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "")
-        else { return nil }
-        let flags = cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") } ?? ""
-        // Two FMA pipes per core; a 512-bit FMA does 16 float multiply-adds, a 256-bit one 8. AMD's Zen 4
-        // runs AVX-512 on 256-bit pipes (two passes), so its peak is the 256-bit one.
-        let amd = cpuinfo.contains("AuthenticAMD")
-        let lanes = flags.contains(" avx512f") && !amd ? 16.0 : flags.contains(" fma") ? 8.0 : 4.0
-        let perCycle = 2 * 2 * lanes
-        return (Double(threads) * mhz * 1e6 * perCycle,
-                String(format: "%d cores × %.2f GHz × %.0f FLOP/cycle", threads, mhz / 1_000, perCycle))
     }
 }

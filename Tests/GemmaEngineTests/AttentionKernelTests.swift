@@ -4,11 +4,15 @@ import Testing
 
 /// The vision encoder's tiled attention against softmax attention written out in double precision, over
 /// shapes that exercise every tile edge: positions not a whole number of key tiles, head widths padded,
-/// query counts not a whole number of blocks or groups, and scores far apart (the running maximum).
+/// query counts not a whole number of blocks or groups, and scores far apart (the running maximum); on the
+/// AVX-512 and the plain C micro-kernel.
 @Suite struct AttentionKernelTests {
-    @Test(arguments: [(positions: 200, dim: 72, queries: 67), (positions: 64, dim: 64, queries: 4),
-                      (positions: 1, dim: 16, queries: 1), (positions: 300, dim: 256, queries: 130)])
-    func tiledAttentionIsSoftmaxAttention(positions: Int, dim: Int, queries: Int) {
+    static let shapes = [(positions: 200, dim: 72, queries: 67), (positions: 64, dim: 64, queries: 4),
+                         (positions: 1, dim: 16, queries: 1), (positions: 300, dim: 256, queries: 130)]
+
+    @Test(arguments: shapes, [GK_ISA_AVX512_VNNI, GK_ISA_PORTABLE])
+    func tiledAttentionIsSoftmaxAttention(shape: (positions: Int, dim: Int, queries: Int), isa: gk_isa) {
+        let (positions, dim, queries) = shape
         var generator = SystemRandomNumberGenerator()
         let heads = 2, stride = heads * dim
         // Large values so that some scores differ by tens: the running maximum must rescale correctly.
@@ -27,7 +31,7 @@ import Testing
                                 v.withUnsafeBufferPointer { $0.baseAddress! + head * dim },
                                 Int64(stride), Int64(positions), Int64(dim), &keys, &values)
             out.withUnsafeMutableBufferPointer { result in
-                gk_attend_tiled(q.withUnsafeBufferPointer { $0.baseAddress! + head * dim }, Int64(stride),
+                gk_attend_tiled(isa, q.withUnsafeBufferPointer { $0.baseAddress! + head * dim }, Int64(stride),
                                 Int64(queries), Int64(dim), keys, values, Int64(positions), scale,
                                 result.baseAddress! + head * dim)
             }

@@ -242,6 +242,78 @@ struct ModelPhaseTests {
         }
     }
 
+    /// A stored image for every arrival (its bytes are never decoded: these phases read no images).
+    static func attachImage(_ database: TestDatabase) async throws {
+        _ = try await database.ownerQuery("""
+            INSERT INTO arrival_images (arrival_id, position, content_type, data, sha256, byte_size)
+            SELECT id, 0, 'image/png', '\\x89504e47'::bytea, encode(sha256('\\x89504e47'::bytea), 'hex'), 4 FROM arrivals
+            """)
+    }
+
+    @Test("a clinician's decision made between the text score and the score with the images stands")
+    func decisionBetweenTextAndImagesStands() async throws {
+        let held = InstrumentedModelPhase(try await phase(threshold: 0.5), open: true, images: .held)
+        try await TestDatabase.with { database in
+            try await database.insertArrivals(count: 1)
+            try await Self.attachImage(database)
+            try await withWorker(database, modelPhase: held) { store async throws in
+                #expect(try await eventually { held.imageReadsStarted == 1 })
+                let text = try #require(try await store.snapshot().rows.first)
+                // One level less urgent than the text score (ESI 5 stays 5), with the reason.
+                let level = try #require(ESILevel(rawValue: min(5, text.effectiveLevel.rawValue + 1)))
+                let receipt = try await store.decide(.override(level: level, reason: "seen at the desk"),
+                                                     arrivalID: text.arrivalID, expectedVersion: text.version,
+                                                     context: Self.nurse)
+                held.openImages()
+                #expect(try await eventually { try await database.count("assessments", where: "phase = 'vision'") == 1 })
+                let row = try #require(try await store.row(arrivalID: text.arrivalID))
+                let assessment = try #require(try await store.assessment(id: row.assessmentID))
+                #expect(assessment.phase == "vision")
+                #expect(row.state == .overridden)
+                #expect(row.effectiveLevel == level)
+                #expect(row.decidedBy == "nurse.jones")
+                // The score with the images is as urgent as the text one: more urgent than the decision
+                // whenever the decision lowered the level, and then it asks for a review. Its proposal is the
+                // one the decision was made on, so the row's version stays (no 412 for a nurse mid-click).
+                let lowered = level != text.effectiveLevel
+                #expect(assessment.proposedLevel == text.proposedLevel)
+                #expect(row.reviewLevel == (lowered ? assessment.proposedLevel : nil))
+                #expect(row.version == receipt.version)
+                #expect(assessment.decisions.map(\.kind) == ["override"])
+                #expect(try await store.verifyAudit().isIntact)
+            }
+        }
+    }
+
+    @Test("an images stage that keeps failing gives up on the images only: the text score stays, each image listed why")
+    func failingImagesStageKeepsTheTextScore() async throws {
+        let model = try await phase(threshold: 0.5)
+        try await TestDatabase.with { database in
+            try await database.insertArrivals(count: 1)
+            try await Self.attachImage(database)
+            let failing = InstrumentedModelPhase(model, open: true, images: .failing)
+            try await withWorker(database, modelPhase: failing) { store async throws in
+                #expect(try await eventually { try await database.count("model_jobs", where: "state = 'done'") == 1 })
+                let row = try #require(try await store.snapshot().rows.first)
+                #expect(row.modelStatus == .scored)
+                let assessment = try #require(try await store.assessment(id: row.assessmentID))
+                #expect(assessment.phase == "vision")
+                #expect(assessment.model?.status == .scored)
+                #expect(assessment.model?.images?.map(\.status) == [.notAnalysed])
+                #expect(assessment.model?.images?.first?.reason?
+                    .hasPrefix("the model did not finish reading the images: ") == true)
+            }
+            // The text score was written again, not replaced by the rules' level with the model unavailable.
+            #expect(try await database.count("assessments", where: "model ->> 'status' = 'unavailable'") == 0)
+            let scores = try await database.ownerQuery("""
+                SELECT esi_level::text || ' ' || (model -> 'raw_distribution')::text FROM assessments
+                WHERE phase IN ('model', 'vision')
+                """)
+            #expect(scores.count == 2 && Set(scores).count == 1)
+            #expect(failing.startedCount == 1 + TriageWorkerTests.quickRetry.maxAttempts + 1)
+        }
+    }
+
     @Test("graceful shutdown stops the model job being scored and gives it back with its attempt unspent")
     func shutdownGivesTheJobInFlightBack() async throws {
         // Held closed: the score is in flight when shutdown begins. Opened 20 s later only so that a lane

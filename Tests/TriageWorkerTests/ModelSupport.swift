@@ -20,7 +20,8 @@ enum BundledModel {
 }
 
 /// Wraps a model phase: holds every call until `open()` (so a test can look at the board before the
-/// model writes), fails the first `failures` calls, and counts the calls per presentation.
+/// model writes), fails the first `failures` calls, and counts the calls per presentation. Its `images`
+/// behaviour can claim to read images and then fail, or hold until `openImages()`, every call that reads them.
 final class InstrumentedModelPhase: ModelPhase, @unchecked Sendable {
     private let lock = NSLock()
     private var isOpen: Bool
@@ -29,11 +30,20 @@ final class InstrumentedModelPhase: ModelPhase, @unchecked Sendable {
     let inner: any ModelPhase
     struct Timeout: Error {}
 
-    init(_ inner: any ModelPhase, open: Bool = false, failures: Int = 0) {
+    /// What the calls that read images do; any but `asInner` claims the phase reads images.
+    enum Images { case asInner, failing, held }
+    let images: Images
+    private var imagesOpen = false
+    private(set) var imageReadsStarted = 0
+
+    init(_ inner: any ModelPhase, open: Bool = false, failures: Int = 0, images: Images = .asInner) {
         self.inner = inner
         isOpen = open
         remainingFailures = failures
+        self.images = images
     }
+
+    func openImages() { lock.withLock { imagesOpen = true } }
 
     func open() { lock.withLock { isOpen = true } }
     var startedCount: Int { lock.withLock { calls.values.reduce(0, +) } }
@@ -41,11 +51,11 @@ final class InstrumentedModelPhase: ModelPhase, @unchecked Sendable {
     var callsPerPresentation: [Int] { lock.withLock { Array(calls.values) } }
 
     var modelName: String { inner.modelName }
-    var imagesUnreadableReason: String? { inner.imagesUnreadableReason }
+    var imagesUnreadableReason: String? { images == .asInner ? inner.imagesUnreadableReason : nil }
     func prepare() async throws { try await inner.prepare() }
 
-    func score(_ presentation: ClinicalPresentation, images: [ImageSubmission], readImages: Bool) async throws
-        -> AssessmentDraft
+    func score(_ presentation: ClinicalPresentation, images submitted: [ImageSubmission], reading: ImageReading)
+        async throws -> AssessmentDraft
     {
         let fail = lock.withLock {
             calls[(try? presentation.canonicalSHA256()) ?? "", default: 0] += 1
@@ -53,7 +63,18 @@ final class InstrumentedModelPhase: ModelPhase, @unchecked Sendable {
             return remainingFailures > 0
         }
         while !lock.withLock({ isOpen }) { try await Task.sleep(for: .milliseconds(20)) }
+        if reading == .now, images != .asInner {
+            lock.withLock { imageReadsStarted += 1 }
+            if images == .failing { throw Timeout() }
+            while !lock.withLock({ imagesOpen }) { try await Task.sleep(for: .milliseconds(20)) }
+        }
         if fail { throw Timeout() }
-        return try await inner.score(presentation, images: images, readImages: readImages)
+        if images != .asInner, case .abandoned(let reason) = reading {
+            // The inner phase reads no images: list them as the abandoned stage would.
+            var draft = try await inner.score(presentation, images: [], reading: .later)
+            draft.model?.images = ImageAnalysis.list(submitted, status: .notAnalysed, reason: reason)
+            return draft
+        }
+        return try await inner.score(presentation, images: submitted, reading: reading)
     }
 }

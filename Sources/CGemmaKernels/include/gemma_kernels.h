@@ -78,18 +78,40 @@ void gk_attend_group(gk_isa isa, const float *queries, int64_t heads, int64_t di
                      const float *keys, const float *values, int64_t stride, int64_t n,
                      float *scores, float *out);
 
+/// The micro-kernel's block (panels.c explains it): tokens per activation panel of gk_matmul_panels,
+/// and weight rows (or attention's queries) per 32-wide panel.
+enum { GK_PANEL_TOKENS = 12, GK_PANEL_WIDTH = 32 };
+/// Floats of `n_tokens` activation rows of `k` columns packed as panels (the last one zero-padded).
+int64_t gk_panels_floats(int64_t n_tokens, int64_t k);
+/// Packs panels [block_begin, block_end) of GK_PANEL_TOKENS rows of `x` (rows `ldx` floats apart) into
+/// `out` (gk_panels_floats long), each rounded to half precision if `round_to_f16` (as ggml rounds the
+/// activations an F16 weight multiplies).
+void gk_pack_panels(gk_isa isa, const float *x, int64_t ldx, int64_t n_tokens, int64_t k, int64_t block_begin,
+                    int64_t block_end, int round_to_f16, float *out);
+/// Bytes of scratch one gk_matmul_panels call needs.
+int64_t gk_matmul_panels_scratch_bytes(void);
+/// y[t · ldy + r] = Σ_c w[r][c] · x[t][c] for rows [row_begin, row_end) of an F32, F16 or BF16 matrix and
+/// `n_tokens` activation rows packed by gk_pack_panels, in register-blocked outer products; each sum runs
+/// over the columns in order. Returns 0, or -1 for another type or a CPU without AVX-512.
+int gk_matmul_panels(gk_isa isa, int type, const void *weights, size_t row_bytes, int64_t k, int64_t row_begin,
+                     int64_t row_end, const float *x_panels, int64_t n_tokens, float *y, int64_t ldy, void *scratch);
+
+/// `iterations` × 8 × 16 float multiply-adds in independent chains (a throughput probe); returns their sum.
+float gk_fma_probe(int64_t iterations);
+
 /// Positions and dimensions of one head as gk_attend_tiled reads them: padded to whole tiles.
 int64_t gk_attention_padded_positions(int64_t positions);
 int64_t gk_attention_padded_dim(int64_t dim);
-/// One head's keys transposed (`dim` rows of padded-positions floats) and values as rows of padded-dim
-/// floats, zero-padded; `keys` and `values` are rows `stride` floats apart at the head's first dimension.
+/// One head's keys (padded-positions × `dim` floats) and values (padded-positions × padded-dim floats)
+/// in attention.c's blocks of 12, zero-padded; `keys` and `values` are rows `stride` floats apart at the
+/// head's first dimension.
 void gk_attention_layout(const float *keys, const float *values, int64_t stride, int64_t positions, int64_t dim,
-                         float *keys_t, float *values_p);
+                         float *keys_p, float *values_p);
 /// Non-causal attention of `nq` query rows of one head over all `positions` keys and values in
 /// gk_attention_layout's layout: out[q] = Σ softmax(scale · q·k) · v, keys in tiles with a running
 /// maximum and sum (no positions × positions matrix). Queries and out are rows `stride` floats apart,
 /// at the head's first dimension; `dim` ≤ 256.
-void gk_attend_tiled(const float *queries, int64_t stride, int64_t nq, int64_t dim, const float *keys_t,
+void gk_attend_tiled(gk_isa isa, const float *queries, int64_t stride, int64_t nq, int64_t dim, const float *keys_p,
                      const float *values_p, int64_t positions, float scale, float *out);
 
 /// Rounds a float to the nearest IEEE half (ties to even), returning its bits.
@@ -98,10 +120,10 @@ uint16_t gk_f32_to_f16(float value);
 float gk_round_f16(float value);
 
 /// gate[i] = GELU(gate[i]) · up[i] with ggml's GELU: the tanh approximation looked up by the
-/// input's f16 bits in a table of f16-rounded results, exact (0 or x) outside ±10.
+/// input's f16 bits in a table of f16-rounded results, exact (0 or x) outside ±10; `up` NULL: GELU alone.
 void gk_gelu_gate(gk_isa isa, float *gate, const float *up, int64_t n);
 /// x[i] = GELU(x[i]) in place, with the same table as gk_gelu_gate (the vision encoder's MLP).
-void gk_gelu(float *x, int64_t n);
+void gk_gelu(gk_isa isa, float *x, int64_t n);
 /// Rounds n floats to half precision in place (round to nearest even).
 void gk_round_f16_row(gk_isa isa, float *x, int64_t n);
 

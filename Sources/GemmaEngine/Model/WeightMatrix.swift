@@ -86,6 +86,36 @@ public struct WeightMatrix: Sendable {
         }
     }
 
+    /// `y = W x` for many tokens of a float matrix (F32, F16, BF16) in register-blocked outer products
+    /// (panels.c): `x` is packed into `panels` (gk_panels_floats floats), rounded to f16 first when
+    /// `roundingToF16`. Each sum runs over the columns in order, not in `multiply`'s sixteen partial sums,
+    /// so the text model, whose decoding steps and prefill must agree, keeps `multiply`. Returns false,
+    /// having done nothing, for quantized types.
+    func multiplyInPanels(_ x: UnsafePointer<Float>, tokens: Int, roundingToF16: Bool, panels: UnsafeMutablePointer<Float>,
+                          into y: UnsafeMutablePointer<Float>, parallel: Parallel) -> Bool {
+        guard [.f32, .f16, .bf16].contains(tensor.type) else { return false }
+        let columns = columns, rows = rows, rowBytes = tensor.rowBytes, type = Int32(tensor.type.rawValue)
+        let tensor = tensor, isa = isa
+        let source = SendablePointer(UnsafeMutablePointer(mutating: x)), packed = SendablePointer(panels)
+        let output = SendablePointer(y)
+        let panelCount = (tokens + Int(GK_PANEL_TOKENS) - 1) / Int(GK_PANEL_TOKENS)
+        parallel.forEachRange(panelCount) { blocks in
+            gk_pack_panels(isa, source.pointer, Int64(columns), Int64(tokens), Int64(columns), Int64(blocks.lowerBound),
+                           Int64(blocks.upperBound), roundingToF16 ? 1 : 0, packed.pointer)
+        }
+        // Workers claim whole 32-row panels, a few chunks each so that neither waits long for the other,
+        // and convert each block of weights once for every token.
+        parallel.forEachRange(rows, granularity: Int(GK_PANEL_WIDTH), chunksPerThread: 4) { chunk in
+            let scratch = UnsafeMutableRawPointer.allocate(byteCount: Int(gk_matmul_panels_scratch_bytes()), alignment: 64)
+            defer { scratch.deallocate() }
+            let status = gk_matmul_panels(isa, type, tensor.data.baseAddress!, rowBytes, Int64(columns),
+                                          Int64(chunk.lowerBound), Int64(chunk.upperBound), packed.pointer, Int64(tokens),
+                                          output.pointer, Int64(rows), scratch)
+            precondition(status == 0, "type checked above")
+        }
+        return true
+    }
+
     /// Bytes one product reads: the interleaved copy if there is one, else the tensor.
     var bytesPerProduct: Int { interleaved?.byteCount ?? tensor.data.count }
 

@@ -11,9 +11,10 @@ import Foundation
 /// Attention runs over tiles of keys with a running softmax, so no patches × patches score matrix is ever held.
 struct VisionEncoder {
     let model: GemmaVisionModel
-    /// Scratch that every block reuses: a product's input rounded to f16, and each head's keys and values
-    /// in the attention kernel's layout (`gk_attention_layout`), `keysPerHead` and `valuesPerHead` floats apart.
-    private let roundedInput: Buffer
+    /// Scratch that every block reuses: a product's input packed as panels or rounded to f16, and each
+    /// head's keys and values in the attention kernel's layout (`gk_attention_layout`), `keysPerHead` and
+    /// `valuesPerHead` floats apart.
+    private let productInput: Buffer
     private let laidKeys: Buffer, laidValues: Buffer
     private let keysPerHead: Int, valuesPerHead: Int
 
@@ -23,7 +24,7 @@ struct VisionEncoder {
         let positions = Int(gk_attention_padded_positions(Int64(n)))
         keysPerHead = c.headDimension * positions
         valuesPerHead = positions * Int(gk_attention_padded_dim(Int64(c.headDimension)))
-        roundedInput = Buffer(n * max(c.width, c.feedForwardLength, 3 * c.patchSize * c.patchSize))
+        productInput = Buffer(Int(gk_panels_floats(Int64(n), Int64(max(c.width, c.feedForwardLength, 3 * c.patchSize * c.patchSize)))))
         laidKeys = Buffer(c.headCount * keysPerHead)
         laidValues = Buffer(c.headCount * valuesPerHead)
     }
@@ -47,13 +48,16 @@ struct VisionEncoder {
             }
             attend(q: q.pointer, k: k.pointer, v: v.pointer, into: attended.pointer)
             apply(block.attentionOutput, attended.pointer, into: normed.pointer)
-            Operations.add(x.pointer, normed.pointer, count: n * c.width)
+            addResidual(normed, to: x)
 
             layerNorm(x.pointer, block.feedForwardNorm, into: normed.pointer)
             apply(block.up, normed.pointer, into: hidden.pointer)
-            gk_gelu(hidden.pointer, Int64(n * c.feedForwardLength))
+            let (isa, hiddenRows, width) = (model.isa, SendablePointer(hidden.pointer), c.feedForwardLength)
+            parallel.forEachRange(n) { tokens in
+                gk_gelu(isa, hiddenRows.pointer + tokens.lowerBound * width, Int64(tokens.count * width))
+            }
             apply(block.down, hidden.pointer, into: normed.pointer)
-            Operations.add(x.pointer, normed.pointer, count: n * c.width)
+            addResidual(normed, to: x)
         }
         layerNorm(x.pointer, weights.postNorm, into: normed.pointer)
         let pooled = Self.averagePool(normed.pointer, side: c.patchesPerSide, window: c.poolingSide, width: c.width)
@@ -89,20 +93,36 @@ struct VisionEncoder {
     /// same way, so that the other products of the same input (Q, K and V) still see it unrounded.
     private func multiply(_ matrix: WeightMatrix, _ input: UnsafeMutablePointer<Float>, tokens: Int,
                           into output: UnsafeMutablePointer<Float>) {
-        guard matrix.tensor.type == .f16 else {
+        let rounding = matrix.tensor.type == .f16
+        if matrix.multiplyInPanels(input, tokens: tokens, roundingToF16: rounding, panels: productInput.pointer,
+                                   into: output, parallel: parallel) {
+            return
+        }
+        guard rounding else {
             matrix.multiply(input, tokens: tokens, into: output, parallel: parallel)
             return
         }
-        roundedInput.pointer.update(from: input, count: tokens * matrix.columns)
-        gk_round_f16_row(model.isa, roundedInput.pointer, Int64(tokens * matrix.columns))
-        matrix.multiply(roundedInput.pointer, tokens: tokens, into: output, parallel: parallel)
+        productInput.pointer.update(from: input, count: tokens * matrix.columns)
+        gk_round_f16_row(model.isa, productInput.pointer, Int64(tokens * matrix.columns))
+        matrix.multiply(productInput.pointer, tokens: tokens, into: output, parallel: parallel)
     }
 
     private func apply(_ matrix: BiasedMatrix, _ input: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>) {
-        let n = config.patchCount, rows = matrix.bias.count
-        multiply(matrix.weight, input, tokens: n, into: output)
-        for t in 0..<n {
-            for i in 0..<rows { output[t * rows + i] += matrix.bias[i] }
+        let rows = matrix.bias.count, bias = matrix.bias, result = SendablePointer(output)
+        multiply(matrix.weight, input, tokens: config.patchCount, into: output)
+        parallel.forEachRange(config.patchCount) { tokens in
+            for t in tokens {
+                for i in 0..<rows { result.pointer[t * rows + i] += bias[i] }
+            }
+        }
+    }
+
+    /// x += the block's output, every patch row.
+    private func addResidual(_ output: Buffer, to x: Buffer) {
+        let width = config.width, source = SendablePointer(output.pointer), destination = SendablePointer(x.pointer)
+        parallel.forEachRange(config.patchCount) { tokens in
+            Operations.add(destination.pointer + tokens.lowerBound * width, source.pointer + tokens.lowerBound * width,
+                           count: tokens.count * width)
         }
     }
 
@@ -137,7 +157,7 @@ struct VisionEncoder {
     /// (`gk_attention_layout`), then tiles of query rows per task, keys in tiles with a running softmax.
     private func attend(q: UnsafeMutablePointer<Float>, k: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
                         into output: UnsafeMutablePointer<Float>) {
-        let c = config, n = c.patchCount, d = c.headDimension
+        let c = config, n = c.patchCount, d = c.headDimension, isa = model.isa
         let scale = 1 / Float(d).squareRoot()
         let (keySize, valueSize) = (keysPerHead, valuesPerHead)
         let keys = SendablePointer(k), values = SendablePointer(v)
@@ -151,11 +171,11 @@ struct VisionEncoder {
         let rowsPerTask = Self.attentionRowsPerTask
         let tasksPerHead = (n + rowsPerTask - 1) / rowsPerTask
         let queries = SendablePointer(q), result = SendablePointer(output)
-        parallel.forEachRange(c.headCount * tasksPerHead, chunksPerThread: 4) { range in
+        parallel.forEachRange(c.headCount * tasksPerHead, chunksPerThread: 16) { range in
             for task in range {
                 let (head, first) = (task / tasksPerHead, task % tasksPerHead * rowsPerTask)
                 let offset = first * c.width + head * d
-                gk_attend_tiled(queries.pointer + offset, Int64(c.width), Int64(min(rowsPerTask, n - first)), Int64(d),
+                gk_attend_tiled(isa, queries.pointer + offset, Int64(c.width), Int64(min(rowsPerTask, n - first)), Int64(d),
                                 keyLayout.pointer + head * keySize, valueLayout.pointer + head * valueSize, Int64(n), scale,
                                 result.pointer + offset)
             }

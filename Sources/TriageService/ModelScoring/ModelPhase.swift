@@ -13,17 +13,27 @@ public protocol ModelPhase: Sendable {
     /// Nil when the phase reads images; else why not, as its assessments record it.
     var imagesUnreadableReason: String? { get }
 
-    /// The model-phase assessment, from the text alone or (`readImages`) with the images, each image
+    /// The model-phase assessment, from the text alone or with the images (`reading`), each image
     /// listed as analysed, pending or not analysed and why. Throws when the model failed in a way a
     /// retry may mend (timeout, server error, open circuit breaker).
-    func score(_ presentation: ClinicalPresentation, images: [ImageSubmission], readImages: Bool) async throws
+    func score(_ presentation: ClinicalPresentation, images: [ImageSubmission], reading: ImageReading) async throws
         -> AssessmentDraft
+}
+
+/// What one model-phase score does with the arrival's images.
+public enum ImageReading: Sendable, Equatable {
+    /// The text alone, the images listed pending: a later stage reads them.
+    case later
+    /// The text with the images.
+    case now
+    /// The text alone, each image listed not analysed for `reason` (reading them has failed for good).
+    case abandoned(reason: String)
 }
 
 extension ModelPhase {
     /// The assessment of an arrival without images.
     public func score(_ presentation: ClinicalPresentation) async throws -> AssessmentDraft {
-        try await score(presentation, images: [], readImages: false)
+        try await score(presentation, images: [], reading: .later)
     }
 }
 
@@ -66,12 +76,12 @@ public actor CalibratedModelPhase: ModelPhase {
         _ = try await readyScorer()
     }
 
-    public func score(_ presentation: ClinicalPresentation, images: [ImageSubmission], readImages: Bool) async throws
+    public func score(_ presentation: ClinicalPresentation, images: [ImageSubmission], reading: ImageReading) async throws
         -> AssessmentDraft
     {
         let scorer = try await readyScorer()
         let assessment = rules.assess(presentation)
-        var analyses = try await imageAnalyses(images, read: readImages)
+        var analyses = try await imageAnalyses(images, reading: reading)
         let analysed = analyses.filter { $0.status == .analysed }.map(\.sha256)
         var model: ModelAssessment
         do {
@@ -90,9 +100,13 @@ public actor CalibratedModelPhase: ModelPhase {
     }
 
     /// Each image read by the backend (`read`), pending its stage, or not analysed and why.
-    private func imageAnalyses(_ images: [ImageSubmission], read: Bool) async throws -> [ImageAnalysis] {
+    private func imageAnalyses(_ images: [ImageSubmission], reading: ImageReading) async throws -> [ImageAnalysis] {
         if let reason = imagesUnreadableReason { return ImageAnalysis.list(images, status: .notAnalysed, reason: reason) }
-        guard read else { return ImageAnalysis.list(images, status: .pending, reason: nil) }
+        switch reading {
+        case .later: return ImageAnalysis.list(images, status: .pending, reason: nil)
+        case .abandoned(let reason): return ImageAnalysis.list(images, status: .notAnalysed, reason: reason)
+        case .now: break
+        }
         let overLimit = images.enumerated().dropFirst(maxImages).map {
             ImageAnalysis(index: $0.offset, sha256: $0.element.sha256, status: .notAnalysed,
                           reason: "over the limit of \(maxImages) images read per arrival")

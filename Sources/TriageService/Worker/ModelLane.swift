@@ -101,13 +101,13 @@ actor ModelLane {
         let draft: AssessmentDraft
         if job.attempt > configuration.retry.maxAttempts {
             // A process died while scoring it on its last attempt: a poison job is not scored again.
-            draft = unavailable(job, reason: "the model did not finish in \(configuration.retry.maxAttempts) attempts")
+            draft = await lastDraft(job, reason: "the model did not finish in \(configuration.retry.maxAttempts) attempts")
         } else {
             do {
                 // A model score can take longer than a shutdown may wait: it is stopped and the job given back.
                 draft = try await cancelWhenGracefulShutdown { [phase] in
                     try await metrics.modelLatency.time {
-                        try await phase.score(job.presentation, images: job.images, readImages: job.stage == .images)
+                        try await phase.score(job.presentation, images: job.images, reading: job.stage == .images ? .now : .later)
                     }
                 }
             } catch {
@@ -131,8 +131,8 @@ actor ModelLane {
 
     private func recordFailure(_ job: ModelJob, reason: String, metrics: WorkerMetrics, logger: Logger) async {
         guard job.attempt < configuration.retry.maxAttempts else {
-            logger.error("model failed on the last attempt; recorded unavailable", metadata: ["reason": "\(reason)"])
-            await commit(job, unavailable(job, reason: reason), metrics: metrics, logger: logger)
+            logger.error("model failed on the last attempt", metadata: ["reason": "\(reason)", "stage": "\(job.stage.rawValue)"])
+            await commit(job, await lastDraft(job, reason: reason), metrics: metrics, logger: logger)
             return
         }
         let delay = configuration.retry.delay(afterAttempt: job.attempt, jitter: jitter())
@@ -162,6 +162,19 @@ actor ModelLane {
         } catch {
             logger.error("could not write the model assessment; its lease expires",
                          metadata: ["error": "\(String(reflecting: type(of: error)))"])
+        }
+    }
+
+    /// What a job out of attempts records. The images stage gives up on the images only: the text score
+    /// is written again with each image listed not analysed and why, so the model's view on the board
+    /// stays; if even that fails, and for the text stage, the model is recorded unavailable.
+    private func lastDraft(_ job: ModelJob, reason: String) async -> AssessmentDraft {
+        guard job.stage == .images else { return unavailable(job, reason: reason) }
+        do {
+            return try await phase.score(job.presentation, images: job.images,
+                                         reading: .abandoned(reason: "the model did not finish reading the images: \(reason)"))
+        } catch {
+            return unavailable(job, reason: reason)
         }
     }
 

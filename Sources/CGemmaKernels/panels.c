@@ -1,0 +1,199 @@
+// Products of many activation rows with float weights (F32, F16, BF16) as register-blocked outer
+// products: the vision encoder's matrices, where 4,096 patches meet each weight.
+//
+// The micro-kernel (gk_panel_kernel, also attention.c's) computes a 12 × 32 block of outputs,
+// C[i][j] = Σ_d A[i][d] · B[j][d], over `depth` steps from two panels: A as depth × 12 floats (step
+// d's twelve values together, each broadcast) and B as depth × 32 floats (step d's 32 values as two
+// 16-float vectors). With AVX-512 its 24 accumulators stay in the 32 registers, so each step is 2
+// vector loads, 12 broadcasts and 24 FMAs, and no sum needs a horizontal add. Each output's sum runs
+// over the depth in order, in one lane; the plain C kernel for other CPUs sums in the same order.
+//
+// For y = W x: A holds 12 tokens' activations (packed once per product by gk_pack_panels), B 32
+// weight rows, converted to floats per block of PANEL_BLOCK_ROWS rows × PANEL_DEPTH columns (256 KiB,
+// kept in L2 while every token passes). C is 12 tokens × 32 outputs of y; depth blocks after the
+// first add to what the earlier ones left in y, which is prefetched one block ahead.
+
+#include "gemma_kernels.h"
+#include "half.h"
+#include "blocks.h"
+
+#include <string.h>
+
+enum { PANEL_TOKENS = GK_PANEL_TOKENS, PANEL_WIDTH = GK_PANEL_WIDTH, PANEL_VECTORS = PANEL_WIDTH / 16,
+       PANEL_DEPTH = 256, PANEL_BLOCK_ROWS = 256 / PANEL_WIDTH * PANEL_WIDTH };
+
+int64_t gk_panels_floats(int64_t n_tokens, int64_t k) {
+    return (n_tokens + PANEL_TOKENS - 1) / PANEL_TOKENS * PANEL_TOKENS * k;
+}
+
+void gk_pack_panels(gk_isa isa, const float *x, int64_t ldx, int64_t n_tokens, int64_t k, int64_t block_begin,
+                    int64_t block_end, int round_to_f16, float *out) {
+    for (int64_t block = block_begin; block < block_end; block++) {
+        float *panel = out + block * PANEL_TOKENS * k;
+        const float *rows[PANEL_TOKENS];
+        int64_t valid = 0;
+        for (; valid < PANEL_TOKENS && block * PANEL_TOKENS + valid < n_tokens; valid++)
+            rows[valid] = x + (block * PANEL_TOKENS + valid) * ldx;
+        for (int64_t d = 0; d < k; d++, panel += PANEL_TOKENS) {
+            for (int64_t i = 0; i < valid; i++) panel[i] = rows[i][d];
+            for (int64_t i = valid; i < PANEL_TOKENS; i++) panel[i] = 0;
+        }
+    }
+    if (round_to_f16) gk_round_f16_row(isa, out + block_begin * PANEL_TOKENS * k, (block_end - block_begin) * PANEL_TOKENS * k);
+}
+
+int64_t gk_matmul_panels_scratch_bytes(void) {
+    return (PANEL_BLOCK_ROWS * PANEL_DEPTH + PANEL_TOKENS * PANEL_WIDTH + PANEL_DEPTH) * (int64_t)sizeof(float);
+}
+
+GK_CLONES static void portable_kernel(const float *a, const float *b, int64_t depth, float *c, int64_t ldc,
+                                      int accumulate, const float *scale) {
+    float acc[PANEL_TOKENS][PANEL_WIDTH];
+    for (int i = 0; i < PANEL_TOKENS; i++)
+        for (int j = 0; j < PANEL_WIDTH; j++) acc[i][j] = accumulate ? c[i * ldc + j] * (scale ? scale[j] : 1) : 0;
+    for (int64_t d = 0; d < depth; d++, a += PANEL_TOKENS, b += PANEL_WIDTH)
+        for (int i = 0; i < PANEL_TOKENS; i++)
+            for (int j = 0; j < PANEL_WIDTH; j++) acc[i][j] += a[i] * b[j];
+    for (int i = 0; i < PANEL_TOKENS; i++) memcpy(c + i * ldc, acc[i], sizeof acc[i]);
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+__attribute__((target("avx512f"))) static void avx512_kernel(const float *a, const float *b, int64_t depth, float *c,
+                                                             int64_t ldc, int accumulate, const float *scale) {
+    __m512 acc[PANEL_TOKENS][PANEL_VECTORS], scales[PANEL_VECTORS];
+#pragma clang loop unroll(full)
+    for (int v = 0; v < PANEL_VECTORS; v++) scales[v] = scale ? _mm512_loadu_ps(scale + 16 * v) : _mm512_set1_ps(1);
+#pragma clang loop unroll(full)
+    for (int i = 0; i < PANEL_TOKENS; i++)
+#pragma clang loop unroll(full)
+        for (int v = 0; v < PANEL_VECTORS; v++)
+            acc[i][v] = accumulate ? _mm512_mul_ps(_mm512_loadu_ps(c + i * ldc + 16 * v), scales[v]) : _mm512_setzero_ps();
+    for (int64_t d = 0; d < depth; d++, a += PANEL_TOKENS, b += PANEL_WIDTH) {
+        __m512 columns[PANEL_VECTORS];
+#pragma clang loop unroll(full)
+        for (int v = 0; v < PANEL_VECTORS; v++) columns[v] = _mm512_loadu_ps(b + 16 * v);
+#pragma clang loop unroll(full)
+        for (int i = 0; i < PANEL_TOKENS; i++) {
+            const __m512 broadcast = _mm512_set1_ps(a[i]);
+#pragma clang loop unroll(full)
+            for (int v = 0; v < PANEL_VECTORS; v++) acc[i][v] = _mm512_fmadd_ps(broadcast, columns[v], acc[i][v]);
+        }
+    }
+#pragma clang loop unroll(full)
+    for (int i = 0; i < PANEL_TOKENS; i++)
+#pragma clang loop unroll(full)
+        for (int v = 0; v < PANEL_VECTORS; v++) _mm512_storeu_ps(c + i * ldc + 16 * v, acc[i][v]);
+}
+
+/// F16 through the hardware conversion, sixteen at a time; returns how many it converted.
+__attribute__((target("avx512f"))) static int64_t widen_f16_avx512(const uint8_t *source, int64_t count, float *out) {
+    int64_t d = 0;
+    for (; d + 16 <= count; d += 16)
+        _mm512_storeu_ps(out + d, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(source + d * 2))));
+    return d;
+}
+#endif
+
+void gk_panel_kernel(gk_isa isa, const float *a, const float *b, int64_t depth, float *c, int64_t ldc, int accumulate,
+                     const float *scale) {
+#if defined(__x86_64__)
+    if (gk_usable_isa(isa) >= GK_ISA_AVX512) {
+        avx512_kernel(a, b, depth, c, ldc, accumulate, scale);
+        return;
+    }
+#endif
+    portable_kernel(a, b, depth, c, ldc, accumulate, scale);
+}
+
+/// `count` values of a weight row from column `first` as floats.
+static void widen(gk_isa isa, int type, const uint8_t *row, int64_t first, int64_t count, float *out) {
+    int64_t d = 0;
+    if (type == GK_TYPE_F16) {
+        const uint8_t *source = row + first * 2;
+#if defined(__x86_64__)
+        if (gk_usable_isa(isa) >= GK_ISA_AVX512) d = widen_f16_avx512(source, count, out);
+#endif
+        for (; d < count; d++) out[d] = gk_half_at(source + d * 2);
+    } else if (type == GK_TYPE_BF16) {
+        for (; d < count; d++) out[d] = gk_bits_to_float((uint32_t)gk_read_u16(row + (first + d) * 2) << 16);
+    } else {
+        memcpy(out, row + first * 4, (size_t)count * sizeof(float));
+    }
+}
+
+/// Rows [first, first + rows) of columns [depth_first, + depth) into panels of 32 rows, step-major;
+/// rows past the block are zero.
+static void pack_weights(gk_isa isa, int type, const uint8_t *weights, size_t row_bytes, int64_t first, int64_t rows,
+                         int64_t depth_first, int64_t depth, float *panels, float *row_buffer) {
+    const int64_t panel_count = (rows + PANEL_WIDTH - 1) / PANEL_WIDTH;
+    for (int64_t r = 0; r < panel_count * PANEL_WIDTH; r++) {
+        float *panel = panels + r / PANEL_WIDTH * PANEL_WIDTH * depth + r % PANEL_WIDTH;
+        if (r >= rows) {
+            for (int64_t d = 0; d < depth; d++) panel[d * PANEL_WIDTH] = 0;
+            continue;
+        }
+        widen(isa, type, weights + (size_t)(first + r) * row_bytes, depth_first, depth, row_buffer);
+        for (int64_t d = 0; d < depth; d++) panel[d * PANEL_WIDTH] = row_buffer[d];
+    }
+}
+
+int gk_matmul_panels(gk_isa isa, int type, const void *weights, size_t row_bytes, int64_t k, int64_t row_begin,
+                     int64_t row_end, const float *x_panels, int64_t n_tokens, float *y, int64_t ldy, void *scratch) {
+    if (type != GK_TYPE_F32 && type != GK_TYPE_F16 && type != GK_TYPE_BF16) return -1;
+    float *panels = scratch, *edge = panels + PANEL_BLOCK_ROWS * PANEL_DEPTH, *row_buffer = edge + PANEL_TOKENS * PANEL_WIDTH;
+    for (int64_t block = row_begin; block < row_end; block += PANEL_BLOCK_ROWS) {
+        const int64_t rows = row_end - block < PANEL_BLOCK_ROWS ? row_end - block : PANEL_BLOCK_ROWS;
+        for (int64_t depth_first = 0; depth_first < k; depth_first += PANEL_DEPTH) {
+            const int64_t depth = k - depth_first < PANEL_DEPTH ? k - depth_first : PANEL_DEPTH;
+            pack_weights(isa, type, weights, row_bytes, block, rows, depth_first, depth, panels, row_buffer);
+            for (int64_t t = 0; t < n_tokens; t += PANEL_TOKENS) {
+                const float *a = x_panels + t * k + depth_first * PANEL_TOKENS;
+                const int64_t tokens = n_tokens - t < PANEL_TOKENS ? n_tokens - t : PANEL_TOKENS;
+                for (int64_t p = 0; p * PANEL_WIDTH < rows; p++) {
+                    const int64_t width = rows - p * PANEL_WIDTH < PANEL_WIDTH ? rows - p * PANEL_WIDTH : PANEL_WIDTH;
+                    float *c = y + t * ldy + block + p * PANEL_WIDTH;
+                    const float *b = panels + p * PANEL_WIDTH * depth;
+                    // The next block's partial sums (next panel, or next tokens), written a depth block ago and
+                    // long gone from the caches, are fetched while this block runs.
+                    const int last_panel = (p + 1) * PANEL_WIDTH >= rows;
+                    const int64_t next_tokens = !last_panel ? tokens : n_tokens - t - PANEL_TOKENS;
+                    const float *next = !last_panel ? c + PANEL_WIDTH : y + (t + PANEL_TOKENS) * ldy + block;
+                    for (int64_t i = 0; depth_first > 0 && i < next_tokens && i < PANEL_TOKENS; i++) {
+                        __builtin_prefetch(next + i * ldy);
+                        __builtin_prefetch(next + i * ldy + 16);
+                    }
+                    if (tokens == PANEL_TOKENS && width == PANEL_WIDTH) {
+                        gk_panel_kernel(isa, a, b, depth, c, ldy, depth_first > 0, NULL);
+                        continue;
+                    }
+                    // A partial block works on a full-size copy; only its valid part goes back.
+                    for (int64_t i = 0; i < tokens; i++)
+                        memcpy(edge + i * PANEL_WIDTH, c + i * ldy, (size_t)width * sizeof(float));
+                    gk_panel_kernel(isa, a, b, depth, edge, PANEL_WIDTH, depth_first > 0, NULL);
+                    for (int64_t i = 0; i < tokens; i++)
+                        memcpy(c + i * ldy, edge + i * PANEL_WIDTH, (size_t)width * sizeof(float));
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/// Eight independent chains of 16-lane fused multiply-adds (explicit: the kernels build without FP
+/// contraction), enough to keep two FMA pipes busy through their latency: the float throughput the
+/// micro-kernel is measured against. Returns a sum of the chains so
+/// that none is optimized away.
+GK_CLONES float gk_fma_probe(int64_t iterations) {
+    typedef float lanes __attribute__((vector_size(64)));
+    lanes chains[8];
+    for (int i = 0; i < 8; i++) chains[i] = (lanes){0} + (float)i * 1e-3f;
+    const lanes factor = (lanes){0} + 0.999999f, term = (lanes){0} + 1e-7f;
+    for (int64_t n = 0; n < iterations; n++)
+        for (int i = 0; i < 8; i++) chains[i] = __builtin_elementwise_fma(chains[i], factor, term);
+    float sum = 0;
+    for (int i = 0; i < 8; i++)
+        for (int l = 0; l < 16; l++) sum += chains[i][l];
+    return sum;
+}
