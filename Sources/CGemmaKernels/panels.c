@@ -181,17 +181,18 @@ int gk_matmul_panels(gk_isa isa, int type, const void *weights, size_t row_bytes
     return 0;
 }
 
-/// Eight independent chains of 16-lane fused multiply-adds (explicit: the kernels build without FP
-/// contraction), enough to keep two FMA pipes busy through their latency: the float throughput the
-/// micro-kernel is measured against. Returns a sum of the chains so
-/// that none is optimized away.
+/// Eight independent chains of 16-lane multiply-adds, fused where the clone's instruction set has FMA
+/// (the kernels otherwise build without FP contraction), enough to keep two FMA pipes busy through
+/// their latency: the float throughput the micro-kernel is measured against. Returns a sum of the
+/// chains so that none is optimized away.
 GK_CLONES float gk_fma_probe(int64_t iterations) {
+#pragma clang fp contract(fast)
     typedef float lanes __attribute__((vector_size(64)));
     lanes chains[8];
     for (int i = 0; i < 8; i++) chains[i] = (lanes){0} + (float)i * 1e-3f;
     const lanes factor = (lanes){0} + 0.999999f, term = (lanes){0} + 1e-7f;
     for (int64_t n = 0; n < iterations; n++)
-        for (int i = 0; i < 8; i++) chains[i] = __builtin_elementwise_fma(chains[i], factor, term);
+        for (int i = 0; i < 8; i++) chains[i] = chains[i] * factor + term;
     float sum = 0;
     for (int i = 0; i < 8; i++)
         for (int l = 0; l < 16; l++) sum += chains[i][l];

@@ -92,7 +92,7 @@ void gk_pack_panels(gk_isa isa, const float *x, int64_t ldx, int64_t n_tokens, i
 int64_t gk_matmul_panels_scratch_bytes(void);
 /// y[t · ldy + r] = Σ_c w[r][c] · x[t][c] for rows [row_begin, row_end) of an F32, F16 or BF16 matrix and
 /// `n_tokens` activation rows packed by gk_pack_panels, in register-blocked outer products; each sum runs
-/// over the columns in order. Returns 0, or -1 for another type or a CPU without AVX-512.
+/// over the columns in order (AVX-512, or plain C on other CPUs). Returns 0, or -1 for another type.
 int gk_matmul_panels(gk_isa isa, int type, const void *weights, size_t row_bytes, int64_t k, int64_t row_begin,
                      int64_t row_end, const float *x_panels, int64_t n_tokens, float *y, int64_t ldy, void *scratch);
 
