@@ -90,7 +90,7 @@ public func buildServiceGroup(
         try await requireCurrentSchema(configuration: configuration, logger: logger)
     }
     let client = PostgresClient(
-        configuration: configuration.database.url.clientConfiguration(maximumConnections: configuration.database.poolSize),
+        configuration: configuration.database.serviceClientConfiguration,
         backgroundLogger: logger)
     let store = PostgresTriageStore(client: client, configuration: configuration.storeConfiguration, logger: logger)
     var services: [any Service] = [client]

@@ -4,7 +4,8 @@ import TriageCore
 /// The inbound queue: producers enqueue, workers claim, score and complete.
 public protocol ArrivalQueue: Sendable {
     /// Stores a validated arrival, its images and an `arrival.accepted` audit row in one transaction.
-    /// A known `(source, external_id)` returns the existing id with `isDuplicate` and writes nothing.
+    /// A known `(source, external_id)` with the same content returns the existing id with `isDuplicate` and
+    /// writes nothing; with other content it throws `QueueError.conflictingResend`.
     /// `flags` are the validator's findings on plausible-but-extreme values.
     func enqueue(_ submission: ArrivalSubmission, flags: [Finding], context: AuditContext) async throws -> EnqueueResult
 

@@ -28,7 +28,7 @@ func withStore<Result: Sendable>(
     _ body: @Sendable (PostgresTriageStore) async throws -> Result
 ) async throws -> Result {
     try await PostgresClient.withRunning(
-        configuration.database.url.clientConfiguration(maximumConnections: configuration.database.poolSize),
+        configuration.database.serviceClientConfiguration,
         logger: logger
     ) { client in
         try await body(PostgresTriageStore(client: client, configuration: configuration.storeConfiguration, logger: logger))

@@ -32,6 +32,8 @@ struct IngestCommand: AsyncParsableCommand {
                     tally.reject(line: index + 1, reason: error.description)
                 } catch let error as DecodingError {
                     tally.reject(line: index + 1, reason: error.fieldDescription)
+                } catch let error as QueueError {
+                    tally.reject(line: index + 1, reason: error.description)
                 }
             }
             return tally

@@ -24,6 +24,25 @@ import TriageStore
         }
     }
 
+    /// A re-delivery must be the same message: a known (source, external_id) with another heart rate, or
+    /// with an image added, is 409 and writes nothing, so a changed observation is never silently dropped.
+    @Test func resendWithOtherContentIs409() async throws {
+        try await ServiceHarness.run { harness in
+            let first = try await harness.send(.post, "/v1/arrivals", as: .nurse, json: Arrivals.chestPain("ext-9"))
+            #expect(first.status == .accepted)
+            let auditRows = try await harness.database.count("audit_log")
+            let image = #"[{"content_type": "image/png", "data_base64": "iVBORw0KGgo="}]"#
+            for changed in [Arrivals.chestPain("ext-9", heartRate: 130), Arrivals.chestPain("ext-9", images: image)] {
+                let conflict = try await harness.send(.post, "/v1/arrivals", as: .nurse, json: changed)
+                #expect(conflict.status == .conflict)
+                #expect(try harness.problem(conflict).detail.contains("received before with other content"))
+            }
+            #expect(try await harness.database.count("arrivals") == 1)
+            #expect(try await harness.database.count("arrival_images") == 0)
+            #expect(try await harness.database.count("audit_log") == auditRows)
+        }
+    }
+
     @Test func malformedJSONIs400ProblemJSON() async throws {
         try await ServiceHarness.run { harness in
             let response = try await harness.send(.post, "/v1/arrivals", as: .nurse, json: #"{"source": "adt", "#)

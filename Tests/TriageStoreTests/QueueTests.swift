@@ -6,17 +6,22 @@ import TriageStoreTestSupport
 
 @Suite("Arrival queue")
 struct QueueTests {
-    @Test("the same (source, external_id) twice is one patient, and the duplicate writes nothing")
+    @Test("the same (source, external_id) twice is one patient, the duplicate writes nothing, other content is refused")
     func duplicateEnqueue() async throws {
         try await TestDatabase.with { database in
             try await database.withStore { store async throws in
                 let image = ImageSubmission(contentType: "image/png", data: Data([0x89, 0x50, 0x4E, 0x47]))
                 let first = try await store.enqueue(Fixtures.submission("A1", images: [image]), flags: [],
                                                     context: Fixtures.nurse)
-                let second = try await store.enqueue(Fixtures.submission("A1", complaint: "other"), flags: [],
+                let second = try await store.enqueue(Fixtures.submission("A1", images: [image]), flags: [],
                                                      context: Fixtures.nurse)
                 #expect(!first.isDuplicate)
                 #expect(second == EnqueueResult(arrivalID: first.arrivalID, isDuplicate: true))
+                for changed in [Fixtures.submission("A1", complaint: "other", images: [image]), Fixtures.submission("A1")] {
+                    await #expect(throws: QueueError.conflictingResend(arrivalID: first.arrivalID)) {
+                        try await store.enqueue(changed, flags: [], context: Fixtures.nurse)
+                    }
+                }
                 let other = try await store.enqueue(Fixtures.submission("A1", source: "other-adt"), flags: [],
                                                     context: Fixtures.nurse)
                 #expect(other.arrivalID != first.arrivalID)

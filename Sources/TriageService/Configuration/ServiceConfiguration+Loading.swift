@@ -82,7 +82,11 @@ extension ServiceConfiguration {
             },
             migrationsPath: try values.string("database.migrations_path"),
             migrateOnStart: try values.bool("database.migrate_on_start"),
-            poolSize: try values.int("database.pool_size", in: 1...1_000))
+            poolSize: try values.int("database.pool_size", in: 1...1_000),
+            sessionLimits: SessionLimits(
+                statementMilliseconds: try values.int("database.statement_timeout_ms", in: 0...86_400_000),
+                lockMilliseconds: try values.int("database.lock_timeout_ms", in: 0...86_400_000),
+                idleInTransactionMilliseconds: try values.int("database.idle_in_transaction_timeout_ms", in: 0...86_400_000)))
         worker = Worker(
             concurrency: try values.int("worker.concurrency", in: 1...256),
             batchSize: try values.int("worker.batch_size", in: 1...1_000),

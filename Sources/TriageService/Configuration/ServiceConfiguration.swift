@@ -33,8 +33,30 @@ public struct ServiceConfiguration: Sendable {
         public var migrationsPath: String
         public var migrateOnStart: Bool
         public var poolSize: Int
+        /// Limits every service connection carries, so that no request, and no stuck client, holds a
+        /// statement, a lock or an open transaction for long; migrations run without them.
+        public var sessionLimits: SessionLimits
 
         public var migrationsDirectory: URL { URL(fileURLWithPath: migrationsPath) }
+
+        /// The service's pool: `poolSize` connections of `url`, each starting with `sessionLimits`.
+        public var serviceClientConfiguration: PostgresClient.Configuration {
+            var configuration = url.clientConfiguration(maximumConnections: poolSize)
+            configuration.options.additionalStartupParameters = sessionLimits.startupParameters
+            return configuration
+        }
+    }
+
+    /// PostgreSQL's session timeouts in milliseconds (0: none), sent in each connection's startup message.
+    public struct SessionLimits: Sendable, Equatable {
+        public var statementMilliseconds: Int
+        public var lockMilliseconds: Int
+        public var idleInTransactionMilliseconds: Int
+
+        var startupParameters: [(String, String)] {
+            [("statement_timeout", "\(statementMilliseconds)"), ("lock_timeout", "\(lockMilliseconds)"),
+             ("idle_in_transaction_session_timeout", "\(idleInTransactionMilliseconds)")]
+        }
     }
 
     public struct Worker: Sendable {

@@ -36,6 +36,9 @@ extension QueueError: ProblemConvertible {
             Problem(.conflict, "another worker owns the arrival now")
         case .invalidInput(let message):
             Problem(.validation, message)
+        case .conflictingResend:
+            Problem(.conflict, "this source and external_id were received before with other content; "
+                    + "send new observations as vitals, or a new external_id")
         }
     }
 }

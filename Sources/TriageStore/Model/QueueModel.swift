@@ -162,6 +162,8 @@ public enum QueueError: Error, Sendable, Hashable, CustomStringConvertible {
     case notOnBoard(arrivalID: Int)
     /// An image over the configured size limit, or otherwise unstorable input.
     case invalidInput(String)
+    /// A known `(source, external_id)` sent again with other content (presentation, patient or images).
+    case conflictingResend(arrivalID: Int)
 
     public var description: String {
         switch self {
@@ -170,6 +172,7 @@ public enum QueueError: Error, Sendable, Hashable, CustomStringConvertible {
         case .notFailed(let id, let state): "arrival \(id) is \(state.rawValue), not failed"
         case .notOnBoard(let id): "arrival \(id) is not on the board"
         case .invalidInput(let message): message
+        case .conflictingResend(let id): "arrival \(id): its (source, external_id) was received before with other content"
         }
     }
 }

@@ -22,10 +22,17 @@ extension PostgresTriageStore {
                 RETURNING id
                 """, logger: logger)
             guard let inserted else {
+                // A re-delivery is the same message: the same presentation, patient and images.
+                let hashes = submission.images.map(\.sha256)
                 guard let existing = try await connection.firstRow("""
-                    SELECT id FROM arrivals WHERE source = \(submission.source) AND external_id = \(submission.externalID)
+                    SELECT a.id, a.payload = \(payload)::jsonb AND a.patient_ref IS NOT DISTINCT FROM \(submission.patientRef)
+                           AND COALESCE((SELECT array_agg(i.sha256 ORDER BY i.position) FROM arrival_images i
+                                         WHERE i.arrival_id = a.id), '{}') = \(hashes)::text[] AS same
+                    FROM arrivals a WHERE a.source = \(submission.source) AND a.external_id = \(submission.externalID)
                     """, logger: logger) else { throw UnexpectedDatabaseState("conflicting arrival vanished") }
-                return EnqueueResult(arrivalID: try existing.value("id"), isDuplicate: true)
+                let id: Int = try existing.value("id")
+                guard try existing.value("same", as: Bool.self) else { throw QueueError.conflictingResend(arrivalID: id) }
+                return EnqueueResult(arrivalID: id, isDuplicate: true)
             }
             let id: Int = try inserted.value("id")
             for (index, image) in submission.images.enumerated() {
