@@ -30,6 +30,39 @@ import Testing
         }
     }
 
+    /// Issue time, not-before and lifetime are checked for every token, beyond jwt-kit's expiry check.
+    @Test func timeClaimsAreChecked() async throws {
+        let configuration = try await ServiceHarness.configuration(["EDTRIAGE_AUTH_MAX_TOKEN_LIFETIME_SECONDS": "3600"])
+        let verifier = try await TokenVerifier(configuration: configuration.auth)
+        let signer = JWTKeyCollection()
+        await signer.add(hmac: HMACKey(from: ServiceHarness.secret), digestAlgorithm: .sha256)
+        func token(issued: TimeInterval, lifetime: TimeInterval, notBefore: TimeInterval? = nil) async throws -> String {
+            let now = Date()
+            return try await signer.sign(TriageClaims(
+                sub: "rn-clock", role: .nurse, iss: IssuerClaim(value: configuration.auth.issuer),
+                aud: AudienceClaim(value: [configuration.auth.audience]),
+                iat: IssuedAtClaim(value: now.addingTimeInterval(issued)),
+                exp: ExpirationClaim(value: now.addingTimeInterval(issued + lifetime)),
+                nbf: notBefore.map { NotBeforeClaim(value: now.addingTimeInterval($0)) }))
+        }
+        let cases: [(issued: TimeInterval, lifetime: TimeInterval, notBefore: TimeInterval?, reason: String?)] = [
+            (0, 600, nil, nil), (-30, 600, 30, nil),
+            (600, 600, nil, "token issued in the future"),
+            (0, 600, 300, "token not valid yet"),
+            (0, 7_200, nil, "token lifetime exceeds auth.max_token_lifetime_seconds"),
+        ]
+        for check in cases {
+            let signed = try await token(issued: check.issued, lifetime: check.lifetime, notBefore: check.notBefore)
+            if let reason = check.reason {
+                await #expect(throws: TokenRejection(reason: reason, claimedSubject: "rn-clock")) {
+                    try await verifier.verify(signed)
+                }
+            } else {
+                #expect(try await verifier.verify(signed).actorID == "rn-clock")
+            }
+        }
+    }
+
     @Test func aShortSecretOrNoKeyIsAConfigurationError() async throws {
         await #expect(throws: ConfigurationError.self) {
             try await TokenVerifier(configuration: try await ServiceConfiguration.load(
@@ -63,5 +96,20 @@ import Testing
         await #expect(throws: ConfigurationError.self) {
             try await verifier.mintToken(actorID: "x", role: .admin, lifetime: .seconds(60))
         }
+    }
+
+    /// With the identity provider's key configured, a token signed with the HS256 secret is refused even when
+    /// the secret is configured too (it still mints, for another service).
+    @Test func hs256IsRefusedOnceAnES256KeyIsConfigured() async throws {
+        let pemFile = FileManager.default.temporaryDirectory.appendingPathComponent("es256-\(UUID().uuidString).pem")
+        try ES256PrivateKey().publicKey.pemRepresentation.write(to: pemFile, atomically: true, encoding: .utf8)
+        let both = try await TokenVerifier(configuration: try await ServiceHarness.configuration(
+            ["EDTRIAGE_AUTH_ES256_PUBLIC_KEY_FILE": pemFile.path]).auth)
+        let hs256 = try await both.mintToken(actorID: "intruder", role: .admin, lifetime: .seconds(60))
+        await #expect(throws: TokenRejection(reason: "token signature or format invalid", claimedSubject: "intruder")) {
+            try await both.verify(hs256)
+        }
+        let hs256Only = try await TokenVerifier(configuration: try await ServiceHarness.configuration().auth)
+        #expect(try await hs256Only.verify(hs256).actorID == "intruder")
     }
 }

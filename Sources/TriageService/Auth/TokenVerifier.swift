@@ -9,29 +9,39 @@ public struct TokenRejection: Error, Equatable, CustomStringConvertible {
     public var description: String { reason }
 }
 
-/// Verifies bearer tokens (signature, expiry, issuer, audience) and mints development tokens.
+/// Verifies bearer tokens (signature, expiry, not-before, issue time, lifetime, issuer, audience) and mints
+/// development tokens.
 ///
 /// Tokens are signed with the HS256 secret, or by an external identity provider whose ES256 public key
-/// is configured; either key may be absent but not both.
+/// is configured; either key may be absent but not both. With the ES256 key configured only the identity
+/// provider's tokens are accepted: a leaked or shared HS256 secret then mints nothing the API takes.
 public struct TokenVerifier: Sendable {
     private let keys: JWTKeyCollection
+    /// The HS256 secret's keys, for `mintToken`; nil without the secret.
+    private let signingKeys: JWTKeyCollection?
     private let issuer: String
     private let audience: String
-    private let canSign: Bool
+    private let maximumLifetime: TimeInterval
 
     /// RFC 7518 §3.2: an HS256 key must be at least as long as the hash output (32 bytes).
     static let minimumSecretBytes = 32
+    /// How far clocks may disagree: `iat` may lie this far ahead, `nbf` is honoured this much early.
+    static let clockSkew: TimeInterval = 60
 
     public init(configuration: ServiceConfiguration.Auth) async throws {
-        let keys = JWTKeyCollection()
+        var signingKeys: JWTKeyCollection?
         if let secret = configuration.hs256Secret {
             guard secret.value.utf8.count >= Self.minimumSecretBytes else {
                 throw ConfigurationError(key: SecretKey.hs256Secret.name,
                                          reason: "must be at least \(Self.minimumSecretBytes) bytes")
             }
-            await keys.add(hmac: HMACKey(from: secret.value), digestAlgorithm: .sha256)
+            let hmac = JWTKeyCollection()
+            await hmac.add(hmac: HMACKey(from: secret.value), digestAlgorithm: .sha256)
+            signingKeys = hmac
         }
+        var keys = signingKeys ?? JWTKeyCollection()
         if let pem = configuration.es256PublicKeyPEM {
+            keys = JWTKeyCollection()
             do {
                 await keys.add(ecdsa: try ES256PublicKey(pem: pem))
             } catch {
@@ -45,9 +55,10 @@ public struct TokenVerifier: Sendable {
                     + "or auth.es256_public_key_file")
         }
         self.keys = keys
+        self.signingKeys = signingKeys
         self.issuer = configuration.issuer
         self.audience = configuration.audience
-        self.canSign = configuration.hs256Secret != nil
+        self.maximumLifetime = TimeInterval(configuration.maxTokenLifetimeSeconds)
     }
 
     /// The user the token speaks for, or a `TokenRejection` saying why it is refused.
@@ -64,6 +75,16 @@ public struct TokenVerifier: Sendable {
             throw await rejection("token audience not accepted", token: token)
         }
         guard !claims.sub.value.isEmpty else { throw await rejection("token has no subject", token: token) }
+        let now = Date()
+        guard claims.iat.value <= now.addingTimeInterval(Self.clockSkew) else {
+            throw await rejection("token issued in the future", token: token)
+        }
+        if let notBefore = claims.nbf?.value, notBefore > now.addingTimeInterval(Self.clockSkew) {
+            throw await rejection("token not valid yet", token: token)
+        }
+        guard claims.exp.value.timeIntervalSince(claims.iat.value) <= maximumLifetime else {
+            throw await rejection("token lifetime exceeds auth.max_token_lifetime_seconds", token: token)
+        }
         return AuthenticatedUser(actorID: claims.sub.value, role: claims.role)
     }
 
@@ -75,13 +96,13 @@ public struct TokenVerifier: Sendable {
     /// Signs an HS256 token for `actorID` with `role`, valid for `lifetime` from `now`:
     /// for `edtriage token` and tests. Needs the HS256 secret.
     public func mintToken(actorID: String, role: Role, lifetime: Duration, now: Date = Date()) async throws -> String {
-        guard canSign else {
+        guard let signingKeys else {
             throw ConfigurationError(key: SecretKey.hs256Secret.name, reason: "minting tokens needs the HS256 secret")
         }
         let claims = TriageClaims(
             sub: SubjectClaim(value: actorID), role: role, iss: IssuerClaim(value: issuer),
             aud: AudienceClaim(value: [audience]), iat: IssuedAtClaim(value: now),
             exp: ExpirationClaim(value: now.addingTimeInterval(TimeInterval(lifetime.components.seconds))))
-        return try await keys.sign(claims)
+        return try await signingKeys.sign(claims)
     }
 }

@@ -9,9 +9,11 @@ struct TriageClaims: JWTPayload, Equatable {
     var aud: AudienceClaim
     var iat: IssuedAtClaim
     var exp: ExpirationClaim
+    /// Optional (RFC 7519 §4.1.5); `TokenVerifier` checks it with the clock-skew leeway.
+    var nbf: NotBeforeClaim? = nil
 
-    /// Signature-independent checks jwt-kit runs after the signature verifies; issuer and audience are
-    /// checked by `TokenVerifier`, which knows the configured values.
+    /// Signature-independent checks jwt-kit runs after the signature verifies; issuer, audience, `iat`,
+    /// `nbf` and the lifetime are checked by `TokenVerifier`, which knows the configured values.
     func verify(using algorithm: some JWTAlgorithm) async throws {
         try exp.verifyNotExpired()
     }

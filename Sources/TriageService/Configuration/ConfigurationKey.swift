@@ -90,6 +90,8 @@ extension ServiceConfiguration {
         .init("auth.es256_public_key_file", nil,
               "PEM public key verifying ES256 tokens from an external identity provider."),
         .init("auth.token_ttl_seconds", .int(12 * 3600), "Lifetime of tokens minted by `edtriage token` (one shift)."),
+        .init("auth.max_token_lifetime_seconds", .int(24 * 3600),
+              "Longest `exp` − `iat` a bearer token may have, whoever signed it; longer ones are refused."),
         .init("model.path", nil, "GGUF model for the language-model scorer; unset scores with the rules alone."),
         .init("model.mmproj", nil,
               "mmproj GGUF (the vision tower beside a MedGemma text GGUF, backend `embedded`): the model reads the arrival's images; unset, missing or broken reads text only and says why."),

@@ -108,6 +108,8 @@ public struct ServiceConfiguration: Sendable {
         public var es256PublicKeyPEM: String?
         /// Lifetime of tokens minted by `edtriage token`.
         public var tokenTTLSeconds: Int
+        /// Longest lifetime (`exp` − `iat`) of any accepted token.
+        public var maxTokenLifetimeSeconds: Int
     }
 
     public struct Model: Sendable {
