@@ -11,9 +11,8 @@ import Foundation
 /// Attention runs over tiles of keys with a running softmax, so no patches × patches score matrix is ever held.
 struct VisionEncoder {
     let model: GemmaVisionModel
-    /// Scratch that every block reuses: a product's input packed as panels or rounded to f16, and each
-    /// head's keys and values in the attention kernel's layout (`gk_attention_layout`), `keysPerHead` and
-    /// `valuesPerHead` floats apart.
+    /// Scratch that every block reuses: a product's input packed as panels, and each head's keys and values
+    /// in the attention kernel's layout (`gk_attention_layout`), `keysPerHead` and `valuesPerHead` floats apart.
     private let productInput: Buffer
     private let laidKeys: Buffer, laidValues: Buffer
     private let keysPerHead: Int, valuesPerHead: Int
@@ -89,22 +88,16 @@ struct VisionEncoder {
         }
     }
 
-    /// ggml multiplies F16 weights with activations converted to F16: a copy of the input is rounded the
-    /// same way, so that the other products of the same input (Q, K and V) still see it unrounded.
+    /// Float weights go through the panel products, which round a packed copy of the input to f16 for F16
+    /// weights as ggml converts the activations an F16 weight multiplies (the input itself stays unrounded
+    /// for Q, K and V of other types); quantized weights quantize the input their own way.
     private func multiply(_ matrix: WeightMatrix, _ input: UnsafeMutablePointer<Float>, tokens: Int,
                           into output: UnsafeMutablePointer<Float>) {
-        let rounding = matrix.tensor.type == .f16
-        if matrix.multiplyInPanels(input, tokens: tokens, roundingToF16: rounding, panels: productInput.pointer,
-                                   into: output, parallel: parallel) {
+        if matrix.multiplyInPanels(input, tokens: tokens, roundingToF16: matrix.tensor.type == .f16,
+                                   panels: productInput.pointer, into: output, parallel: parallel) {
             return
         }
-        guard rounding else {
-            matrix.multiply(input, tokens: tokens, into: output, parallel: parallel)
-            return
-        }
-        productInput.pointer.update(from: input, count: tokens * matrix.columns)
-        gk_round_f16_row(model.isa, productInput.pointer, Int64(tokens * matrix.columns))
-        matrix.multiply(productInput.pointer, tokens: tokens, into: output, parallel: parallel)
+        matrix.multiply(input, tokens: tokens, into: output, parallel: parallel)
     }
 
     private func apply(_ matrix: BiasedMatrix, _ input: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>) {
