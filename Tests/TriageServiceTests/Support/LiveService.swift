@@ -5,6 +5,7 @@ import FoundationNetworking
 import Logging
 import Prometheus
 import ServiceLifecycle
+import Synchronization
 import TriageStoreTestSupport
 @testable import TriageService
 
@@ -15,6 +16,14 @@ struct LiveService: Sendable {
     let group: ServiceGroup
     let configuration: ServiceConfiguration
     let database: TestDatabase
+    /// When the group's `run()` returned: a shutdown is timed to here, not to the test database's removal.
+    let groupEnded: EndTime
+
+    final class EndTime: Sendable {
+        private let instant = Mutex<ContinuousClock.Instant?>(nil)
+        var value: ContinuousClock.Instant? { instant.withLock { $0 } }
+        func record() { instant.withLock { $0 = .now } }
+    }
 
     /// Runs the group while `body` runs (once `/readyz` answers), then shuts it down gracefully and returns
     /// `body`'s result once every service has ended. `environment` adds or replaces configuration.
@@ -35,9 +44,12 @@ struct LiveService: Sendable {
             let group = try await buildServiceGroup(configuration: configuration, metrics: PrometheusCollectorRegistry(),
                                                     logger: logger)
             let service = LiveService(base: URL(string: "http://127.0.0.1:\(port)")!, group: group,
-                                      configuration: configuration, database: database)
+                                      configuration: configuration, database: database, groupEnded: EndTime())
             return try await withThrowingTaskGroup(of: Void.self) { tasks in
-                tasks.addTask { try await group.run() }
+                tasks.addTask {
+                    try await group.run()
+                    service.groupEnded.record()
+                }
                 try await eventually { try await service.send("GET", "readyz").status == 200 }
                 let result: Result
                 do {
