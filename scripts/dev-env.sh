@@ -1,12 +1,14 @@
 # Sourced by scripts/run.sh, scripts/test.sh and bench/*.sh: the embedded defaults for this machine.
 #
 # Without EDTRIAGE_DATABASE_URL it starts the project-local PostgreSQL (scripts/postgres.sh) and points the
-# service at it: the service role for serving, the owner for migrations and test databases. It fetches the
+# service at it over TLS (verify-full against the cluster's CA): the service role for serving, the owner for
+# migrations and test databases. It fetches the
 # bundled model, and makes a development JWT secret in .local/ unless one is configured.
 # Anything already set in the environment wins.
 
 if [[ -z "${EDTRIAGE_DATABASE_URL:-}" ]]; then
     scripts/postgres.sh start
+    export EDTRIAGE_DATABASE_SSL_ROOT_CERT="${EDTRIAGE_DATABASE_SSL_ROOT_CERT:-$(scripts/postgres.sh ca)}"
     export EDTRIAGE_DATABASE_URL="$(scripts/postgres.sh app-url)"
     export EDTRIAGE_DATABASE_MIGRATION_URL="${EDTRIAGE_DATABASE_MIGRATION_URL:-$(scripts/postgres.sh url)}"
 fi

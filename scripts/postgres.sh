@@ -5,10 +5,13 @@
 #   scripts/postgres.sh stop     stop it
 #   scripts/postgres.sh url      owner URL (superuser; runs migrations, creates test databases)
 #   scripts/postgres.sh app-url  the service's URL (role edtriage_app: no UPDATE/DELETE on audit_log)
+#   scripts/postgres.sh ca       path of the CA certificate that signed the server's TLS certificate
 #   scripts/postgres.sh psql     psql on the edtriage database as the owner
 #
 # The cluster listens on 127.0.0.1:${EDTRIAGE_PG_PORT:-54329} only, with password-less (trust) auth on
-# loopback: it is a development database, never a production one. PostgreSQL refuses to run as root,
+# loopback: it is a development database, never a production one. It speaks TLS (ssl = on) with a
+# certificate for localhost and 127.0.0.1 from a CA made here, so the URLs use sslmode=verify-full as a
+# hospital's would. PostgreSQL refuses to run as root,
 # so under root (CI) the server runs as the unprivileged system user edtriage-pg, and the data folder
 # lives in that user's home (the checkout may sit below folders only root can enter); .local/pg then
 # is a symlink to it.
@@ -94,6 +97,36 @@ host all all 127.0.0.1/32 trust
 EOF
 }
 
+# A development CA and a server certificate it signed (kept in the data folder), and ssl = on.
+ensure_tls() {
+    local tls="$DATA/tls"
+    if [[ ! -s "$tls/server.crt" ]]; then
+        command -v openssl >/dev/null || die "openssl is needed to make the cluster's TLS certificate"
+        echo "postgres.sh: making a development CA and server certificate in $tls" >&2
+        local work
+        work="$(mktemp -d)"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+            -subj "/CN=EDTriage development CA" -keyout "$work/ca.key" -out "$work/ca.crt" 2>/dev/null
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+            -keyout "$work/server.key" -out "$work/server.csr" 2>/dev/null
+        printf 'subjectAltName = DNS:localhost, IP:127.0.0.1\nextendedKeyUsage = serverAuth\n' >"$work/ext"
+        openssl x509 -req -in "$work/server.csr" -CA "$work/ca.crt" -CAkey "$work/ca.key" -CAcreateserial \
+            -days 825 -extfile "$work/ext" -out "$work/server.crt" 2>/dev/null
+        chmod 755 "$work"
+        chmod 644 "$work/ca.crt" "$work/server.crt"
+        chmod 600 "$work/ca.key" "$work/server.key"
+        if is_root; then chown -R "$RUN_USER:" "$work"; fi
+        as_owner mkdir -p "$tls"
+        as_owner cp -p "$work/ca.crt" "$work/server.crt" "$work/server.key" "$tls/"
+        rm -rf "$work"
+    fi
+    if ! grep -q "^ssl = on" "$DATA/postgresql.conf"; then
+        printf "%s\n" "ssl = on" "ssl_cert_file = 'tls/server.crt'" "ssl_key_file = 'tls/server.key'" \
+            "ssl_min_protocol_version = 'TLSv1.2'" | as_owner tee -a "$DATA/postgresql.conf" >/dev/null
+        if is_running; then pg_ctl_cmd reload >/dev/null; fi
+    fi
+}
+
 psql_owner() { "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U "$OWNER" "$@"; }
 
 create_database_and_role() {
@@ -117,6 +150,7 @@ start() {
         return
     fi
     init_cluster
+    ensure_tls
     if ! is_running; then
         mkdir -p "$ROOT/.local"
         if is_root; then ln -sfn "$DATA" "$LINK"; fi
@@ -141,8 +175,9 @@ DATA="$(data_dir)"
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
-    url) echo "postgres://$OWNER@127.0.0.1:$PORT/$DATABASE" ;;
-    app-url) echo "postgres://$APP_ROLE:$APP_PASSWORD@127.0.0.1:$PORT/$DATABASE" ;;
+    url) echo "postgres://$OWNER@127.0.0.1:$PORT/$DATABASE?sslmode=verify-full" ;;
+    app-url) echo "postgres://$APP_ROLE:$APP_PASSWORD@127.0.0.1:$PORT/$DATABASE?sslmode=verify-full" ;;
+    ca) echo "$DATA/tls/ca.crt" ;;
     psql) shift; psql_owner -d "$DATABASE" "$@" ;;
-    *) die "usage: $0 start|stop|url|app-url|psql" ;;
+    *) die "usage: $0 start|stop|url|app-url|ca|psql" ;;
 esac

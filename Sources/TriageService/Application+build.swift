@@ -121,6 +121,7 @@ public func buildServiceGroup(
 @discardableResult
 public func migrateDatabase(configuration: ServiceConfiguration, logger: Logger) async throws -> [Migration] {
     let url = configuration.database.migrationURL ?? configuration.database.url
+    try await url.checkConnection(logger: logger)
     return try await PostgresClient.withRunning(url.clientConfiguration(maximumConnections: 1), logger: logger) { client in
         try await MigrationRunner(
             directory: configuration.database.migrationsDirectory, client: client, logger: logger).migrate()
@@ -130,6 +131,7 @@ public func migrateDatabase(configuration: ServiceConfiguration, logger: Logger)
 /// Refuses to start on a database that lacks a migration or whose applied files have changed since.
 /// Uses the service role's connection: it only reads `schema_migrations`.
 public func requireCurrentSchema(configuration: ServiceConfiguration, logger: Logger) async throws {
+    try await configuration.database.url.checkConnection(logger: logger)
     try await PostgresClient.withRunning(configuration.database.url.clientConfiguration(maximumConnections: 1),
                                          logger: logger) { client in
         try await MigrationRunner(directory: configuration.database.migrationsDirectory, client: client, logger: logger)

@@ -1,13 +1,12 @@
 import Foundation
-import Hummingbird
-import HummingbirdTesting
+import Synchronization
 import Testing
 import TriageCore
 @testable import TriageService
 
 /// A small OpenAI-compatible chat-completions server, in process over real sockets, whose replies
 /// the test scripts: log-probabilities, a bare answer, failures, or a broken rationale.
-actor FakeChatServer {
+final class FakeChatServer: Sendable {
     enum Mode: Sendable {
         /// Top log-probabilities of the first token, by text (e.g. " 2" with a leading space).
         case logprobs([String: Double])
@@ -16,20 +15,27 @@ actor FakeChatServer {
         case rationale(String)
     }
 
-    var mode: Mode
-    private(set) var requests: [Data] = []
+    private struct State {
+        var mode: Mode
+        var requests: [Data] = []
+    }
 
-    init(_ mode: Mode) { self.mode = mode }
+    private let state: Mutex<State>
 
-    func set(_ mode: Mode) { self.mode = mode }
-    var requestCount: Int { requests.count }
-    func lastRequest() -> Data? { requests.last }
+    init(_ mode: Mode) { state = Mutex(State(mode: mode)) }
 
-    func respond(to body: Data) -> (status: HTTPResponse.Status, body: String) {
+    func set(_ mode: Mode) async { state.withLock { $0.mode = mode } }
+    var requestCount: Int { get async { state.withLock { $0.requests.count } } }
+    func lastRequest() async -> Data? { state.withLock { $0.requests.last } }
+
+    func respond(to body: Data) -> (status: Int, json: String) {
         let request = Self.object(body)
-        requests.append(body)
+        let mode = state.withLock { state in
+            state.requests.append(body)
+            return state.mode
+        }
         guard request["model"] as? String == "medgemma-test", request["messages"] is [Any] else {
-            return (.badRequest, #"{"error":{"message":"bad request"}}"#)
+            return (400, #"{"error":{"message":"bad request"}}"#)
         }
         func reply(_ content: String, logprobs: String = "null") -> String {
             #"{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"#
@@ -39,11 +45,11 @@ actor FakeChatServer {
         case .logprobs(let top):
             let entries = top.map { #"{"token":"# + Self.json($0.key) + #","logprob":\#($0.value)}"# }.joined(separator: ",")
             let best = top.max { $0.value < $1.value }!
-            return (.ok, reply(best.key, logprobs: #"{"content":[{"token":"# + Self.json(best.key)
+            return (200, reply(best.key, logprobs: #"{"content":[{"token":"# + Self.json(best.key)
                 + #","logprob":\#(best.value),"top_logprobs":[\#(entries)]}]}"#))
-        case .answerOnly(let answer): return (.ok, reply(answer))
-        case .failing(let status): return (HTTPResponse.Status(code: status), #"{"error":{"message":"down"}}"#)
-        case .rationale(let text): return (.ok, reply(text))
+        case .answerOnly(let answer): return (200, reply(answer))
+        case .failing(let status): return (status, #"{"error":{"message":"down"}}"#)
+        case .rationale(let text): return (200, reply(text))
         }
     }
 
@@ -58,17 +64,10 @@ actor FakeChatServer {
 
     /// Runs `body` with the server listening on a free local port.
     func serve(_ body: @Sendable @escaping (URL) async throws -> Void) async throws {
-        let router = Router()
-        router.post("/v1/chat/completions") { request, context -> Response in
-            let data = Data(try await request.body.collect(upTo: 1 << 20).readableBytesView)
-            let (status, text) = await self.respond(to: data)
-            return Response(status: status, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(string: text)))
-        }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        try await app.test(.live) { client in
-            try await body(URL(string: "http://127.0.0.1:\(client.port!)")!)
-        }
+        try await EventLoopHTTPServer.serve({ method, path, request in
+            guard method == .POST, path == "/v1/chat/completions" else { return (404, #"{"error":{"message":"not found"}}"#) }
+            return self.respond(to: request)
+        }, body)
     }
 }
 

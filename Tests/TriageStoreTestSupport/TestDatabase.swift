@@ -6,8 +6,8 @@ import TriageStore
 /// A throw-away database on the PostgreSQL server named by `EDTRIAGE_TEST_DATABASE_URL`, migrated with
 /// the repository's Migrations/, so test suites run in parallel without seeing each other's rows.
 ///
-/// The URL must be a superuser (or owner with CREATEDB) URL: `scripts/postgres.sh start` then
-/// `export EDTRIAGE_TEST_DATABASE_URL=$(scripts/postgres.sh url)`. The service role `edtriage_app`
+/// The URL must be a superuser (or owner with CREATEDB) URL: `source scripts/dev-env.sh` sets it and
+/// `EDTRIAGE_DATABASE_SSL_ROOT_CERT` (the CA of the cluster's TLS certificate). The service role `edtriage_app`
 /// logs in with password `EDTRIAGE_TEST_APP_PASSWORD` (default `edtriage_app`, as the script creates it).
 public struct TestDatabase: Sendable {
     /// The owner (superuser) on the fresh database.
@@ -25,8 +25,8 @@ public struct TestDatabase: Sendable {
 
     public struct MissingServer: Error, CustomStringConvertible {
         public var description: String {
-            "EDTRIAGE_TEST_DATABASE_URL is not set. Start the dev database with `scripts/postgres.sh start` "
-                + "and run `EDTRIAGE_TEST_DATABASE_URL=$(scripts/postgres.sh url) swift test`."
+            "EDTRIAGE_TEST_DATABASE_URL is not set. Start the dev database and set it with "
+                + "`source scripts/dev-env.sh`, then run `swift test`."
         }
     }
 
@@ -34,7 +34,14 @@ public struct TestDatabase: Sendable {
         guard let url = ProcessInfo.processInfo.environment["EDTRIAGE_TEST_DATABASE_URL"], !url.isEmpty else {
             throw MissingServer()
         }
-        return try DatabaseURL(url)
+        var server = try DatabaseURL(url)
+        if let roots = serverCertificateAuthority { try server.tls.trustRoots(fromPEMFile: roots) }
+        return server
+    }
+
+    /// The CA file of the server's TLS certificate (`EDTRIAGE_DATABASE_SSL_ROOT_CERT`, as the service reads it).
+    public static var serverCertificateAuthority: String? {
+        ProcessInfo.processInfo.environment["EDTRIAGE_DATABASE_SSL_ROOT_CERT"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// Creates and (unless `migrate` is false) migrates a fresh database, runs `body`, then drops it.

@@ -50,6 +50,8 @@ extension ServiceConfiguration {
               "The service's PostgreSQL connection (least-privileged role). Put no password here."),
         .init("database.migration_url", nil,
               "Owner connection used to run migrations; `database.url` when unset."),
+        .init("database.ssl_root_cert", nil,
+              "PEM file of the CA certificates the server's must chain to for `sslmode=verify-ca`/`verify-full` in the database URLs; the system's trust store when unset."),
         .init("database.password_file", nil,
               "File holding the database password (instead of `EDTRIAGE_DATABASE_PASSWORD`)."),
         .init("database.migrations_path", .string("Migrations"), "Folder of the numbered SQL migration files."),

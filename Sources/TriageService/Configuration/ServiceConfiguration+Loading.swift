@@ -75,10 +75,11 @@ extension ServiceConfiguration {
             bodyLimitBytes: try values.int("http.body_limit_bytes", in: 1...(1 << 30)),
             longPollMaxSeconds: try values.int("http.long_poll_max_seconds", in: 0...300))
         let password = try secrets.value(of: .databasePassword, file: values.optionalString("database.password_file"))
+        let roots = try values.optionalString("database.ssl_root_cert")
         database = Database(
-            url: try values.databaseURL("database.url", password: password),
+            url: try values.databaseURL("database.url", password: password, roots: roots),
             migrationURL: try values.optionalString("database.migration_url").map { _ in
-                try values.databaseURL("database.migration_url", password: nil)
+                try values.databaseURL("database.migration_url", password: nil, roots: roots)
             },
             migrationsPath: try values.string("database.migrations_path"),
             migrateOnStart: try values.bool("database.migrate_on_start"),
@@ -200,10 +201,12 @@ private struct ValueReader {
         return value
     }
 
-    func databaseURL(_ key: String, password: Secret?) throws -> DatabaseURL {
+    /// `roots`: a PEM file of the CAs the server's certificate must chain to.
+    func databaseURL(_ key: String, password: Secret?, roots: String?) throws -> DatabaseURL {
         let text = try wrapping(key) { try reader.requiredString(forKey: ConfigKey(key), isSecret: true) }
         var url = try wrapping(key) { try DatabaseURL(text) }
         if let password { url.password = password.value }
+        if let roots { try wrapping("database.ssl_root_cert") { try url.tls.trustRoots(fromPEMFile: roots) } }
         return url
     }
 

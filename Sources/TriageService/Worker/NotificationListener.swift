@@ -19,7 +19,7 @@ struct NotificationListener: Sendable {
             connectionID += 1
             do {
                 let connection = try await PostgresConnection.connect(
-                    configuration: url.connectionConfiguration, id: connectionID, logger: logger)
+                    configuration: try url.connectionConfiguration(), id: connectionID, logger: logger)
                 do {
                     try await connection.listen(on: channel) { notifications in
                         logger.debug("listening", metadata: ["channel": "\(channel)"])

@@ -1,22 +1,27 @@
 import Foundation
+import NIOSSL
 import PostgresNIO
 
-/// A `postgres://user[:password]@host[:port]/database` URL, turned into a client configuration.
+/// A `postgres://user[:password]@host[:port]/database[?sslmode=MODE]` URL, turned into a client configuration.
 ///
-/// TLS is off (`sslmode=disable`, the only mode accepted): the database runs inside the hospital,
-/// normally on the same host as the service.
+/// `sslmode` takes libpq's names and meanings for `disable`, `require`, `verify-ca` and `verify-full`. A URL
+/// without it is refused for any host but loopback, so that a database across the network is never reached
+/// in clear by omission; on loopback it means `disable`.
 public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: Int
     public var username: String
     public var password: String?
     public var database: String
+    public var tls: DatabaseTLS
 
     public enum ParseError: Error, CustomStringConvertible {
         case invalid(String)
+        case unusableRootCertificate(String)
         public var description: String {
             switch self {
             case .invalid(let why): "invalid database URL: \(why)"
+            case .unusableRootCertificate(let why): why
             }
         }
     }
@@ -30,8 +35,18 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
         guard let user = components.user, !user.isEmpty else { throw ParseError.invalid("missing user") }
         let database = String(components.path.drop(while: { $0 == "/" }))
         guard !database.isEmpty else { throw ParseError.invalid("missing database name") }
-        if let mode = components.queryItems?.first(where: { $0.name == "sslmode" })?.value, mode != "disable" {
-            throw ParseError.invalid("sslmode=\(mode) is not supported (use disable)")
+        let modes = DatabaseTLS.Mode.allCases.map(\.rawValue).joined(separator: ", ")
+        switch components.queryItems?.first(where: { $0.name == "sslmode" })?.value {
+        case .some(let name):
+            guard let mode = DatabaseTLS.Mode(rawValue: name) else {
+                throw ParseError.invalid("sslmode=\(name) is not supported (use one of \(modes))")
+            }
+            tls = DatabaseTLS(mode: mode)
+        case .none where Self.isLoopback(host):
+            tls = DatabaseTLS(mode: .disable)
+        case .none:
+            throw ParseError.invalid("\(host) is not loopback: say how to reach it with sslmode= (one of \(modes); "
+                                     + "verify-full checks the server's certificate and name)")
         }
         self.host = host
         self.port = components.port ?? 5432
@@ -40,12 +55,18 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
         self.database = database.removingPercentEncoding ?? database
     }
 
-    public init(host: String, port: Int, username: String, password: String?, database: String) {
+    public init(host: String, port: Int, username: String, password: String?, database: String,
+                tls: DatabaseTLS = DatabaseTLS(mode: .disable)) {
         self.host = host
         self.port = port
         self.username = username
         self.password = password
         self.database = database
+        self.tls = tls
+    }
+
+    private static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     /// The same server and credentials, another database.
@@ -65,14 +86,70 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
 
     public var clientConfiguration: PostgresClient.Configuration {
         PostgresClient.Configuration(host: host, port: port, username: username, password: password,
-                                     database: database, tls: .disable)
+                                     database: database, tls: tls.clientTLS)
     }
 
-    public var connectionConfiguration: PostgresConnection.Configuration {
+    /// Settings for one connection outside a pool (it needs its TLS context made up front).
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
         PostgresConnection.Configuration(host: host, port: port, username: username, password: password,
-                                         database: database, tls: .disable)
+                                         database: database, tls: try tls.connectionTLS())
     }
 
     /// The URL without its password, safe to log.
     public var description: String { "postgres://\(username)@\(host):\(port)/\(database)" }
+}
+
+/// Encryption and server authentication of the database connection.
+public struct DatabaseTLS: Sendable, Hashable {
+    /// libpq's `sslmode` values that promise something: no TLS, or TLS that is never silently dropped.
+    public enum Mode: String, Sendable, CaseIterable {
+        /// Clear text (loopback or a trusted private link only).
+        case disable
+        /// Encrypted; the server's certificate is not checked.
+        case require
+        /// Encrypted; the certificate must chain to a trusted root.
+        case verifyCA = "verify-ca"
+        /// Encrypted; the certificate must chain to a trusted root and name the host in the URL.
+        case verifyFull = "verify-full"
+    }
+
+    public var mode: Mode
+    /// Certificates the server's must chain to (`database.ssl_root_cert`); the system's trust store when nil.
+    public var roots: [NIOSSLCertificate]?
+
+    public init(mode: Mode, roots: [NIOSSLCertificate]? = nil) {
+        self.mode = mode
+        self.roots = roots
+    }
+
+    /// Trusts only the PEM certificates in `path` (read now, so that a bad file stops start-up).
+    public mutating func trustRoots(fromPEMFile path: String) throws {
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            throw DatabaseURL.ParseError.unusableRootCertificate("cannot read \(path)")
+        }
+        guard let certificates = try? NIOSSLCertificate.fromPEMBytes(Array(bytes)), !certificates.isEmpty else {
+            throw DatabaseURL.ParseError.unusableRootCertificate("\(path) holds no PEM certificate")
+        }
+        roots = certificates
+    }
+
+    var tlsConfiguration: TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv12
+        switch mode {
+        case .disable, .require: configuration.certificateVerification = .none
+        case .verifyCA: configuration.certificateVerification = .noHostnameVerification
+        case .verifyFull: configuration.certificateVerification = .fullVerification
+        }
+        if let roots { configuration.trustRoots = .certificates(roots) }
+        return configuration
+    }
+
+    var clientTLS: PostgresClient.Configuration.TLS {
+        mode == .disable ? .disable : .require(tlsConfiguration)
+    }
+
+    func connectionTLS() throws -> PostgresConnection.Configuration.TLS {
+        mode == .disable ? .disable : .require(try NIOSSLContext(configuration: tlsConfiguration))
+    }
 }
