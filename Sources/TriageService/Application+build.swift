@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import PostgresNIO
 import Prometheus
@@ -14,17 +15,19 @@ import UnixSignals
 /// - Parameters:
 ///   - metrics: The registry `/metrics` exposes. The executable bootstraps swift-metrics with a
 ///     `PrometheusMetricsFactory` over the same registry; tests pass a fresh one and bootstrap nothing.
-public func buildApplication(
+func buildApplication(
     configuration: ServiceConfiguration,
     repository: any TriageRepository,
     readiness: any ReadinessCheck,
     metrics: PrometheusCollectorRegistry,
+    certificate: ServerCertificate? = nil,
     logger: Logger
 ) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(
         configuration: configuration, repository: repository, readiness: readiness, metrics: metrics)
     return Application(
         router: router,
+        server: try certificate.map { try .tls(.http1(), tlsConfiguration: $0.tlsConfiguration) } ?? .http1(),
         configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port),
                              serverName: "edtriage"),
         logger: logger)
@@ -49,7 +52,7 @@ public func buildRouter(
     let routes = APIRoutes(router: router, authenticator: BearerAuthenticator(verifier: verifier, auditTrail: repository))
     let bodyLimit = configuration.http.bodyLimitBytes
     HealthController(readiness: readiness).addRoutes(to: routes)
-    MetricsController(registry: metrics, queue: repository).addRoutes(to: routes)
+    MetricsController(registry: metrics).addRoutes(to: routes)
     OpenAPIController().addRoutes(to: routes)
     try BoardController().addRoutes(to: routes)
     WorklistController(worklist: repository, maxWait: .seconds(configuration.http.longPollMaxSeconds))
@@ -103,12 +106,19 @@ public func buildServiceGroup(
             logger: logger, modelPhase: scoring.modelPhase.map { (queue: store, scoring: $0) }))
     }
     if parts.contains(.api) {
-        let readiness = DegradableReadiness(
-            base: DatabaseReadiness(client: client, migrationsDirectory: configuration.database.migrationsDirectory,
-                                    logger: logger),
-            degradedReason: scoring.degradedReason, vision: scoring.vision)
+        let status = BackgroundStatus(
+            source: DegradableReadiness(
+                base: SchemaReadiness(client: client, migrationsDirectory: configuration.database.migrationsDirectory,
+                                      logger: logger),
+                degradedReason: scoring.degradedReason, vision: scoring.vision),
+            queue: store, registry: metrics, interval: .milliseconds(configuration.http.statusRefreshMilliseconds),
+            logger: logger)
+        let certificate = try configuration.http.tls.map(ServerCertificate.init(files:))
+        services.append(status)
         services.append(try await buildApplication(
-            configuration: configuration, repository: store, readiness: readiness, metrics: metrics, logger: logger))
+            configuration: configuration, repository: store, readiness: status, metrics: metrics,
+            certificate: certificate, logger: logger))
+        if let certificate { services.append(CertificateReloader(certificate: certificate, logger: logger)) }
     }
     return ServiceGroup(configuration: .init(
         services: services.map { .init(service: $0) },

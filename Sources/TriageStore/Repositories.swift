@@ -73,9 +73,9 @@ public protocol AuditTrail: Sendable {
     /// Walks the chain from the first row and reports the first broken link.
     func verifyAudit() async throws -> AuditVerification
 
-    /// Audits a request refused for a bad or expired token. `subject` is the token's claimed
-    /// subject when it could be read; no patient data is involved.
-    func appendRejectedToken(subject: String?, reason: String, requestID: String?) async throws
+    /// Audits `count` requests from `source` (a client address) refused for a bad or expired token. The actor
+    /// is `anonymous`: nothing an unverified token claims is recorded as who acted.
+    func appendRejectedTokens(source: String, reason: String, count: Int, requestID: String?) async throws
 }
 
 /// Everything the service needs from storage.

@@ -51,6 +51,47 @@ import Testing
         }
     }
 
+    /// The note goes to the model server: plain http only on loopback unless allowed, no credentials in the
+    /// URL (assessments record it), the bearer key a secret from the environment or a file.
+    @Test func theModelServerLinkIsEncryptedOrLocalAndItsKeyIsASecret() async throws {
+        func load(_ url: String, _ extra: [String: String] = [:]) async throws -> ServiceConfiguration {
+            try await ServiceConfiguration.load(file: nil, environment: [
+                "EDTRIAGE_MODEL_OPENAI_URL": url, "EDTRIAGE_MODEL_OPENAI_MODEL": "medgemma-27b",
+            ].merging(extra) { $1 })
+        }
+        for url in ["http://127.0.0.1:8000", "http://localhost:8000", "https://gpu.hospital.example"] {
+            #expect(try await load(url).model.openAI?.baseURL.absoluteString == url)
+        }
+        let clear = await #expect(throws: ConfigurationError.self) { try await load("http://10.1.2.3:8000") }
+        #expect(clear?.description.contains("in clear") == true)
+        #expect(try await load("http://10.1.2.3:8000", ["EDTRIAGE_MODEL_OPENAI_ALLOW_INSECURE_HTTP": "true"])
+            .model.openAI != nil)
+        let credentials = await #expect(throws: ConfigurationError.self) {
+            try await load("https://user:hunter2@gpu.hospital.example")
+        }
+        #expect(credentials?.description.contains("hunter2") == false)
+        #expect(credentials?.description.contains("EDTRIAGE_MODEL_OPENAI_API_KEY") == true)
+
+        #expect(try await load("https://gpu.hospital.example", ["EDTRIAGE_MODEL_OPENAI_API_KEY": "k-1"])
+            .model.openAI?.apiKey == Secret("k-1"))
+        let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("model-key-\(UUID())")
+        try Data("k-2\n".utf8).write(to: keyFile)
+        defer { try? FileManager.default.removeItem(at: keyFile) }
+        #expect(try await load("https://gpu.hospital.example", ["EDTRIAGE_MODEL_OPENAI_API_KEY_FILE": keyFile.path])
+            .model.openAI?.apiKey == Secret("k-2"))
+    }
+
+    @Test func httpsNeedsBothFilesAndDatabaseRootsMustBePEM() async throws {
+        let half = await #expect(throws: ConfigurationError.self) {
+            try await ServiceConfiguration.load(file: nil, environment: ["EDTRIAGE_HTTP_TLS_CERTIFICATE_FILE": "/etc/x.pem"])
+        }
+        #expect(half?.description.contains("http.tls.certificate_file is set without it") == true)
+        let roots = await #expect(throws: ConfigurationError.self) {
+            try await ServiceConfiguration.load(file: nil, environment: ["EDTRIAGE_DATABASE_SSL_ROOT_CERT": "/nonexistent/ca.pem"])
+        }
+        #expect(roots?.description.contains("database.ssl_root_cert") == true)
+    }
+
     @Test func aMissingFileIsAnErrorUnlessAllowed() async throws {
         let path = "/nonexistent/edtriage.yaml"
         await #expect(throws: (any Error).self) { try await ServiceConfiguration.load(file: path, environment: [:]) }

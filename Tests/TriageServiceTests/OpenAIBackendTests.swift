@@ -1,4 +1,5 @@
 import Foundation
+import NIOHTTP1
 import Synchronization
 import Testing
 import TriageCore
@@ -18,6 +19,8 @@ final class FakeChatServer: Sendable {
     private struct State {
         var mode: Mode
         var requests: [Data] = []
+        /// The `Authorization` header of each request, nil where there was none.
+        var authorizations: [String?] = []
     }
 
     private let state: Mutex<State>
@@ -27,6 +30,7 @@ final class FakeChatServer: Sendable {
     func set(_ mode: Mode) async { state.withLock { $0.mode = mode } }
     var requestCount: Int { get async { state.withLock { $0.requests.count } } }
     func lastRequest() async -> Data? { state.withLock { $0.requests.last } }
+    func authorizations() async -> [String?] { state.withLock { $0.authorizations } }
 
     func respond(to body: Data) -> (status: Int, json: String) {
         let request = Self.object(body)
@@ -64,8 +68,11 @@ final class FakeChatServer: Sendable {
 
     /// Runs `body` with the server listening on a free local port.
     func serve(_ body: @Sendable @escaping (URL) async throws -> Void) async throws {
-        try await EventLoopHTTPServer.serve({ method, path, request in
-            guard method == .POST, path == "/v1/chat/completions" else { return (404, #"{"error":{"message":"not found"}}"#) }
+        try await EventLoopHTTPServer.serve({ head, request in
+            guard head.method == .POST, head.uri == "/v1/chat/completions" else {
+                return (404, #"{"error":{"message":"not found"}}"#)
+            }
+            self.state.withLock { $0.authorizations.append(head.headers.first(name: "Authorization")) }
             return self.respond(to: request)
         }, body)
     }
@@ -79,9 +86,9 @@ struct OpenAIBackendTests {
         rules: TriageRules().assess(ClinicalPresentation(age: .years(58), sex: .male, arrivalMode: .walkIn,
                                                          chiefComplaint: "chest pain")))
 
-    static func backend(_ url: URL, attempts: Int = 2, breaker: Int = 3) -> OpenAITriageModel {
+    static func backend(_ url: URL, attempts: Int = 2, breaker: Int = 3, key: Secret? = nil) -> OpenAITriageModel {
         OpenAITriageModel(configuration: OpenAIBackendConfiguration(
-            baseURL: url, model: "medgemma-test", timeout: .seconds(5), maxAttempts: attempts,
+            baseURL: url, model: "medgemma-test", apiKey: key, timeout: .seconds(5), maxAttempts: attempts,
             retryDelay: .milliseconds(10), breakerThreshold: breaker, breakerCooldown: .seconds(60)))
     }
 
@@ -93,6 +100,7 @@ struct OpenAIBackendTests {
             let expected = try #require(LevelDistribution(logits: [-3, -0.5, -1.2, -3, -3]))
             for level in ESILevel.allCases { #expect(abs(distribution[level] - expected[level]) < 1e-12) }
             let request = FakeChatServer.object(await server.lastRequest())
+            #expect(await server.authorizations() == [nil])
             #expect(request["logprobs"] as? Bool == true)
             #expect(request["max_tokens"] as? Int == 1)
             let content = ((request["messages"] as? [[String: Any]])?.first?["content"] as? String) ?? ""
@@ -113,6 +121,18 @@ struct OpenAIBackendTests {
             #expect(model.status == .scored)
             #expect(model.rawDistribution?.mostLikely == .emergent)
             #expect(model.identity?.backend == "openai")
+        }
+    }
+
+    @Test("a configured key goes to the server as a bearer token on every request, and never into the identity")
+    func bearerKey() async throws {
+        let server = FakeChatServer(.answerOnly("3"))
+        try await server.serve { url in
+            let backend = Self.backend(url, key: Secret("site-key-123"))
+            _ = try await backend.levelDistribution(patient: Self.patient)
+            _ = try await backend.levelDistribution(patient: Self.patient)
+            #expect(await server.authorizations() == ["Bearer site-key-123", "Bearer site-key-123"])
+            #expect(!"\(backend.identity)".contains("site-key-123"))
         }
     }
 

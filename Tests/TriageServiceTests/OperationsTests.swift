@@ -26,19 +26,38 @@ import TriageStore
         }
     }
 
-    /// The scrape-time queue depth and the worker's swift-metrics gauges (as the executable bootstraps them
-    /// over the same registry) update one series.
+    /// The background-counted queue depth and the worker's swift-metrics gauges (as the executable bootstraps
+    /// them over the same registry) update one series; a scrape reads the last count and queries nothing.
     @Test func metricsExposeQueueDepth() async throws {
         try await ServiceHarness.run { harness in
             let workerGauge = PrometheusMetricsFactory(registry: harness.metrics)
                 .makeRecorder(label: "edtriage_queue_depth", dimensions: [("state", "failed")], aggregate: false)
             workerGauge.record(Int64(7))
             _ = try await harness.submit(Arrivals.chestPain())
-            let response = try await harness.send(.get, "/metrics", as: nil)
-            #expect(response.status == .ok)
-            let text = String(buffer: response.body)
+            func scrape() async throws -> String {
+                let response = try await harness.send(.get, "/metrics", as: nil)
+                #expect(response.status == .ok)
+                return String(buffer: response.body)
+            }
+            #expect(try await scrape().contains(#"edtriage_queue_depth{state="queued"} 0"#))
+            await harness.status.refresh()
+            let text = try await scrape()
             #expect(text.contains(#"edtriage_queue_depth{state="queued"} 1"#))
             #expect(text.contains(#"edtriage_queue_depth{state="failed"} 0"#))
+        }
+    }
+
+    /// Readiness is the last background check's: a database that goes away shows at the next refresh, and
+    /// probes in between cost it nothing.
+    @Test func readinessIsRefreshedInTheBackground() async throws {
+        try await ServiceHarness.run { harness in
+            #expect(try await harness.send(.get, "/readyz", as: nil).status == .ok)
+            try await harness.database.ownerQuery("DELETE FROM schema_migrations WHERE version = 1")
+            #expect(try await harness.send(.get, "/readyz", as: nil).status == .ok)
+            await harness.status.refresh()
+            let response = try await harness.send(.get, "/readyz", as: nil)
+            #expect(response.status == .serviceUnavailable)
+            #expect(String(buffer: response.body).contains("0001_"))
         }
     }
 

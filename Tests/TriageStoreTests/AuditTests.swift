@@ -12,7 +12,7 @@ struct AuditTests {
         try await Fixtures.scoreAll(store)
         _ = try await store.decide(.override(level: .emergent, reason: "worried: \"pale\", 0.5 ℃ rise"),
                                    arrivalID: arrival.arrivalID, expectedVersion: 1, context: Fixtures.nurse)
-        try await store.appendRejectedToken(subject: nil, reason: "expired", requestID: "req-9")
+        try await store.appendRejectedTokens(source: "192.0.2.7", reason: "expired", count: 3, requestID: "req-9")
     }
 
     @Test("the chain verifies, and entries read back what was written")

@@ -45,7 +45,7 @@ struct DatabaseTLSTests {
 
     @Test("a CA that did not sign the server's certificate is refused with a clear error, for verify-ca and verify-full")
     func wrongCertificateAuthority() async throws {
-        let stranger = try CertificateAuthority.make()
+        let stranger = try TestCertificateAuthority.make(name: "Another CA")
         defer { stranger.remove() }
         for mode in [DatabaseTLS.Mode.verifyCA, .verifyFull] {
             let url = try server(mode, trusting: stranger.certificate.path)
@@ -83,28 +83,4 @@ struct DatabaseTLSTests {
             #expect(error?.description.contains(path) == true)
         }
     }
-}
-
-/// A throw-away CA certificate made with the openssl command line, as a site's own CA would be.
-private struct CertificateAuthority {
-    let folder: URL
-    var certificate: URL { folder.appendingPathComponent("ca.crt") }
-
-    static func make() throws -> CertificateAuthority {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ca-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        openssl.arguments = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-                             "-nodes", "-days", "1", "-subj", "/CN=Another CA",
-                             "-keyout", folder.appendingPathComponent("ca.key").path,
-                             "-out", folder.appendingPathComponent("ca.crt").path]
-        openssl.standardError = FileHandle.nullDevice
-        try openssl.run()
-        openssl.waitUntilExit()
-        try #require(openssl.terminationStatus == 0, "openssl made a CA")
-        return CertificateAuthority(folder: folder)
-    }
-
-    func remove() { try? FileManager.default.removeItem(at: folder) }
 }

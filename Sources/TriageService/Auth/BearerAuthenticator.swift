@@ -1,29 +1,35 @@
 import Hummingbird
 import HummingbirdAuth
 import Logging
+import Metrics
 import TriageStore
 
 /// Turns a verified bearer token into the request's `AuthenticatedUser`.
 ///
 /// A request without a token passes on unauthenticated (the policy middleware answers 401); a token that
-/// fails verification is refused with 401 here and leaves an audit row with the reason, never patient data.
+/// fails verification is refused with 401 here, counted in `edtriage_rejected_tokens_total`, and audited with
+/// the reason and the client's address at most once per address per minute (`RejectedTokenThrottle`).
 struct BearerAuthenticator: AuthenticatorMiddleware {
     typealias Context = TriageRequestContext
 
     let verifier: TokenVerifier
     let auditTrail: any AuditTrail
+    let throttle = RejectedTokenThrottle()
 
     func authenticate(request: Request, context: Context) async throws -> AuthenticatedUser? {
         guard let bearer = request.headers.bearer else { return nil }
         do {
             return try await verifier.verify(bearer.token)
         } catch {
-            do {
-                try await auditTrail.appendRejectedToken(
-                    subject: error.claimedSubject, reason: error.reason, requestID: context.id)
-            } catch {
-                context.logger.warning("could not audit a rejected token",
-                                       metadata: ["error.type": "\(String(reflecting: type(of: error)))"])
+            Counter(label: "edtriage_rejected_tokens_total").increment()
+            if let audited = throttle.admit(source: context.clientAddress) {
+                do {
+                    try await auditTrail.appendRejectedTokens(source: audited.source, reason: error.reason,
+                                                              count: audited.refusals, requestID: context.id)
+                } catch {
+                    context.logger.warning("could not audit a rejected token",
+                                           metadata: ["error.type": "\(String(reflecting: type(of: error)))"])
+                }
             }
             throw Problem.unauthenticated("the bearer token was refused: \(error.reason)")
         }
@@ -39,5 +45,17 @@ struct EndpointPolicy: AuthorizationPolicy {
     }
 }
 
-/// The request context of every route: Hummingbird's context plus the authenticated user, if any.
-public typealias TriageRequestContext = BasicAuthRequestContext<AuthenticatedUser>
+/// The request context of every route: Hummingbird's context, the authenticated user if any, and the
+/// client's address (for throttling what anonymous clients can make the service do).
+public struct TriageRequestContext: AuthRequestContext, RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var identity: AuthenticatedUser?
+    /// The peer's IP address, or `unknown` (e.g. a test's in-memory channel).
+    public let clientAddress: String
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        identity = nil
+        clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+    }
+}

@@ -4,8 +4,6 @@ import JWTKit
 /// Why a bearer token was refused, in words safe to return to the caller and to store in the audit trail.
 public struct TokenRejection: Error, Equatable, CustomStringConvertible {
     public let reason: String
-    /// The `sub` the token claims, read without trusting it, for the audit row; nil when unreadable.
-    public var claimedSubject: String?
     public var description: String { reason }
 }
 
@@ -68,29 +66,24 @@ public struct TokenVerifier: Sendable {
             claims = try await keys.verify(token, as: TriageClaims.self, iteratingKeys: true)
         } catch {
             let isExpiry = (error as? JWTError)?.errorType == .claimVerificationFailure
-            throw await rejection(isExpiry ? "token expired" : "token signature or format invalid", token: token)
+            throw TokenRejection(reason: isExpiry ? "token expired" : "token signature or format invalid")
         }
-        guard claims.iss.value == issuer else { throw await rejection("token issuer not accepted", token: token) }
+        guard claims.iss.value == issuer else { throw TokenRejection(reason: "token issuer not accepted") }
         guard claims.aud.value.contains(audience) else {
-            throw await rejection("token audience not accepted", token: token)
+            throw TokenRejection(reason: "token audience not accepted")
         }
-        guard !claims.sub.value.isEmpty else { throw await rejection("token has no subject", token: token) }
+        guard !claims.sub.value.isEmpty else { throw TokenRejection(reason: "token has no subject") }
         let now = Date()
         guard claims.iat.value <= now.addingTimeInterval(Self.clockSkew) else {
-            throw await rejection("token issued in the future", token: token)
+            throw TokenRejection(reason: "token issued in the future")
         }
         if let notBefore = claims.nbf?.value, notBefore > now.addingTimeInterval(Self.clockSkew) {
-            throw await rejection("token not valid yet", token: token)
+            throw TokenRejection(reason: "token not valid yet")
         }
         guard claims.exp.value.timeIntervalSince(claims.iat.value) <= maximumLifetime else {
-            throw await rejection("token lifetime exceeds auth.max_token_lifetime_seconds", token: token)
+            throw TokenRejection(reason: "token lifetime exceeds auth.max_token_lifetime_seconds")
         }
         return AuthenticatedUser(actorID: claims.sub.value, role: claims.role)
-    }
-
-    private func rejection(_ reason: String, token: String) async -> TokenRejection {
-        let subject = try? await keys.unverified(token, as: ClaimedSubject.self).sub?.value
-        return TokenRejection(reason: reason, claimedSubject: subject.map { String($0.prefix(128)) })
     }
 
     /// Signs an HS256 token for `actorID` with `role`, valid for `lifetime` from `now`:

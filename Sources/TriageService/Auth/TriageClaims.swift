@@ -18,10 +18,3 @@ struct TriageClaims: JWTPayload, Equatable {
         try exp.verifyNotExpired()
     }
 }
-
-/// Just the subject of a token that failed verification, read without trusting it, for the audit row.
-struct ClaimedSubject: JWTPayload {
-    var sub: SubjectClaim?
-
-    func verify(using algorithm: some JWTAlgorithm) async throws {}
-}

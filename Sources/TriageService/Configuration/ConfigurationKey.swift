@@ -46,6 +46,11 @@ extension ServiceConfiguration {
         .init("http.body_limit_bytes", .int(32 * 1024 * 1024),
               "Largest accepted request body (arrivals carry base64 images); larger bodies get 413."),
         .init("http.long_poll_max_seconds", .int(30), "Upper bound for `GET /v1/worklist?wait=`."),
+        .init("http.status_refresh_ms", .int(5_000),
+              "How often readiness (`/readyz`) and the queue gauges (`/metrics`) are refreshed in the background; requests to them never touch the database."),
+        .init("http.tls.certificate_file", nil,
+              "PEM certificate chain for HTTPS (with `http.tls.key_file`); read again on SIGHUP. Plain HTTP when unset."),
+        .init("http.tls.key_file", nil, "PEM private key of `http.tls.certificate_file`; read again on SIGHUP."),
         .init("database.url", .string("postgres://edtriage_app@127.0.0.1:54329/edtriage?sslmode=disable"),
               "The service's PostgreSQL connection (least-privileged role). Put no password here."),
         .init("database.migration_url", nil,
@@ -112,6 +117,10 @@ extension ServiceConfiguration {
         .init("model.rationale_timeout_ms", .int(30_000), "Time budget of the model's rationale, milliseconds."),
         .init("model.openai.url", nil, "Base URL of the OpenAI-compatible server (backend `openai`), inside the hospital."),
         .init("model.openai.model", nil, "Model name the server serves, e.g. `medgemma-27b`."),
+        .init("model.openai.api_key_file", nil,
+              "File holding the model server's bearer key (instead of `EDTRIAGE_MODEL_OPENAI_API_KEY`)."),
+        .init("model.openai.allow_insecure_http", .bool(false),
+              "Allow plain `http` to a model server that is not on loopback (notes would cross the network in clear)."),
         .init("model.openai.timeout_ms", .int(30_000), "Per-request timeout, milliseconds."),
         .init("model.openai.max_attempts", .int(2), "Attempts per call (transport errors, 5xx and 429 are retried)."),
         .init("model.openai.breaker_failures", .int(5), "Consecutive failed calls that open the circuit breaker."),
@@ -120,7 +129,7 @@ extension ServiceConfiguration {
     ]
 
     /// Secrets: only from the environment or from the file named by their `fileKey`.
-    public static let secretKeys: [SecretKey] = [.hs256Secret, .databasePassword]
+    public static let secretKeys: [SecretKey] = [.hs256Secret, .databasePassword, .modelServerKey]
 }
 
 extension ServiceConfiguration {
@@ -156,4 +165,7 @@ extension SecretKey {
     public static let databasePassword = SecretKey(
         name: "database.password", fileKey: "database.password_file",
         meaning: "Password of the `database.url` role; overrides a password in the URL.")
+    public static let modelServerKey = SecretKey(
+        name: "model.openai.api_key", fileKey: "model.openai.api_key_file",
+        meaning: "Bearer key sent to the OpenAI-compatible model server (`Authorization: Bearer …`).")
 }

@@ -73,7 +73,9 @@ extension ServiceConfiguration {
             host: try values.string("http.host"),
             port: try values.int("http.port", in: 1...65_535),
             bodyLimitBytes: try values.int("http.body_limit_bytes", in: 1...(1 << 30)),
-            longPollMaxSeconds: try values.int("http.long_poll_max_seconds", in: 0...300))
+            longPollMaxSeconds: try values.int("http.long_poll_max_seconds", in: 0...300),
+            statusRefreshMilliseconds: try values.int("http.status_refresh_ms", in: 100...600_000),
+            tls: try values.serverCertificateFiles())
         let password = try secrets.value(of: .databasePassword, file: values.optionalString("database.password_file"))
         let roots = try values.optionalString("database.ssl_root_cert")
         database = Database(
@@ -125,7 +127,8 @@ extension ServiceConfiguration {
             raiseThreshold: try values.double("model.raise_threshold", in: 0.01...1),
             rationaleMaxTokens: try values.int("model.rationale_max_tokens", in: 0...1_024),
             rationaleTimeoutMilliseconds: try values.int("model.rationale_timeout_ms", in: 100...600_000),
-            openAI: try Self.openAIBackend(values))
+            openAI: try Self.openAIBackend(values, key: secrets.value(
+                of: .modelServerKey, file: values.optionalString("model.openai.api_key_file"))))
         let level = try values.string("log.level")
         guard let logLevel = Logger.Level(rawValue: level) else {
             throw ConfigurationError(key: "log.level", reason: "unknown level \(level)")
@@ -138,19 +141,31 @@ extension ServiceConfiguration {
     /// Nil for 0, the keys' way of saying "the default".
     fileprivate static func positive(_ value: Int) -> Int? { value > 0 ? value : nil }
 
-    /// The `model.openai.*` keys; nil unless both the URL and the model name are set.
-    fileprivate static func openAIBackend(_ values: ValueReader) throws -> OpenAIBackendConfiguration? {
+    /// The `model.openai.*` keys; nil unless both the URL and the model name are set. The note goes to the
+    /// server, so plain `http` is refused for any host but loopback unless allowed, and credentials belong in
+    /// the bearer key, not in the URL (which every assessment records).
+    fileprivate static func openAIBackend(_ values: ValueReader, key: Secret?) throws -> OpenAIBackendConfiguration? {
         let timeout = try values.int("model.openai.timeout_ms", in: 100...600_000)
         let attempts = try values.int("model.openai.max_attempts", in: 1...10)
         let breakerFailures = try values.int("model.openai.breaker_failures", in: 1...1_000)
         let cooldown = try values.int("model.openai.breaker_cooldown_ms", in: 0...3_600_000)
+        let allowInsecureHTTP = try values.bool("model.openai.allow_insecure_http")
         guard let text = try values.optionalString("model.openai.url"), let model = try values.optionalString("model.openai.model")
         else { return nil }
-        guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+        guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", let host = url.host else {
             throw ConfigurationError(key: "model.openai.url", reason: "not an http(s) URL")
         }
-        return OpenAIBackendConfiguration(baseURL: url, model: model, timeout: .milliseconds(timeout), maxAttempts: attempts,
-                                          breakerThreshold: breakerFailures, breakerCooldown: .milliseconds(cooldown))
+        guard url.user == nil, url.password == nil else {
+            throw ConfigurationError(key: "model.openai.url", reason: "holds credentials; set "
+                + "\(SecretKey.modelServerKey.environmentVariable) or model.openai.api_key_file instead")
+        }
+        guard url.scheme == "https" || isLoopbackHost(host) || allowInsecureHTTP else {
+            throw ConfigurationError(key: "model.openai.url", reason: "plain http to \(host) would send notes in "
+                + "clear: use https, or set model.openai.allow_insecure_http on a link you trust")
+        }
+        return OpenAIBackendConfiguration(baseURL: url, model: model, apiKey: key, timeout: .milliseconds(timeout),
+                                          maxAttempts: attempts, breakerThreshold: breakerFailures,
+                                          breakerCooldown: .milliseconds(cooldown))
     }
 }
 
@@ -199,6 +214,18 @@ private struct ValueReader {
             throw ConfigurationError(key: key, reason: "\(value) is not one of \(choices.joined(separator: ", "))")
         }
         return value
+    }
+
+    /// Both HTTPS files, or neither.
+    func serverCertificateFiles() throws -> ServerCertificate.Files? {
+        let certificate = try optionalString("http.tls.certificate_file")
+        let key = try optionalString("http.tls.key_file")
+        switch (certificate, key) {
+        case (nil, nil): return nil
+        case let (certificate?, key?): return ServerCertificate.Files(certificate: certificate, key: key)
+        case (nil, _): throw ConfigurationError(key: "http.tls.certificate_file", reason: "http.tls.key_file is set without it")
+        case (_, nil): throw ConfigurationError(key: "http.tls.key_file", reason: "http.tls.certificate_file is set without it")
+        }
     }
 
     /// `roots`: a PEM file of the CAs the server's certificate must chain to.

@@ -22,6 +22,10 @@ public struct ServiceConfiguration: Sendable {
         public var bodyLimitBytes: Int
         /// Upper bound for `GET /v1/worklist?wait=`, so a board cannot hold a connection forever.
         public var longPollMaxSeconds: Int
+        /// How often `/readyz`'s state and `/metrics`' queue gauges are refreshed in the background.
+        public var statusRefreshMilliseconds: Int
+        /// PEM certificate chain and key for HTTPS; plain HTTP when nil.
+        var tls: ServerCertificate.Files?
     }
 
     public struct Database: Sendable {
@@ -159,7 +163,7 @@ extension DatabaseURL {
 }
 
 /// A secret value that never prints itself, so it cannot leak through logs or `dump`.
-public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
     public let value: String
 
     public init(_ value: String) { self.value = value }

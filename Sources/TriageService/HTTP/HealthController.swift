@@ -1,7 +1,5 @@
 import Foundation
 import Hummingbird
-import Logging
-import PostgresNIO
 import TriageStore
 
 /// Whether this process may take traffic: the database answers and its schema matches the migration files.
@@ -36,30 +34,7 @@ public struct DegradableReadiness: ReadinessCheck {
     public func degradedReason() async -> String? { degraded }
 }
 
-/// Readiness against PostgreSQL, read-only so it works with the service's least-privileged role:
-/// compares `schema_migrations` with the files in the migrations folder (version and checksum).
-public struct DatabaseReadiness: ReadinessCheck {
-    let client: PostgresClient
-    let migrationsDirectory: URL
-    let logger: Logger
-
-    public init(client: PostgresClient, migrationsDirectory: URL, logger: Logger) {
-        self.client = client
-        self.migrationsDirectory = migrationsDirectory
-        self.logger = logger
-    }
-
-    public func notReadyReason() async -> String? {
-        do {
-            try await MigrationRunner(directory: migrationsDirectory, client: client, logger: logger).requireCurrent()
-            return nil
-        } catch let error as MigrationError {
-            return error.description
-        } catch {
-            return "the database is unreachable"
-        }
-    }
-}
+extension SchemaReadiness: ReadinessCheck {}
 
 /// `/healthz` (the process answers) and `/readyz` (it can do its work).
 struct HealthController: Sendable {

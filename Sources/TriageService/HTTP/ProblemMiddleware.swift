@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
-import PostgresNIO
+import TriageStore
 
 /// Turns every error thrown below it into a problem+json response, so no route can leak an internal
 /// message or answer with an empty 500. Unknown errors are logged by type only: their text may hold patient data.
@@ -37,8 +37,8 @@ extension Problem {
             self = Problem(.contentTooLarge, "the request body is larger than the configured limit")
         case let error as DecodingError:
             self = Problem(decoding: error)
-        case let error as PSQLError:
-            self = Problem(database: error)
+        case let error where DatabaseFailure.isUnavailable(error):
+            self = Problem(.unavailable, "the database is unavailable; retry shortly")
         case is CancellationError:
             self = Problem(.unavailable, "the service is shutting down")
         default:
@@ -89,21 +89,4 @@ extension Problem {
             }
         }
     }
-
-    /// Lost connections and an overloaded or restarting server are 503 (retry later); anything else is internal.
-    private init(database error: PSQLError) {
-        let sqlState = error.serverInfo?[.sqlState] ?? ""
-        // SQLSTATE classes 08 connection exception, 53 insufficient resources, 57 operator intervention.
-        let serverUnavailable = error.code == .server && ["08", "53", "57"].contains { sqlState.hasPrefix($0) }
-        if serverUnavailable || Self.connectionFailures.contains(error.code) {
-            self = Problem(.unavailable, "the database is unavailable; retry shortly")
-        } else {
-            self = Problem(.internal, "the request could not be completed")
-        }
-    }
-
-    private static let connectionFailures: Set<PSQLError.Code> = [
-        .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .uncleanShutdown,
-        .sslUnsupported, .failedToAddSSLHandler,
-    ]
 }

@@ -12,6 +12,8 @@ public struct OpenAIBackendConfiguration: Sendable, Hashable {
     public var baseURL: URL
     /// The served model's name (the request's `model`).
     public var model: String
+    /// Sent as `Authorization: Bearer …` when set.
+    public var apiKey: Secret?
     /// Per request.
     public var timeout: Duration
     /// Attempts per call (transport errors and 5xx responses are retried).
@@ -22,10 +24,11 @@ public struct OpenAIBackendConfiguration: Sendable, Hashable {
     /// How long an open breaker fails calls at once before trying the server again.
     public var breakerCooldown: Duration
 
-    public init(baseURL: URL, model: String, timeout: Duration = .seconds(30), maxAttempts: Int = 2,
+    public init(baseURL: URL, model: String, apiKey: Secret? = nil, timeout: Duration = .seconds(30), maxAttempts: Int = 2,
                 retryDelay: Duration = .milliseconds(200), breakerThreshold: Int = 5, breakerCooldown: Duration = .seconds(30)) {
         self.baseURL = baseURL
         self.model = model
+        self.apiKey = apiKey
         self.timeout = timeout
         self.maxAttempts = maxAttempts
         self.retryDelay = retryDelay
@@ -158,6 +161,7 @@ public actor OpenAITriageModel: TriageModelBackend {
         request.httpMethod = "POST"
         request.timeoutInterval = Self.seconds(configuration.timeout)
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        if let apiKey = configuration.apiKey { request.setValue("Bearer \(apiKey.value)", forHTTPHeaderField: "Authorization") }
         request.httpBody = try JSONEncoder().encode(body)
         let (data, response) = try await session.data(for: request)
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0

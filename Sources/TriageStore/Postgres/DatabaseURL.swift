@@ -42,7 +42,7 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
                 throw ParseError.invalid("sslmode=\(name) is not supported (use one of \(modes))")
             }
             tls = DatabaseTLS(mode: mode)
-        case .none where Self.isLoopback(host):
+        case .none where isLoopbackHost(host):
             tls = DatabaseTLS(mode: .disable)
         case .none:
             throw ParseError.invalid("\(host) is not loopback: say how to reach it with sslmode= (one of \(modes); "
@@ -65,9 +65,6 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
         self.tls = tls
     }
 
-    private static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
-    }
 
     /// The same server and credentials, another database.
     public func with(database: String) -> DatabaseURL {
@@ -97,6 +94,11 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
 
     /// The URL without its password, safe to log.
     public var description: String { "postgres://\(username)@\(host):\(port)/\(database)" }
+}
+
+/// Whether `host` names this machine: a link to it never crosses a network.
+public func isLoopbackHost(_ host: String) -> Bool {
+    host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
 }
 
 /// Encryption and server authentication of the database connection.

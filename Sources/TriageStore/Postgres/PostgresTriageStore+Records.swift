@@ -104,11 +104,12 @@ extension PostgresTriageStore {
         }
     }
 
-    public func appendRejectedToken(subject: String?, reason: String, requestID: String?) async throws {
-        let context = AuditContext(actor: subject ?? "anonymous", role: "none", requestID: requestID)
+    public func appendRejectedTokens(source: String, reason: String, count: Int, requestID: String?) async throws {
+        let context = AuditContext(actor: "anonymous", role: "none", requestID: requestID)
+        let after = JSONValue.object(["reason": .string(reason), "source": .string(source), "count": .number(Double(count))])
         try await client.transaction(logger: logger) { connection in
             try await AuditLedger.append(AuditRecord(context, action: "token.rejected", entity: "request",
-                                                     entityID: nil, after: .object(["reason": .string(reason)])),
+                                                     entityID: nil, after: after),
                                          on: connection, logger: logger)
         }
     }

@@ -8,8 +8,8 @@ import NIOPosix
 /// cooperative pool with seconds of synchronous engine work, so a client's timeout measures the client
 /// under test, not the test process's load.
 enum EventLoopHTTPServer {
-    /// Answers one request: its method, path and body in, status and JSON body out.
-    typealias Respond = @Sendable (_ method: HTTPMethod, _ path: String, _ body: Data) -> (status: Int, json: String)
+    /// Answers one request: its head (method, path, headers) and body in, status and JSON body out.
+    typealias Respond = @Sendable (_ head: HTTPRequestHead, _ body: Data) -> (status: Int, json: String)
 
     /// Runs `body` with the server listening on a free port, then closes it.
     static func serve<Result: Sendable>(_ respond: @escaping Respond,
@@ -54,7 +54,7 @@ enum EventLoopHTTPServer {
                 body.append(contentsOf: buffer.readableBytesView)
             case .end:
                 guard let head else { return }
-                let (status, json) = respond(head.method, head.uri, body)
+                let (status, json) = respond(head, body)
                 var headers = HTTPHeaders()
                 headers.add(name: "Content-Type", value: "application/json")
                 headers.add(name: "Content-Length", value: "\(json.utf8.count)")

@@ -22,6 +22,8 @@ struct ServiceHarness: Sendable {
     let verifier: TokenVerifier
     /// The registry `/metrics` exposes.
     let metrics: PrometheusCollectorRegistry
+    /// What `/readyz` and `/metrics` report; refreshed before `body` runs, then only when a test asks.
+    let status: BackgroundStatus
 
     /// Configuration from the defaults plus `environment` (with the test HS256 secret), like production.
     static func configuration(_ environment: [String: String] = [:]) async throws -> ServiceConfiguration {
@@ -40,18 +42,22 @@ struct ServiceHarness: Sendable {
             try await TestDatabase.withClient(database.appURL) { postgres in
                 let store = PostgresTriageStore(
                     client: postgres, configuration: configuration.storeConfiguration, logger: TestDatabase.logger)
-                let readiness = DatabaseReadiness(
-                    client: postgres, migrationsDirectory: TestDatabase.migrationsDirectory, logger: TestDatabase.logger)
                 var logger = Logger(label: "edtriage.tests.http")
                 logger.logLevel = .warning
                 let metrics = PrometheusCollectorRegistry()
+                let status = BackgroundStatus(
+                    source: SchemaReadiness(client: postgres, migrationsDirectory: TestDatabase.migrationsDirectory,
+                                            logger: TestDatabase.logger),
+                    queue: store, registry: metrics, interval: .seconds(3_600), logger: logger)
+                await status.refresh()
                 let app = try await buildApplication(
-                    configuration: configuration, repository: store, readiness: readiness,
+                    configuration: configuration, repository: store, readiness: status,
                     metrics: metrics, logger: logger)
                 let verifier = try await TokenVerifier(configuration: configuration.auth)
                 try await app.test(.router) { client in
                     try await body(ServiceHarness(configuration: configuration, store: store, database: database,
-                                                  client: client, verifier: verifier, metrics: metrics))
+                                                  client: client, verifier: verifier, metrics: metrics,
+                                                  status: status))
                 }
             }
         }

@@ -1,0 +1,64 @@
+import Logging
+import Prometheus
+import ServiceLifecycle
+import Synchronization
+import TriageStore
+
+/// What `/readyz` and `/metrics` report, refreshed in the background on one schedule. Both answer without a
+/// token, so they must cost no database work however often they are called: a request reads the state of
+/// the last refresh, never the database.
+///
+/// Queue depth is counted here, so every instance reports it, also one running `--no-worker`; the worker's
+/// own gauges of the same name update the same series.
+final class BackgroundStatus: ReadinessCheck, Service {
+    private let source: any ReadinessCheck
+    private let queue: any ArrivalQueue
+    private let registry: PrometheusCollectorRegistry
+    private let interval: Duration
+    private let logger: Logger
+    private let notReady = Mutex<String?>("starting: not checked yet")
+
+    init(source: any ReadinessCheck, queue: any ArrivalQueue, registry: PrometheusCollectorRegistry,
+         interval: Duration, logger: Logger) {
+        self.source = source
+        self.queue = queue
+        self.registry = registry
+        self.interval = interval
+        self.logger = logger
+    }
+
+    func notReadyReason() async -> String? { notReady.withLock { $0 } }
+    func degradedReason() async -> String? { await source.degradedReason() }
+    var vision: String? { source.vision }
+
+    /// Checks readiness and counts the queue once.
+    func refresh() async {
+        let reason = await source.notReadyReason()
+        notReady.withLock { $0 = reason }
+        do {
+            let depth = try await queue.queueDepth()
+            for (state, count) in [("queued", depth.queued), ("ready", depth.ready), ("processing", depth.processing),
+                                   ("failed", depth.failed)] {
+                registry.makeGauge(descriptor: Self.queueDepth, labels: [("state", state)]).set(Double(count))
+            }
+        } catch {
+            logger.warning("queue depth unavailable for /metrics",
+                           metadata: ["error.type": "\(String(reflecting: type(of: error)))"])
+        }
+    }
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await self.refresh()
+                try? await Task.sleep(for: self.interval)
+            }
+        }
+    }
+
+    /// No help text: the registry requires one text per name, and the worker's swift-metrics gauges of
+    /// this name register without one.
+    static var queueDepth: MetricNameDescriptor {
+        MetricNameDescriptor(metricName: "edtriage_queue_depth", unitName: "", helpText: "")
+    }
+}
