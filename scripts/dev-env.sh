@@ -20,6 +20,8 @@ if [[ -z "${EDTRIAGE_AUTH_HS256_SECRET:-}${EDTRIAGE_AUTH_HS256_SECRET_FILE:-}" ]
     [[ -s .local/dev-jwt-secret ]] || (umask 077 && head -c 32 /dev/urandom | base64 > .local/dev-jwt-secret)
     export EDTRIAGE_AUTH_HS256_SECRET_FILE="$PWD/.local/dev-jwt-secret"
 fi
+# Development only: `edtriage token` mints tokens (production leaves this off and uses the identity provider).
+export EDTRIAGE_AUTH_ALLOW_DEV_TOKENS="${EDTRIAGE_AUTH_ALLOW_DEV_TOKENS:-true}"
 
 # Image decoding links Debian's libjpeg-turbo, libpng and libwebp (the vision tower's inputs).
 if [[ ! -f /usr/include/jpeglib.h || ! -f /usr/include/png.h || ! -f /usr/include/webp/decode.h ]]; then

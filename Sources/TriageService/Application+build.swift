@@ -149,8 +149,24 @@ public func requireCurrentSchema(configuration: ServiceConfiguration, logger: Lo
     }
 }
 
-/// A signed development token for `edtriage token --role ROLE` (needs the HS256 secret).
-public func mintToken(configuration: ServiceConfiguration, role: Role, actorID: String) async throws -> String {
-    try await TokenVerifier(configuration: configuration.auth)
-        .mintToken(actorID: actorID, role: role, lifetime: .seconds(configuration.auth.tokenTTLSeconds))
+/// A development token for `edtriage token --role ROLE`: only with `auth.allow_dev_tokens`, signed with the
+/// HS256 secret, and audited (`token.minted`, with the operating-system user) before it is handed out.
+public func mintDevelopmentToken(configuration: ServiceConfiguration, role: Role, actorID: String,
+                                 logger: Logger) async throws -> String {
+    guard configuration.auth.allowDevelopmentTokens else {
+        throw ConfigurationError(key: "auth.allow_dev_tokens", reason: "edtriage token mints tokens only when this "
+            + "is true (development: scripts/dev-env.sh sets it); in production the identity provider issues them")
+    }
+    let issued = Date()
+    let lifetime = TimeInterval(configuration.auth.tokenTTLSeconds)
+    let token = try await TokenVerifier(configuration: configuration.auth)
+        .mintToken(actorID: actorID, role: role, lifetime: .seconds(lifetime), now: issued)
+    let url = configuration.database.url
+    try await url.checkConnection(logger: logger)
+    try await PostgresClient.withRunning(url.clientConfiguration(maximumConnections: 1), logger: logger) { client in
+        try await PostgresTriageStore(client: client, logger: logger).appendMintedToken(
+            subject: actorID, role: role.rawValue, expiresAt: issued.addingTimeInterval(lifetime),
+            mintedBy: "os:\(ProcessInfo.processInfo.userName)")
+    }
+    return token
 }

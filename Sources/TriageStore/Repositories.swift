@@ -76,6 +76,10 @@ public protocol AuditTrail: Sendable {
     /// Audits `count` requests from `source` (a client address) refused for a bad or expired token. The actor
     /// is `anonymous`: nothing an unverified token claims is recorded as who acted.
     func appendRejectedTokens(source: String, reason: String, count: Int, requestID: String?) async throws
+
+    /// Audits a development token minted by `edtriage token`: for whom, with which role, until when, and the
+    /// operating-system user who ran the command.
+    func appendMintedToken(subject: String, role: String, expiresAt: Date, mintedBy: String) async throws
 }
 
 /// Everything the service needs from storage.

@@ -1,18 +1,25 @@
 import ArgumentParser
+import Logging
 import TriageService
 
-/// Mints a development bearer token signed with the configured HS256 secret.
+/// Mints a development bearer token signed with the configured HS256 secret (only with
+/// `auth.allow_dev_tokens`; each mint is audited).
 struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "token", abstract: "Mint a development JWT for a role (needs the HS256 secret).")
+        commandName: "token",
+        abstract: "Mint a development JWT for a role (needs auth.allow_dev_tokens and the HS256 secret).")
 
     @OptionGroup var options: ConfigurationOptions
-    @Option(help: "dashboard, nurse, physician or admin.") var role: Role
+    @Option(help: "dashboard, nurse, physician, admin or intake.") var role: Role
     @Option(help: "The token's subject, recorded as the actor in the audit log.") var subject: String?
 
     func run() async throws {
         let configuration = try await options.load()
-        print(try await mintToken(configuration: configuration, role: role, actorID: subject ?? "dev-\(role.rawValue)"))
+        // Only errors: the token goes to stdout for scripts, and the audit connection's notices are noise.
+        var logger = Logger(label: "edtriage.token")
+        logger.logLevel = .error
+        print(try await mintDevelopmentToken(configuration: configuration, role: role,
+                                             actorID: subject ?? "dev-\(role.rawValue)", logger: logger))
     }
 }
 

@@ -241,13 +241,24 @@ import TriageStoreTestSupport
         }
     }
 
-    @Test func tokenMintsAJWTTheServiceAccepts() async throws {
+    /// Off by default (production), `token` mints nothing; allowed (development), each mint is audited.
+    @Test func tokenMintsAJWTTheServiceAcceptsOnlyWhereDevelopmentTokensAreAllowed() async throws {
         try await TestDatabase.with { database in
             let port = TestPorts.random()
-            let cli = CommandRunner(database: database, port: port)
+            var cli = CommandRunner(database: database, port: port)
+            let refused = try await cli.run(["token", "--role", "admin"] + cli.configArguments)
+            #expect(refused.status != 0)
+            #expect(refused.stdout.isEmpty)
+            #expect(refused.stderr.contains("auth.allow_dev_tokens"), "\(refused.stderr)")
+            #expect(try await database.count("audit_log", where: "action = 'token.minted'") == 0)
+
+            cli.environment["EDTRIAGE_AUTH_ALLOW_DEV_TOKENS"] = "true"
             let token = try await cli.run(["token", "--role", "dashboard"] + cli.configArguments)
                 .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(token.split(separator: ".").count == 3)
+            let minted = try await database.ownerQuery(
+                "SELECT actor || ' ' || entity_id || ' ' || (after->>'role') FROM audit_log WHERE action = 'token.minted'")
+            #expect(minted == ["os:\(ProcessInfo.processInfo.userName) dev-dashboard dashboard"])
             let (process, _, _) = try cli.start(["serve", "--no-worker"] + cli.configArguments)
             defer { process.terminate() }
             var status: Int?

@@ -28,7 +28,8 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
 }
 
 extension Endpoint {
-    private static let everyRole = Set(Role.allCases)
+    /// Every role that looks at the board; a feed (`intake`) only writes.
+    private static let boardReaders: Set<Role> = [.dashboard, .nurse, .physician, .admin]
     private static let clinicians: Set<Role> = [.nurse, .physician]
 
     public static let health = Endpoint(.get, "/healthz", nil, "Process is up")
@@ -39,16 +40,18 @@ extension Endpoint {
     public static let board = Endpoint(.get, "/board", nil, "The ED board page (signs in with a token)")
     public static let boardAsset = Endpoint(.get, "/board/{file}", nil, "The board's script and stylesheet")
 
-    public static let worklist = Endpoint(.get, "/v1/worklist", everyRole, "Prioritised worklist")
+    public static let worklist = Endpoint(.get, "/v1/worklist", boardReaders, "Prioritised worklist")
     public static let assessment = Endpoint(.get, "/v1/assessments/{id}", clinicians,
                                             "Assessment with explanation, inputs and decision history")
     public static let confirm = Endpoint(.post, "/v1/assessments/{id}/confirm", clinicians, "Confirm the proposed level")
     public static let override = Endpoint(.post, "/v1/assessments/{id}/override", clinicians,
                                           "Override the level, with a reason")
     /// Arrivals come from the triage desk (nurses, physicians) or from a registration feed holding an admin token.
-    public static let submitArrival = Endpoint(.post, "/v1/arrivals", [.nurse, .physician, .admin], "Enqueue an arrival")
+    public static let submitArrival = Endpoint(.post, "/v1/arrivals", [.intake, .nurse, .physician, .admin],
+                                                "Enqueue an arrival")
     public static let discharge = Endpoint(.post, "/v1/arrivals/{id}/discharge", clinicians, "Remove from the board")
-    public static let vitals = Endpoint(.post, "/v1/arrivals/{id}/vitals", clinicians, "New vitals: re-triage")
+    public static let vitals = Endpoint(.post, "/v1/arrivals/{id}/vitals", clinicians.union([.intake]),
+                                         "New vitals: re-triage")
     public static let image = Endpoint(.get, "/v1/arrivals/{id}/images/{n}", clinicians, "An image sent with an arrival")
 
     public static let audit = Endpoint(.get, "/v1/audit", [.admin], "Audit trail, filtered")

@@ -6,6 +6,8 @@ public enum Role: String, Codable, Sendable, CaseIterable {
     case physician
     /// Operations: audit trail, failed arrivals, requeues.
     case admin
+    /// A registration or monitoring feed: posts arrivals and new vitals, reads nothing back.
+    case intake
 }
 
 /// The caller behind a verified bearer token.

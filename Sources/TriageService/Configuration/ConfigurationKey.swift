@@ -96,6 +96,8 @@ extension ServiceConfiguration {
               "File holding the HS256 signing secret (instead of `EDTRIAGE_AUTH_HS256_SECRET`)."),
         .init("auth.es256_public_key_file", nil,
               "PEM public key verifying ES256 tokens from an external identity provider."),
+        .init("auth.allow_dev_tokens", .bool(false),
+              "Let `edtriage token` mint HS256 tokens (each mint is audited). Off in production, where the identity provider issues tokens; the dev scripts turn it on."),
         .init("auth.token_ttl_seconds", .int(12 * 3600), "Lifetime of tokens minted by `edtriage token` (one shift)."),
         .init("auth.max_token_lifetime_seconds", .int(24 * 3600),
               "Longest `exp` − `iat` a bearer token may have, whoever signed it; longer ones are refused."),

@@ -110,6 +110,8 @@ public struct ServiceConfiguration: Sendable {
         public var hs256Secret: Secret?
         /// PEM of the ES256 public key that verifies tokens signed by an external identity provider.
         public var es256PublicKeyPEM: String?
+        /// Whether `edtriage token` may mint development tokens.
+        public var allowDevelopmentTokens: Bool
         /// Lifetime of tokens minted by `edtriage token`.
         public var tokenTTLSeconds: Int
         /// Longest lifetime (`exp` − `iat`) of any accepted token.

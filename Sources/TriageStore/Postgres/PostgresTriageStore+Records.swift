@@ -113,4 +113,14 @@ extension PostgresTriageStore {
                                          on: connection, logger: logger)
         }
     }
+
+    public func appendMintedToken(subject: String, role: String, expiresAt: Date, mintedBy: String) async throws {
+        let context = AuditContext(actor: mintedBy, role: "none", requestID: nil)
+        let after = JSONValue.object(["role": .string(role), "expires_at": .string(expiresAt.formatted(.iso8601))])
+        try await client.transaction(logger: logger) { connection in
+            try await AuditLedger.append(AuditRecord(context, action: "token.minted", entity: "token", entityID: subject,
+                                                     after: after),
+                                         on: connection, logger: logger)
+        }
+    }
 }
