@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import PostgresNIO
@@ -25,9 +26,11 @@ func buildApplication(
 ) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(
         configuration: configuration, repository: repository, readiness: readiness, metrics: metrics)
+    let http1 = HTTPServerBuilder.http1(configuration: .init(
+        idleTimeout: .seconds(Int64(configuration.http.idleTimeoutSeconds))))
     return Application(
         router: router,
-        server: try certificate.map { try .tls(.http1(), tlsConfiguration: $0.tlsConfiguration) } ?? .http1(),
+        server: try certificate.map { try .tls(http1, tlsConfiguration: $0.tlsConfiguration) } ?? http1,
         configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port),
                              serverName: "edtriage"),
         logger: logger)
@@ -50,16 +53,17 @@ public func buildRouter(
     }
     let verifier = try await TokenVerifier(configuration: configuration.auth)
     let routes = APIRoutes(router: router, authenticator: BearerAuthenticator(verifier: verifier, auditTrail: repository))
-    let bodyLimit = configuration.http.bodyLimitBytes
+    let updateBodyLimit = configuration.http.updateBodyLimitBytes
     HealthController(readiness: readiness).addRoutes(to: routes)
     MetricsController(registry: metrics).addRoutes(to: routes)
     OpenAPIController().addRoutes(to: routes)
     try BoardController().addRoutes(to: routes)
     WorklistController(worklist: repository, maxWait: .seconds(configuration.http.longPollMaxSeconds))
         .addRoutes(to: routes)
-    AssessmentController(assessments: repository, worklist: repository, bodyLimit: bodyLimit).addRoutes(to: routes)
+    AssessmentController(assessments: repository, worklist: repository, updateBodyLimit: updateBodyLimit).addRoutes(to: routes)
     ArrivalController(queue: repository, worklist: repository, assessments: repository,
-                      validator: ArrivalValidator(limits: configuration.triage.arrivalLimits), bodyLimit: bodyLimit)
+                      validator: ArrivalValidator(limits: configuration.triage.arrivalLimits),
+                      arrivalBodyLimit: configuration.http.bodyLimitBytes, updateBodyLimit: updateBodyLimit)
         .addRoutes(to: routes)
     AdminController(auditTrail: repository, queue: repository).addRoutes(to: routes)
     return router

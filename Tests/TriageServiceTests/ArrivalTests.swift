@@ -90,6 +90,24 @@ import TriageStore
         }
     }
 
+    /// Updates carry a few fields: their limit is far below an arrival's, which may carry images.
+    @Test func oversizeUpdatesAre413WhileAnArrivalOfThatSizeIsTaken() async throws {
+        try await ServiceHarness.run(environment: ["EDTRIAGE_HTTP_UPDATE_BODY_LIMIT_BYTES": "1024"]) { harness in
+            let padded = Arrivals.chestPain().replacingOccurrences(
+                of: "pain for two hours", with: String(repeating: "x", count: 2048))
+            let row = try await harness.boardRow(for: padded)
+            let reason = String(repeating: "r", count: 2048)
+            let override = try await harness.send(.post, "/v1/assessments/\(row.assessmentID)/override", as: .nurse,
+                                                  headers: [.ifMatch: EntityTag.header(row.version)],
+                                                  json: #"{"level":2,"reason":"\#(reason)"}"#)
+            #expect(override.status == .contentTooLarge)
+            let vitals = try await harness.send(.post, "/v1/arrivals/\(row.arrivalID)/vitals", as: .nurse,
+                                                json: #"{"vitals":{"hr":90},"note":"\#(reason)"}"#)
+            #expect(vitals.status == .contentTooLarge)
+            #expect(try await harness.database.count("decisions") == 0)
+        }
+    }
+
     @Test func newVitalsReTriageThePatient() async throws {
         try await ServiceHarness.run { harness in
             let row = try await harness.boardRow(for: Arrivals.chestPain())

@@ -81,11 +81,15 @@ import Testing
             .model.openAI?.apiKey == Secret("k-2"))
     }
 
-    @Test func httpsNeedsBothFilesAndDatabaseRootsMustBePEM() async throws {
+    @Test func connectionSettingsAreCheckedAtLoad() async throws {
         let half = await #expect(throws: ConfigurationError.self) {
             try await ServiceConfiguration.load(file: nil, environment: ["EDTRIAGE_HTTP_TLS_CERTIFICATE_FILE": "/etc/x.pem"])
         }
         #expect(half?.description.contains("http.tls.certificate_file is set without it") == true)
+        let idle = await #expect(throws: ConfigurationError.self) {
+            try await ServiceConfiguration.load(file: nil, environment: ["EDTRIAGE_HTTP_IDLE_TIMEOUT_SECONDS": "30"])
+        }
+        #expect(idle?.key == "http.idle_timeout_seconds")
         let roots = await #expect(throws: ConfigurationError.self) {
             try await ServiceConfiguration.load(file: nil, environment: ["EDTRIAGE_DATABASE_SSL_ROOT_CERT": "/nonexistent/ca.pem"])
         }

@@ -34,4 +34,20 @@ import TriageStore
         let ended = try #require(service.groupEnded.value)
         #expect(ended - shutdownStarted < .seconds(10))
     }
+
+    /// A connection that sends nothing is closed after `http.idle_timeout_seconds`, so idle sockets cannot
+    /// pile up; bash's /dev/tcp holds one open and `cat` ends when the server closes it.
+    @Test func idleConnectionsAreClosed() async throws {
+        try await LiveService.run(environment: ["EDTRIAGE_HTTP_IDLE_TIMEOUT_SECONDS": "2",
+                                                "EDTRIAGE_HTTP_LONG_POLL_MAX_SECONDS": "1"]) { service in
+            let idle = Process()
+            idle.executableURL = URL(fileURLWithPath: "/bin/bash")
+            idle.arguments = ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(service.base.port ?? 0); timeout 30 cat <&3"]
+            let started = ContinuousClock.now
+            try idle.run()
+            while idle.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(idle.terminationStatus == 0, "closed by the server, not by the 30 s timeout")
+            #expect(ContinuousClock.now - started < .seconds(20))
+        }
+    }
 }

@@ -73,9 +73,15 @@ extension ServiceConfiguration {
             host: try values.string("http.host"),
             port: try values.int("http.port", in: 1...65_535),
             bodyLimitBytes: try values.int("http.body_limit_bytes", in: 1...(1 << 30)),
+            updateBodyLimitBytes: try values.int("http.update_body_limit_bytes", in: 1...(1 << 20)),
+            idleTimeoutSeconds: try values.int("http.idle_timeout_seconds", in: 1...3_600),
             longPollMaxSeconds: try values.int("http.long_poll_max_seconds", in: 0...300),
             statusRefreshMilliseconds: try values.int("http.status_refresh_ms", in: 100...600_000),
             tls: try values.serverCertificateFiles())
+        guard http.idleTimeoutSeconds > http.longPollMaxSeconds else {
+            throw ConfigurationError(key: "http.idle_timeout_seconds", reason: "\(http.idleTimeoutSeconds) would close "
+                + "a board's long-poll (http.long_poll_max_seconds is \(http.longPollMaxSeconds)); make it longer")
+        }
         let password = try secrets.value(of: .databasePassword, file: values.optionalString("database.password_file"))
         let roots = try values.optionalString("database.ssl_root_cert")
         database = Database(

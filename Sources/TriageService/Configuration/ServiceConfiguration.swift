@@ -18,8 +18,12 @@ public struct ServiceConfiguration: Sendable {
     public struct HTTP: Sendable {
         public var host: String
         public var port: Int
-        /// Request bodies above this size get 413 before they are decoded.
+        /// Arrival bodies above this size get 413 before they are decoded.
         public var bodyLimitBytes: Int
+        /// The same for confirm, override, discharge and new vitals, which carry a few fields.
+        public var updateBodyLimitBytes: Int
+        /// A connection with no traffic this long is closed (longer than any long-poll).
+        public var idleTimeoutSeconds: Int
         /// Upper bound for `GET /v1/worklist?wait=`, so a board cannot hold a connection forever.
         public var longPollMaxSeconds: Int
         /// How often `/readyz`'s state and `/metrics`' queue gauges are refreshed in the background.

@@ -8,7 +8,10 @@ struct ArrivalController: Sendable {
     let worklist: any WorklistRepository
     let assessments: any AssessmentRepository
     let validator: ArrivalValidator
-    let bodyLimit: Int
+    /// Largest arrival body (it may carry images).
+    let arrivalBodyLimit: Int
+    /// Largest body of the small updates (new vitals, discharge).
+    let updateBodyLimit: Int
 
     func addRoutes(to routes: APIRoutes) {
         routes.on(.submitArrival, use: submit)
@@ -31,7 +34,7 @@ struct ArrivalController: Sendable {
     /// Validates, then enqueues: 202 for a new arrival, 200 with the existing id for a re-delivery.
     /// A rejected arrival writes nothing.
     @Sendable func submit(_ request: Request, context: TriageRequestContext) async throws -> Response {
-        let submission = try await request.decodeJSON(ArrivalSubmission.self, limit: bodyLimit)
+        let submission = try await request.decodeJSON(ArrivalSubmission.self, limit: arrivalBodyLimit)
         let flags = try validator.validate(submission)
         let user = try context.requireIdentity()
         let result = try await queue.enqueue(submission, flags: flags, context: user.auditContext(requestID: context.id))
@@ -46,7 +49,7 @@ struct ArrivalController: Sendable {
 
     @Sendable func discharge(_ request: Request, context: TriageRequestContext) async throws -> Response {
         let arrivalID = try context.id("id", of: "the arrival")
-        let body = try await request.decodeOptionalJSON(DischargeBody.self, limit: bodyLimit)
+        let body = try await request.decodeOptionalJSON(DischargeBody.self, limit: updateBodyLimit)
         let reason = try ReasonText.optional(body?.reason, field: "reason")
         return try await BoardDecisions(worklist: worklist)
             .apply(.discharge(reason: reason), arrivalID: arrivalID, request: request, context: context)
@@ -61,7 +64,7 @@ struct ArrivalController: Sendable {
     /// awaiting_confirmation when the new assessment is written.
     @Sendable func recordVitals(_ request: Request, context: TriageRequestContext) async throws -> Response {
         let arrivalID = try context.id("id", of: "the arrival")
-        let body = try await request.decodeJSON(VitalsBody.self, limit: bodyLimit)
+        let body = try await request.decodeJSON(VitalsBody.self, limit: updateBodyLimit)
         guard let row = try await worklist.row(arrivalID: arrivalID),
               let current = try await assessments.assessment(id: row.assessmentID) else {
             throw QueueError.notOnBoard(arrivalID: arrivalID)

@@ -7,7 +7,8 @@ import TriageStore
 struct AssessmentController: Sendable {
     let assessments: any AssessmentRepository
     let worklist: any WorklistRepository
-    let bodyLimit: Int
+    /// Largest override body (a level and a reason).
+    let updateBodyLimit: Int
 
     private var decisions: BoardDecisions { BoardDecisions(worklist: worklist) }
 
@@ -45,7 +46,7 @@ struct AssessmentController: Sendable {
 
     /// The reason is mandatory: an override without one is refused before anything is written.
     @Sendable func override(_ request: Request, context: TriageRequestContext) async throws -> Response {
-        let body = try await request.decodeJSON(OverrideBody.self, limit: bodyLimit)
+        let body = try await request.decodeJSON(OverrideBody.self, limit: updateBodyLimit)
         let reason = try ReasonText.required(body.reason, field: "reason")
         let detail = try await assessment(context)
         return try await decisions.apply(.override(level: body.level, reason: reason), arrivalID: detail.arrivalID,
