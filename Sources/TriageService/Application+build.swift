@@ -65,7 +65,9 @@ public func buildRouter(
                       validator: ArrivalValidator(limits: configuration.triage.arrivalLimits),
                       arrivalBodyLimit: configuration.http.bodyLimitBytes, updateBodyLimit: updateBodyLimit)
         .addRoutes(to: routes)
-    AdminController(auditTrail: repository, queue: repository).addRoutes(to: routes)
+    AdminController(auditTrail: repository, queue: repository,
+                    checkpoints: try configuration.audit.checkpoints.map(AuditCheckpoints.init(files:)))
+        .addRoutes(to: routes)
     return router
 }
 
@@ -101,6 +103,12 @@ public func buildServiceGroup(
         backgroundLogger: logger)
     let store = PostgresTriageStore(client: client, configuration: configuration.storeConfiguration, logger: logger)
     var services: [any Service] = [client]
+    if let files = configuration.audit.checkpoints {
+        services.append(AuditCheckpointer(
+            checkpoints: try AuditCheckpoints(files: files), trail: store,
+            everyAppends: configuration.audit.checkpointEveryAppends,
+            interval: .seconds(configuration.audit.checkpointIntervalSeconds), logger: logger))
+    }
     let scoring = parts.contains(.worker) ? await ScoringSetup.load(configuration.model, logger: logger) : .rulesOnly
     if parts.contains(.worker) {
         services.append(TriageWorker(
@@ -140,6 +148,11 @@ public func migrateDatabase(configuration: ServiceConfiguration, logger: Logger)
         try await MigrationRunner(
             directory: configuration.database.migrationsDirectory, client: client, logger: logger).migrate()
     }
+}
+
+/// `edtriage verify-audit`: the chain, and the latest signed checkpoint when checkpoints are configured.
+public func verifyAudit(configuration: ServiceConfiguration, trail: any AuditTrail) async throws -> AuditVerification {
+    try await verifyAudit(trail, checkpoints: try configuration.audit.checkpoints.map(AuditCheckpoints.init(files:)))
 }
 
 /// Refuses to start on a database that lacks a migration or whose applied files have changed since.

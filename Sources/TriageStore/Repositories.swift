@@ -73,6 +73,12 @@ public protocol AuditTrail: Sendable {
     /// Walks the chain from the first row and reports the first broken link.
     func verifyAudit() async throws -> AuditVerification
 
+    /// The newest row's sequence number and hash; nil while the log is empty.
+    func auditHead() async throws -> AuditHead?
+
+    /// The stored hash of row `seq`; nil when there is no such row.
+    func auditHash(seq: Int) async throws -> String?
+
     /// Audits `count` requests from `source` (a client address) refused for a bad or expired token. The actor
     /// is `anonymous`: nothing an unverified token claims is recorded as who acted.
     func appendRejectedTokens(source: String, reason: String, count: Int, requestID: String?) async throws

@@ -1,20 +1,31 @@
 import ArgumentParser
 import Logging
+import TriageService
 
-/// Walks the audit hash chain; exits non-zero at the first broken link.
+/// Walks the audit hash chain and compares it with the latest signed checkpoint (when configured); exits
+/// non-zero at the first broken link, or when rows were deleted or the chain rewritten since a checkpoint.
 struct VerifyAuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "verify-audit", abstract: "Verify the audit log's hash chain.")
+        commandName: "verify-audit", abstract: "Verify the audit log's hash chain and its signed checkpoints.")
 
     @OptionGroup var options: ConfigurationOptions
 
     func run() async throws {
         let configuration = try await options.load()
-        let result = try await withStore(configuration, logger: Logger(label: "edtriage.audit")) { try await $0.verifyAudit() }
+        let result = try await withStore(configuration, logger: Logger(label: "edtriage.audit")) { store in
+            try await verifyAudit(configuration: configuration, trail: store)
+        }
         if let broken = result.firstBroken {
             print("audit chain BROKEN at seq \(broken.seq): \(broken.reason) (\(result.checked) rows checked)")
-            throw ExitCode.failure
+        } else {
+            print("audit chain links intact: \(result.checked) rows")
         }
-        print("audit chain intact: \(result.checked) rows")
+        switch result.checkpoint {
+        case nil: print("no signed checkpoints configured (audit.checkpoint_file)")
+        case let match? where match.problem != nil: print("audit checkpoint MISMATCH: \(match.problem ?? "")")
+        case let match? where match.seq == nil: print("no signed checkpoint written yet")
+        case let match?: print("matches the checkpoint of seq \(match.seq ?? 0) signed at \(match.signedAt ?? "")")
+        }
+        if !result.isIntact { throw ExitCode.failure }
     }
 }

@@ -52,7 +52,8 @@ import TriageStoreTestSupport
             _ = try await cli.run(["ingest", "-"] + cli.configArguments, stdin: Data(Self.validArrival.utf8))
             let intact = try await cli.run(["verify-audit"] + cli.configArguments)
             #expect(intact.status == 0)
-            #expect(intact.stdout.contains("audit chain intact: 1 rows"))
+            #expect(intact.stdout.contains("audit chain links intact: 1 rows"))
+            #expect(intact.stdout.contains("no signed checkpoints configured"))
 
             try await database.ownerQuery("""
                 SET session_replication_role = replica;
@@ -61,6 +62,43 @@ import TriageStoreTestSupport
             let broken = try await cli.run(["verify-audit"] + cli.configArguments)
             #expect(broken.status != 0)
             #expect(broken.stdout.contains("BROKEN at seq 1"))
+        }
+    }
+
+    /// `serve` writes signed checkpoints as it audits; after the newest rows are deleted behind the triggers'
+    /// back, `verify-audit` still finds every remaining link valid, and fails on the checkpoint.
+    @Test func verifyAuditComparesTheChainWithTheSignedCheckpoints() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-checkpoints-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let checkpoints = folder.appendingPathComponent("checkpoints.jsonl")
+        let keyFile = folder.appendingPathComponent("checkpoint.key")
+        try Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedData().write(to: keyFile)
+        try await TestDatabase.with { database in
+            var cli = CommandRunner(database: database, port: TestPorts.random())
+            cli.environment["EDTRIAGE_AUDIT_CHECKPOINT_FILE"] = checkpoints.path
+            cli.environment["EDTRIAGE_AUDIT_CHECKPOINT_KEY_FILE"] = keyFile.path
+            let (process, _, _) = try cli.start(["serve"] + cli.configArguments)
+            defer { if process.isRunning { process.terminate() } }
+            _ = try await cli.run(["ingest", "-"] + cli.configArguments, stdin: Data(Self.validArrival.utf8))
+            for _ in 0..<100 where try await database.count("arrivals", where: "state = 'done'") < 1 {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            kill(process.processIdentifier, SIGTERM)
+            for _ in 0..<100 where process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+            let head = try await database.count("audit_log")
+            let intact = try await cli.run(["verify-audit"] + cli.configArguments)
+            #expect(intact.status == 0, "\(intact.stdout)")
+            #expect(intact.stdout.contains("matches the checkpoint of seq \(head)"))
+
+            try await database.ownerQuery("""
+                SET session_replication_role = replica;
+                DELETE FROM audit_log WHERE seq = \(head)
+                """)
+            let truncated = try await cli.run(["verify-audit"] + cli.configArguments)
+            #expect(truncated.status != 0)
+            #expect(truncated.stdout.contains("audit chain links intact: \(head - 1) rows"))
+            #expect(truncated.stdout.contains("audit checkpoint MISMATCH"))
         }
     }
 

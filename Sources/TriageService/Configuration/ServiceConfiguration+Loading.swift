@@ -77,7 +77,8 @@ extension ServiceConfiguration {
             idleTimeoutSeconds: try values.int("http.idle_timeout_seconds", in: 1...3_600),
             longPollMaxSeconds: try values.int("http.long_poll_max_seconds", in: 0...300),
             statusRefreshMilliseconds: try values.int("http.status_refresh_ms", in: 100...600_000),
-            tls: try values.serverCertificateFiles())
+            tls: try values.pairedPaths("http.tls.certificate_file", "http.tls.key_file")
+                .map { ServerCertificate.Files(certificate: $0, key: $1) })
         guard http.idleTimeoutSeconds > http.longPollMaxSeconds else {
             throw ConfigurationError(key: "http.idle_timeout_seconds", reason: "\(http.idleTimeoutSeconds) would close "
                 + "a board's long-poll (http.long_poll_max_seconds is \(http.longPollMaxSeconds)); make it longer")
@@ -123,6 +124,11 @@ extension ServiceConfiguration {
             allowDevelopmentTokens: try values.bool("auth.allow_dev_tokens"),
             tokenTTLSeconds: try values.int("auth.token_ttl_seconds", in: 60...(7 * 86_400)),
             maxTokenLifetimeSeconds: try values.int("auth.max_token_lifetime_seconds", in: 60...(30 * 86_400)))
+        audit = Audit(
+            checkpoints: try values.pairedPaths("audit.checkpoint_file", "audit.checkpoint_key_file")
+                .map { AuditCheckpoints.Files(checkpoints: $0, key: $1) },
+            checkpointEveryAppends: try values.int("audit.checkpoint_every_appends", in: 1...1_000_000),
+            checkpointIntervalSeconds: try values.int("audit.checkpoint_interval_seconds", in: 1...86_400))
         model = Model(
             path: try values.optionalString("model.path"),
             mmproj: try values.optionalString("model.mmproj"),
@@ -223,15 +229,13 @@ private struct ValueReader {
         return value
     }
 
-    /// Both HTTPS files, or neither.
-    func serverCertificateFiles() throws -> ServerCertificate.Files? {
-        let certificate = try optionalString("http.tls.certificate_file")
-        let key = try optionalString("http.tls.key_file")
-        switch (certificate, key) {
+    /// Two paths that only work together (a certificate and its key): both, or neither.
+    func pairedPaths(_ first: String, _ second: String) throws -> (String, String)? {
+        switch (try optionalString(first), try optionalString(second)) {
         case (nil, nil): return nil
-        case let (certificate?, key?): return ServerCertificate.Files(certificate: certificate, key: key)
-        case (nil, _): throw ConfigurationError(key: "http.tls.certificate_file", reason: "http.tls.key_file is set without it")
-        case (_, nil): throw ConfigurationError(key: "http.tls.key_file", reason: "http.tls.certificate_file is set without it")
+        case let (one?, other?): return (one, other)
+        case (nil, _): throw ConfigurationError(key: first, reason: "\(second) is set without it")
+        case (_, nil): throw ConfigurationError(key: second, reason: "\(first) is set without it")
         }
     }
 

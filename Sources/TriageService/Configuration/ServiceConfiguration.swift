@@ -13,6 +13,7 @@ public struct ServiceConfiguration: Sendable {
     public var triage: Triage
     public var auth: Auth
     public var model: Model
+    public var audit: Audit
     public var logLevel: Logger.Level
 
     public struct HTTP: Sendable {
@@ -120,6 +121,15 @@ public struct ServiceConfiguration: Sendable {
         public var tokenTTLSeconds: Int
         /// Longest lifetime (`exp` − `iat`) of any accepted token.
         public var maxTokenLifetimeSeconds: Int
+    }
+
+    public struct Audit: Sendable {
+        /// The signed checkpoints' file and signing key; no checkpoints when nil.
+        var checkpoints: AuditCheckpoints.Files?
+        /// A checkpoint at least every this many appended rows…
+        public var checkpointEveryAppends: Int
+        /// …and at least this often while rows are appended.
+        public var checkpointIntervalSeconds: Int
     }
 
     public struct Model: Sendable {

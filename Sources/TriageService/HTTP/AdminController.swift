@@ -6,6 +6,8 @@ import TriageStore
 struct AdminController: Sendable {
     let auditTrail: any AuditTrail
     let queue: any ArrivalQueue
+    /// With signed checkpoints configured, verification also compares the chain with the latest one.
+    let checkpoints: AuditCheckpoints?
 
     static let maxPageSize = 1_000
 
@@ -41,7 +43,8 @@ struct AdminController: Sendable {
     }
 
     @Sendable func verify(_ request: Request, context: TriageRequestContext) async throws -> Response {
-        try JSONResponse(body: try await auditTrail.verifyAudit()).response(from: request, context: context)
+        try JSONResponse(body: try await verifyAudit(auditTrail, checkpoints: checkpoints))
+            .response(from: request, context: context)
     }
 
     struct FailedList: Encodable, Sendable {

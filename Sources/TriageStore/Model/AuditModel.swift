@@ -48,6 +48,17 @@ public struct AuditFilter: Sendable, Hashable {
 }
 
 /// The result of walking the whole hash chain.
+/// The chain's newest link.
+public struct AuditHead: Sendable, Hashable {
+    public var seq: Int
+    public var hash: String
+
+    public init(seq: Int, hash: String) {
+        self.seq = seq
+        self.hash = hash
+    }
+}
+
 public struct AuditVerification: Codable, Sendable, Hashable {
     public struct BrokenLink: Codable, Sendable, Hashable {
         public var seq: Int
@@ -59,19 +70,43 @@ public struct AuditVerification: Codable, Sendable, Hashable {
         }
     }
 
+    /// How the chain compares with the latest signed checkpoint kept outside the database.
+    public struct CheckpointMatch: Codable, Sendable, Hashable {
+        /// The row the latest checkpoint names, and when it was signed; nil when no valid checkpoint exists.
+        public var seq: Int?
+        public var signedAt: String?
+        /// Why the chain does not match (rows deleted, chain rewritten, a checkpoint not signed by the key); nil
+        /// when it does.
+        public var problem: String?
+
+        public init(seq: Int?, signedAt: String?, problem: String?) {
+            self.seq = seq
+            self.signedAt = signedAt
+            self.problem = problem
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case seq, problem
+            case signedAt = "signed_at"
+        }
+    }
+
     public var isIntact: Bool
     /// Rows checked (up to and including the first broken one).
     public var checked: Int
     public var firstBroken: BrokenLink?
+    /// Nil when no checkpoints are configured.
+    public var checkpoint: CheckpointMatch?
 
-    public init(isIntact: Bool, checked: Int, firstBroken: BrokenLink?) {
+    public init(isIntact: Bool, checked: Int, firstBroken: BrokenLink?, checkpoint: CheckpointMatch? = nil) {
         self.isIntact = isIntact
         self.checked = checked
         self.firstBroken = firstBroken
+        self.checkpoint = checkpoint
     }
 
     private enum CodingKeys: String, CodingKey {
-        case checked
+        case checked, checkpoint
         case isIntact = "is_intact"
         case firstBroken = "first_broken"
     }

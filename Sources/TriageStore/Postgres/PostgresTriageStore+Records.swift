@@ -75,6 +75,18 @@ extension PostgresTriageStore {
         }.map { try AuditLedger.entry(from: $0).entry }
     }
 
+    public func auditHead() async throws -> AuditHead? {
+        try await client.withConnection { connection in
+            try await connection.firstRow("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", logger: logger)
+        }.map { row in AuditHead(seq: try row["seq"].decode(Int.self), hash: try row["hash"].decode(String.self)) }
+    }
+
+    public func auditHash(seq: Int) async throws -> String? {
+        try await client.withConnection { connection in
+            try await connection.firstRow("SELECT hash FROM audit_log WHERE seq = \(seq)", logger: logger)
+        }.map { try $0["hash"].decode(String.self) }
+    }
+
     public func verifyAudit() async throws -> AuditVerification {
         let pageSize = 1000
         var expectedSeq = 1

@@ -1,0 +1,142 @@
+import Crypto
+import Foundation
+import Logging
+import ServiceLifecycle
+import TriageCore
+import TriageStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The append-only file of signed audit checkpoints (`audit.checkpoint_file`, one JSON object per line) and the
+/// Ed25519 key that signs them (`audit.checkpoint_key_file`, base64 of the 32-byte private key). Both live
+/// outside the database: whoever can rewrite `audit_log` cannot also make its checkpoints agree.
+struct AuditCheckpoints: Sendable {
+    struct Files: Sendable, Equatable {
+        var checkpoints: String
+        var key: String
+    }
+
+    let path: String
+    let key: Curve25519.Signing.PrivateKey
+
+    init(files: Files) throws {
+        let text = try SecretSource.contents(of: files.key, key: "audit.checkpoint_key_file")
+        guard let raw = Data(base64Encoded: text),
+              let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw) else {
+            throw ConfigurationError(key: "audit.checkpoint_key_file",
+                                     reason: "\(files.key) does not hold a base64 32-byte Ed25519 private key")
+        }
+        self.path = files.checkpoints
+        self.key = key
+    }
+
+    /// Appends a checkpoint of `head` and flushes it to disk. `O_APPEND` keeps concurrent writers' lines whole.
+    func append(_ head: AuditHead, at date: Date = Date()) throws {
+        let checkpoint = try AuditCheckpoint.sign(seq: head.seq, hash: head.hash, at: date, key: key)
+        var line = try JSONEncoder().encode(checkpoint)
+        line.append(UInt8(ascii: "\n"))
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw CheckpointFileError(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == line.count, fsync(descriptor) == 0 else {
+            throw CheckpointFileError(path: path, reason: "short write or fsync failed")
+        }
+    }
+
+    /// The newest checkpoint, after checking that every line is one this key signed; nil when there is none.
+    func latest() throws -> AuditCheckpoint? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        var latest: AuditCheckpoint?
+        for (index, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() {
+            guard let checkpoint = try? JSONDecoder().decode(AuditCheckpoint.self, from: Data(line)),
+                  checkpoint.isSigned(by: key.publicKey) else {
+                throw CheckpointFileError(path: path, reason: "line \(index + 1) is not a checkpoint signed by this key")
+            }
+            if checkpoint.seq >= latest?.seq ?? 0 { latest = checkpoint }
+        }
+        return latest
+    }
+
+    /// Compares the stored chain with the latest checkpoint.
+    func match(_ trail: any AuditTrail) async throws -> AuditVerification.CheckpointMatch {
+        let latest: AuditCheckpoint?
+        do {
+            latest = try self.latest()
+        } catch let error as CheckpointFileError {
+            return .init(seq: nil, signedAt: nil, problem: error.description)
+        }
+        guard let latest else { return .init(seq: nil, signedAt: nil, problem: nil) }
+        let problem: String?
+        switch try await trail.auditHash(seq: latest.seq) {
+        case nil:
+            let end = try await trail.auditHead()?.seq ?? 0
+            problem = "the chain ends at seq \(end) but the checkpoint signed at \(latest.signedAt) names seq "
+                + "\(latest.seq): the newest rows were deleted"
+        case let stored? where stored != latest.hash:
+            problem = "row \(latest.seq) differs from the checkpoint signed at \(latest.signedAt): the chain was rewritten"
+        default:
+            problem = nil
+        }
+        return .init(seq: latest.seq, signedAt: latest.signedAt, problem: problem)
+    }
+
+    /// The chain walked link by link, then compared with the latest checkpoint.
+    func verify(_ trail: any AuditTrail) async throws -> AuditVerification {
+        var result = try await trail.verifyAudit()
+        let match = try await match(trail)
+        result.checkpoint = match
+        result.isIntact = result.isIntact && match.problem == nil
+        return result
+    }
+}
+
+/// The chain's verification, against the latest signed checkpoint when checkpoints are configured.
+func verifyAudit(_ trail: any AuditTrail, checkpoints: AuditCheckpoints?) async throws -> AuditVerification {
+    if let checkpoints { return try await checkpoints.verify(trail) }
+    return try await trail.verifyAudit()
+}
+
+struct CheckpointFileError: Error, CustomStringConvertible {
+    let path: String
+    let reason: String
+    var description: String { "audit checkpoint file \(path): \(reason)" }
+}
+
+/// Writes a checkpoint whenever the chain has grown by `everyAppends` rows, or has grown at all and the last
+/// checkpoint is `interval` old, and once more at shutdown. It reads only the chain's head (one indexed row).
+struct AuditCheckpointer: Service {
+    let checkpoints: AuditCheckpoints
+    let trail: any AuditTrail
+    let everyAppends: Int
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        var last = Written(seq: (try? checkpoints.latest())?.seq ?? 0, at: .now)
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            last = await checkpointIfDue(after: last, force: false)
+            try? await Task.sleep(for: .seconds(1))
+        }
+        _ = await checkpointIfDue(after: last, force: true)
+    }
+
+    private struct Written {
+        var seq: Int
+        var at: ContinuousClock.Instant
+    }
+
+    private func checkpointIfDue(after last: Written, force: Bool) async -> Written {
+        do {
+            guard let head = try await trail.auditHead(), head.seq > last.seq,
+                  force || head.seq - last.seq >= everyAppends || ContinuousClock.now - last.at >= interval
+            else { return last }
+            try checkpoints.append(head)
+            return Written(seq: head.seq, at: .now)
+        } catch {
+            logger.error("audit checkpoint not written", metadata: ["reason": "\(error)"])
+            return last
+        }
+    }
+}
