@@ -60,8 +60,9 @@ public func buildRouter(
     try BoardController().addRoutes(to: routes)
     WorklistController(worklist: repository, maxWait: .seconds(configuration.http.longPollMaxSeconds))
         .addRoutes(to: routes)
-    AssessmentController(assessments: repository, worklist: repository, updateBodyLimit: updateBodyLimit).addRoutes(to: routes)
-    ArrivalController(queue: repository, worklist: repository, assessments: repository,
+    AssessmentController(assessments: repository, worklist: repository, auditTrail: repository,
+                         updateBodyLimit: updateBodyLimit).addRoutes(to: routes)
+    ArrivalController(queue: repository, worklist: repository, assessments: repository, auditTrail: repository,
                       validator: ArrivalValidator(limits: configuration.triage.arrivalLimits),
                       arrivalBodyLimit: configuration.http.bodyLimitBytes, updateBodyLimit: updateBodyLimit)
         .addRoutes(to: routes)

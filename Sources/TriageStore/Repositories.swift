@@ -73,6 +73,9 @@ public protocol AuditTrail: Sendable {
     /// Walks the chain from the first row and reports the first broken link.
     func verifyAudit() async throws -> AuditVerification
 
+    /// Records a read of patient data (`access.assessment`, `access.image`, `access.audit`).
+    func appendAccess(_ access: DataAccess, context: AuditContext) async throws
+
     /// The newest row's sequence number and hash; nil while the log is empty.
     func auditHead() async throws -> AuditHead?
 

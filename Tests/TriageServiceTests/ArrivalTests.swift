@@ -148,6 +148,10 @@ import TriageStore
             #expect(image.headers[.contentType] == "image/png")
             #expect(Data(image.body.readableBytesView) == png)
             #expect(try await harness.send(.get, "/v1/arrivals/\(id)/images/1", as: .nurse).status == .notFound)
+            // The read is on record (who, which arrival's which image); the miss read nothing.
+            let reads = try await harness.database.ownerQuery(
+                "SELECT actor || ' ' || entity_id || ' ' || (after->>'index') FROM audit_log WHERE action = 'access.image'")
+            #expect(reads == ["test-physician \(id) 0"])
         }
     }
 }

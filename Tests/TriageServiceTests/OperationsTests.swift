@@ -89,6 +89,28 @@ import TriageStore
         }
     }
 
+    /// Reads of patient data leave access rows (who read which arrival's what) that `?kind=access` finds apart
+    /// from the changes; the audit queries themselves are access too.
+    @Test func readsOfPatientDataAreAuditedAsAccess() async throws {
+        try await ServiceHarness.run { harness in
+            let row = try await harness.boardRow(for: Arrivals.chestPain())
+            #expect(try await harness.send(.get, "/v1/assessments/\(row.assessmentID)", as: .nurse).status == .ok)
+            func page(_ query: String) async throws -> [AuditEntry] {
+                try harness.decode(AuditPageBody.self, try await harness.send(.get, "/v1/audit?\(query)", as: .admin)).entries
+            }
+            let reads = try await page("kind=access")
+            #expect(reads.map(\.action) == ["access.assessment"])
+            #expect(reads.first?.actor == "test-nurse" && reads.first?.entityID == String(row.arrivalID))
+            let changes = try await page("kind=change")
+            #expect(!changes.isEmpty && changes.allSatisfy { !$0.action.hasPrefix("access.") })
+            #expect(try await page("kind=access").map(\.action) == ["access.assessment", "access.audit", "access.audit"])
+            #expect(try await page("kind=access&arrival_id=\(row.arrivalID)").map(\.action) == ["access.assessment"])
+            let wrongKind = try await harness.send(.get, "/v1/audit?kind=reads", as: .admin)
+            #expect(wrongKind.status == .unprocessableContent)
+            #expect(try harness.problem(wrongKind).field == "kind")
+        }
+    }
+
     struct AuditPageBody: Decodable {
         let entries: [AuditEntry]
     }

@@ -35,9 +35,11 @@ struct AdminController: Sendable {
         let limit = try query.int("limit", in: 1...Self.maxPageSize) ?? 100
         let filter = AuditFilter(
             since: try query.date("since"), until: try query.date("until"), actor: query.string("actor"),
-            arrivalID: try query.int("arrival_id", in: 1...Int.max), afterSeq: try query.int("after_seq", in: 0...Int.max),
-            limit: limit)
+            arrivalID: try query.int("arrival_id", in: 1...Int.max), kind: try query.choice("kind", AuditFilter.Kind.self),
+            afterSeq: try query.int("after_seq", in: 0...Int.max), limit: limit)
         let entries = try await auditTrail.auditEntries(filter)
+        try await auditTrail.appendAccess(.audit(rows: entries.count),
+                                          context: try context.requireIdentity().auditContext(requestID: context.id))
         let page = AuditPage(entries: entries, nextAfterSeq: entries.count == limit ? entries.last?.seq : nil)
         return try JSONResponse(body: page).response(from: request, context: context)
     }
@@ -81,6 +83,17 @@ struct QueryReader {
         guard let value = Int(text), range.contains(value) else {
             throw Problem(.validation, "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound)",
                           field: name)
+        }
+        return value
+    }
+
+    func choice<Value: RawRepresentable & CaseIterable>(_ name: String, _: Value.Type) throws -> Value?
+        where Value.RawValue == String
+    {
+        guard let text = string(name) else { return nil }
+        guard let value = Value(rawValue: text) else {
+            let choices = Value.allCases.map(\.rawValue).joined(separator: ", ")
+            throw Problem(.validation, "\(name) must be one of \(choices)", field: name)
         }
         return value
     }

@@ -7,6 +7,8 @@ struct ArrivalController: Sendable {
     let queue: any ArrivalQueue
     let worklist: any WorklistRepository
     let assessments: any AssessmentRepository
+    /// Where each read of an image is recorded.
+    let auditTrail: any AuditTrail
     let validator: ArrivalValidator
     /// Largest arrival body (it may carry images).
     let arrivalBodyLimit: Int
@@ -85,6 +87,8 @@ struct ArrivalController: Sendable {
               let image = try await assessments.image(arrivalID: arrivalID, index: index) else {
             throw Problem.notFound("the image")
         }
+        try await auditTrail.appendAccess(.image(arrivalID: arrivalID, index: index),
+                                           context: try context.requireIdentity().auditContext(requestID: context.id))
         return Response(
             status: .ok,
             headers: [.contentType: image.contentType, .contentLength: String(image.data.count),

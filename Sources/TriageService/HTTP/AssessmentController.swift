@@ -7,6 +7,8 @@ import TriageStore
 struct AssessmentController: Sendable {
     let assessments: any AssessmentRepository
     let worklist: any WorklistRepository
+    /// Where each read of an assessment's detail is recorded.
+    let auditTrail: any AuditTrail
     /// Largest override body (a level and a reason).
     let updateBodyLimit: Int
 
@@ -27,6 +29,8 @@ struct AssessmentController: Sendable {
 
     @Sendable func show(_ request: Request, context: TriageRequestContext) async throws -> Response {
         let detail = try await assessment(context)
+        try await auditTrail.appendAccess(.assessment(arrivalID: detail.arrivalID, assessmentID: detail.id),
+                                           context: try context.requireIdentity().auditContext(requestID: context.id))
         let row = try await worklist.row(arrivalID: detail.arrivalID).flatMap { $0.assessmentID == detail.id ? $0 : nil }
         let headers: HTTPFields = row.map { [.eTag: EntityTag.header($0.version)] } ?? [:]
         return try JSONResponse(headers: headers, body: View(assessment: detail, board: row))

@@ -28,26 +28,42 @@ public struct AuditEntry: Codable, Sendable, Hashable {
 
 /// Which audit rows to list. All conditions are optional and combine with AND.
 public struct AuditFilter: Sendable, Hashable {
+    /// Reads of patient data (`access.*` rows) or everything else (changes).
+    public enum Kind: String, Sendable, CaseIterable {
+        case access, change
+    }
+
     public var since: Date?
     public var until: Date?
     public var actor: String?
     public var arrivalID: Int?
+    public var kind: Kind?
     /// Only rows after this sequence number (for paging).
     public var afterSeq: Int?
     public var limit: Int
 
     public init(since: Date? = nil, until: Date? = nil, actor: String? = nil, arrivalID: Int? = nil,
-                afterSeq: Int? = nil, limit: Int = 100) {
+                kind: Kind? = nil, afterSeq: Int? = nil, limit: Int = 100) {
         self.since = since
         self.until = until
         self.actor = actor
         self.arrivalID = arrivalID
+        self.kind = kind
         self.afterSeq = afterSeq
         self.limit = limit
     }
 }
 
-/// The result of walking the whole hash chain.
+/// A read of patient data, recorded in the audit trail as who read what and when (`access.*` rows).
+public enum DataAccess: Sendable, Hashable {
+    /// An assessment's detail: explanation, inputs, decisions.
+    case assessment(arrivalID: Int, assessmentID: Int)
+    /// One of an arrival's images.
+    case image(arrivalID: Int, index: Int)
+    /// A page of the audit trail (which names patients' arrivals), with the rows it returned.
+    case audit(rows: Int)
+}
+
 /// The chain's newest link.
 public struct AuditHead: Sendable, Hashable {
     public var seq: Int
@@ -59,6 +75,7 @@ public struct AuditHead: Sendable, Hashable {
     }
 }
 
+/// The result of walking the whole hash chain.
 public struct AuditVerification: Codable, Sendable, Hashable {
     public struct BrokenLink: Codable, Sendable, Hashable {
         public var seq: Int

@@ -69,10 +69,28 @@ extension PostgresTriageStore {
                   AND (\(filter.until)::timestamptz IS NULL OR occurred_at < \(filter.until))
                   AND (\(filter.actor)::text IS NULL OR actor = \(filter.actor))
                   AND (\(arrivalEntity)::text IS NULL OR (entity = 'arrival' AND entity_id = \(arrivalEntity)))
+                  AND (\(filter.kind?.rawValue)::text IS NULL
+                       OR (action LIKE 'access.%') = (\(filter.kind?.rawValue) = 'access'))
                   AND seq > \(filter.afterSeq ?? 0)
                 ORDER BY seq LIMIT \(max(0, filter.limit))
                 """, logger: logger)
         }.map { try AuditLedger.entry(from: $0).entry }
+    }
+
+    public func appendAccess(_ access: DataAccess, context: AuditContext) async throws {
+        let record = switch access {
+        case .assessment(let arrivalID, let assessmentID):
+            AuditRecord.arrival(arrivalID, context, action: "access.assessment",
+                                after: .object(["assessment_id": .number(Double(assessmentID))]))
+        case .image(let arrivalID, let index):
+            AuditRecord.arrival(arrivalID, context, action: "access.image", after: .object(["index": .number(Double(index))]))
+        case .audit(let rows):
+            AuditRecord(context, action: "access.audit", entity: "audit", entityID: nil,
+                        after: .object(["rows": .number(Double(rows))]))
+        }
+        try await client.transaction(logger: logger) { connection in
+            try await AuditLedger.append(record, on: connection, logger: logger)
+        }
     }
 
     public func auditHead() async throws -> AuditHead? {
