@@ -49,14 +49,13 @@ public struct ArrivalValidator: Sendable {
         }
     }
 
-    /// Whitespace-only text counts as empty; length is counted in characters. NUL is refused: PostgreSQL
-    /// text and jsonb cannot hold it, so it would otherwise fail at the database instead of here.
+    /// Whitespace-only text counts as empty; length and NUL as PostgreSQL sees them (`StoredText`).
     private func checkLength(_ text: String, field: String, allowed: ClosedRange<Int>) throws(ArrivalValidationError) {
-        guard !text.unicodeScalars.contains("\u{0}") else {
+        guard !StoredText.containsNUL(text) else {
             throw ArrivalValidationError(field: field, message: "\(field) must not contain NUL characters")
         }
         let isBlank = text.allSatisfy(\.isWhitespace)
-        guard allowed.contains(text.count), !(allowed.lowerBound > 0 && isBlank) else {
+        guard allowed.contains(StoredText.length(text)), !(allowed.lowerBound > 0 && isBlank) else {
             let message = allowed.lowerBound > 0
                 ? "\(field) must be 1 to \(allowed.upperBound) characters and not blank"
                 : "\(field) must be at most \(allowed.upperBound) characters"

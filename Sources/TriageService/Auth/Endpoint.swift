@@ -67,6 +67,18 @@ extension Endpoint {
         audit, auditVerify, failedArrivals, requeue,
     ]
 
+    /// The methods routed at a concrete `path` (e.g. `/v1/assessments/7`), so a request with another method
+    /// is answered 405 with `Allow` rather than 404.
+    public static func methods(at path: String) -> [HTTPRequest.Method] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        return all.filter { endpoint in
+            let template = endpoint.path.split(separator: "/", omittingEmptySubsequences: false)
+            return template.count == segments.count && zip(template, segments).allSatisfy { pattern, segment in
+                pattern.hasPrefix("{") ? !segment.isEmpty : pattern == segment
+            }
+        }.map(\.method)
+    }
+
     /// The access table as a Markdown table for the README: one row per endpoint, a column for callers
     /// without a token and one per role. ✓ allowed, 401 unauthenticated, 403 forbidden.
     public static func accessTableMarkdown() -> String {

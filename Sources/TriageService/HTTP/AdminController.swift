@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import TriageCore
 import TriageStore
 
 /// Admin-only: the audit trail and its verification, failed arrivals and their requeue.
@@ -34,7 +35,7 @@ struct AdminController: Sendable {
         let query = QueryReader(request.uri.queryParameters)
         let limit = try query.int("limit", in: 1...Self.maxPageSize) ?? 100
         let filter = AuditFilter(
-            since: try query.date("since"), until: try query.date("until"), actor: query.string("actor"),
+            since: try query.date("since"), until: try query.date("until"), actor: try query.string("actor"),
             arrivalID: try query.int("arrival_id", in: 1...Int.max), kind: try query.choice("kind", AuditFilter.Kind.self),
             afterSeq: try query.int("after_seq", in: 0...Int.max), limit: limit)
         let entries = try await auditTrail.auditEntries(filter)
@@ -74,12 +75,17 @@ struct QueryReader {
 
     init(_ parameters: Parameters) { self.parameters = parameters }
 
-    func string(_ name: String) -> String? {
-        parameters.get(name).flatMap { $0.isEmpty ? nil : $0 }
+    /// Nil when absent or empty; NUL is refused (PostgreSQL text cannot hold it).
+    func string(_ name: String) throws -> String? {
+        guard let text = parameters.get(name), !text.isEmpty else { return nil }
+        guard !StoredText.containsNUL(text) else {
+            throw Problem(.validation, "\(name) must not contain NUL characters", field: name)
+        }
+        return text
     }
 
     func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
-        guard let text = string(name) else { return nil }
+        guard let text = try string(name) else { return nil }
         guard let value = Int(text), range.contains(value) else {
             throw Problem(.validation, "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound)",
                           field: name)
@@ -90,7 +96,7 @@ struct QueryReader {
     func choice<Value: RawRepresentable & CaseIterable>(_ name: String, _: Value.Type) throws -> Value?
         where Value.RawValue == String
     {
-        guard let text = string(name) else { return nil }
+        guard let text = try string(name) else { return nil }
         guard let value = Value(rawValue: text) else {
             let choices = Value.allCases.map(\.rawValue).joined(separator: ", ")
             throw Problem(.validation, "\(name) must be one of \(choices)", field: name)
@@ -99,7 +105,7 @@ struct QueryReader {
     }
 
     func date(_ name: String) throws -> Date? {
-        guard let text = string(name) else { return nil }
+        guard let text = try string(name) else { return nil }
         guard let date = try? Date(text, strategy: .iso8601) else {
             throw Problem(.validation, "\(name) must be an ISO 8601 date-time", field: name)
         }

@@ -64,7 +64,8 @@ struct AssessmentController: Sendable {
     }
 }
 
-/// Free-text reasons clinicians give for a decision: trimmed, non-blank when required, bounded in length.
+/// Free-text reasons clinicians give for a decision: trimmed, non-blank when required, bounded in length and
+/// free of NUL as PostgreSQL counts and stores text (`StoredText`).
 enum ReasonText {
     static let maxCharacters = 1_000
 
@@ -77,8 +78,11 @@ enum ReasonText {
 
     static func optional(_ text: String?, field: String) throws -> String? {
         guard let trimmed = text?.trimmingCharacters(in: .whitespacesAndNewlines), !trimmed.isEmpty else { return nil }
-        guard trimmed.count <= maxCharacters else {
+        guard StoredText.length(trimmed) <= maxCharacters else {
             throw Problem(.validation, "\(field) must be at most \(maxCharacters) characters", field: field)
+        }
+        guard !StoredText.containsNUL(trimmed) else {
+            throw Problem(.validation, "\(field) must not contain NUL characters", field: field)
         }
         return trimmed
     }

@@ -12,6 +12,7 @@ public struct Problem: Error, HTTPResponseError, Sendable, Equatable {
         case unauthenticated
         case forbidden
         case notFound = "not-found"
+        case methodNotAllowed = "method-not-allowed"
         case conflict
         case versionMismatch = "version-mismatch"
         case preconditionRequired = "precondition-required"
@@ -26,6 +27,7 @@ public struct Problem: Error, HTTPResponseError, Sendable, Equatable {
             case .unauthenticated: .unauthorized
             case .forbidden: .forbidden
             case .notFound: .notFound
+            case .methodNotAllowed: .methodNotAllowed
             case .conflict: .conflict
             case .versionMismatch: .preconditionFailed
             case .preconditionRequired: .preconditionRequired
@@ -42,6 +44,7 @@ public struct Problem: Error, HTTPResponseError, Sendable, Equatable {
             case .unauthenticated: "Authentication required"
             case .forbidden: "Not allowed for this role"
             case .notFound: "Not found"
+            case .methodNotAllowed: "Method not allowed"
             case .conflict: "Conflicts with the current state"
             case .versionMismatch: "Stale version"
             case .preconditionRequired: "If-Match required"

@@ -10,6 +10,12 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            let allowed = Endpoint.methods(at: request.uri.path)
+            guard !allowed.isEmpty else { return try Problem(error).response(from: request, context: context) }
+            let allow = allowed.map(\.rawValue).joined(separator: ", ")
+            return try Problem(.methodNotAllowed, "\(request.method.rawValue) is not served here; use \(allow)",
+                               headers: [.allow: allow]).response(from: request, context: context)
         } catch {
             let problem = Problem(error)
             if problem.kind == .internal || problem.kind == .unavailable {
