@@ -58,7 +58,8 @@ public func buildRouter(
     MetricsController(registry: metrics).addRoutes(to: routes)
     OpenAPIController().addRoutes(to: routes)
     try BoardController().addRoutes(to: routes)
-    WorklistController(worklist: repository, maxWait: .seconds(configuration.http.longPollMaxSeconds))
+    WorklistController(worklist: repository, maxWait: .seconds(configuration.http.longPollMaxSeconds),
+                       wallScreensSeeLess: configuration.auth.dashboardView == "minimal")
         .addRoutes(to: routes)
     AssessmentController(assessments: repository, worklist: repository, auditTrail: repository,
                          updateBodyLimit: updateBodyLimit).addRoutes(to: routes)

@@ -34,10 +34,13 @@ import TriageStoreTestSupport
             ?? -1
     }
 
-    /// Runs the service with checkpoints after every append, posts two arrivals, and waits for the checkpoint
-    /// of the chain's head.
-    static func withCheckpointedService(_ folder: Folder,
-                                        _ body: @Sendable @escaping (LiveService, Int) async throws -> Void) async throws {
+    /// Runs the service with checkpoints after every append in a fresh folder, posts two arrivals, and waits
+    /// for the checkpoint of the chain's head; the folder is removed afterwards.
+    static func withCheckpointedService(
+        _ body: @Sendable @escaping (LiveService, Int, Folder) async throws -> Void) async throws {
+        let folder = Folder()
+        try folder.make()
+        defer { try? FileManager.default.removeItem(at: folder.url) }
         try await LiveService.run(environment: [
             "EDTRIAGE_AUDIT_CHECKPOINT_FILE": folder.checkpoints.path,
             "EDTRIAGE_AUDIT_CHECKPOINT_KEY_FILE": folder.key.path,
@@ -50,19 +53,16 @@ import TriageStoreTestSupport
             try await eventually { try await service.database.count("arrivals", where: "state = 'done'") == 2 }
             let head = try await head(service.database)
             try await eventually {
-                let text = (try? String(contentsOf: folder.checkpoints, encoding: .utf8)) ?? ""
-                return text.contains(#""seq":\#(head),"#)
+                let lines = ((try? Data(contentsOf: folder.checkpoints)) ?? Data()).split(separator: UInt8(ascii: "\n"))
+                return lines.contains { (try? JSONDecoder().decode(AuditCheckpoint.self, from: Data($0)))?.seq == head }
             }
-            try await body(service, head)
+            try await body(service, head, folder)
         }
     }
 
     @Test("an intact chain matches its latest checkpoint; deleting the newest rows is reported")
     func truncationIsDetected() async throws {
-        let folder = Folder()
-        try folder.make()
-        defer { try? FileManager.default.removeItem(at: folder.url) }
-        try await Self.withCheckpointedService(folder) { service, head in
+        try await Self.withCheckpointedService { service, head, _ in
             let intact = try await Self.verification(service)
             #expect(intact.isIntact)
             #expect(intact.checkpoint?.seq == head && intact.checkpoint?.problem == nil)
@@ -82,10 +82,7 @@ import TriageStoreTestSupport
 
     @Test("a chain rewritten from scratch with valid links no longer matches the checkpoint")
     func rewriteIsDetected() async throws {
-        let folder = Folder()
-        try folder.make()
-        defer { try? FileManager.default.removeItem(at: folder.url) }
-        try await Self.withCheckpointedService(folder) { service, head in
+        try await Self.withCheckpointedService { service, head, _ in
             // Someone who can disable the triggers empties the log and appends a history of their own through
             // the service's own code, so every link is valid.
             try await service.database.ownerQuery("""
@@ -108,10 +105,7 @@ import TriageStoreTestSupport
 
     @Test("a checkpoint line the key did not sign is reported, and a wrong key file stops start-up")
     func forgedCheckpointsAreRefused() async throws {
-        let folder = Folder()
-        try folder.make()
-        defer { try? FileManager.default.removeItem(at: folder.url) }
-        try await Self.withCheckpointedService(folder) { service, head in
+        try await Self.withCheckpointedService { service, head, folder in
             let forged = try AuditCheckpoint.sign(seq: head + 100, hash: String(repeating: "0", count: 64), at: Date(),
                                                   key: Curve25519.Signing.PrivateKey())
             let handle = try FileHandle(forWritingTo: folder.checkpoints)
@@ -121,12 +115,13 @@ import TriageStoreTestSupport
             let verification = try await Self.verification(service)
             #expect(!verification.isIntact)
             #expect(verification.checkpoint?.problem?.contains("is not a checkpoint signed by this key") == true)
+
+            try Data("not a key".utf8).write(to: folder.key)
+            let error = await #expect(throws: ConfigurationError.self) {
+                try await ServiceHarness.run(environment: ["EDTRIAGE_AUDIT_CHECKPOINT_FILE": folder.checkpoints.path,
+                                                           "EDTRIAGE_AUDIT_CHECKPOINT_KEY_FILE": folder.key.path]) { _ in }
+            }
+            #expect(error?.key == "audit.checkpoint_key_file")
         }
-        try Data("not a key".utf8).write(to: folder.key)
-        let error = await #expect(throws: ConfigurationError.self) {
-            try await ServiceHarness.run(environment: ["EDTRIAGE_AUDIT_CHECKPOINT_FILE": folder.checkpoints.path,
-                                                       "EDTRIAGE_AUDIT_CHECKPOINT_KEY_FILE": folder.key.path]) { _ in }
-        }
-        #expect(error?.key == "audit.checkpoint_key_file")
     }
 }

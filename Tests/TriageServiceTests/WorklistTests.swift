@@ -2,10 +2,50 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import TriageCore
 import TriageStore
 @testable import TriageService
 
 @Suite struct WorklistTests {
+    /// A wall screen sees where each patient is and how urgent, not who they are or what the note says; with
+    /// `auth.dashboard_view: full` it sees the clinicians' rows.
+    @Test func wallScreensSeeReducedRowsUnlessConfiguredOtherwise() async throws {
+        let wallFields: Set<String> = [
+            "arrival_id", "assessment_id", "patient_ref", "age_band", "sex", "chief_complaint", "arrival_mode",
+            "proposed_level", "effective_level", "state", "received_at", "minutes_waiting", "top_findings",
+            "reassessment_due", "version", "model_status", "review_level",
+        ]
+        @Sendable func rows(_ response: TestResponse) throws -> [[String: Any]] {
+            let snapshot = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
+            return snapshot?["rows"] as? [[String: Any]] ?? []
+        }
+        try await ServiceHarness.run { harness in
+            let row = try await harness.boardRow(for: Arrivals.chestPain())
+            let wall = try rows(try await harness.send(.get, "/v1/worklist", as: .dashboard))
+            #expect(wall.count == 1)
+            #expect(Set(wall[0].keys).isSubset(of: wallFields), "\(wall[0].keys.sorted())")
+            #expect(wall[0]["patient_ref"] as? String == "#\(row.arrivalID)")
+            #expect(wall[0]["age_band"] as? String == "50–59 y")
+            #expect((wall[0]["top_findings"] as? [Any])?.isEmpty == true)
+            #expect(wall[0]["effective_level"] as? Int == row.effectiveLevel.rawValue)
+            let clinician = try rows(try await harness.send(.get, "/v1/worklist", as: .nurse))
+            #expect(clinician[0]["patient_ref"] as? String == row.patientRef)
+            #expect(clinician[0]["explanation"] != nil)
+        }
+        try await ServiceHarness.run(environment: ["EDTRIAGE_AUTH_DASHBOARD_VIEW": "full"]) { harness in
+            let row = try await harness.boardRow(for: Arrivals.chestPain())
+            let wall = try rows(try await harness.send(.get, "/v1/worklist", as: .dashboard))
+            #expect(wall[0]["patient_ref"] as? String == row.patientRef)
+        }
+    }
+
+    @Test func ageBandsAggregateChildrenByStageAndAdultsByDecadeAndOver89() {
+        let bands = [PatientAge.days(3), .months(11), .years(0), .years(4), .years(11), .years(17), .years(18),
+                     .years(54), .years(89), .years(90), .years(104)].map(WallBoardRow.band)
+        #expect(bands == ["under 1 y", "under 1 y", "under 1 y", "1–4 y", "5–11 y", "12–17 y", "18–29 y",
+                          "50–59 y", "80–89 y", "90+ y", "90+ y"])
+    }
+
     @Test func etagAndNotModified() async throws {
         try await ServiceHarness.run { harness in
             let first = try await harness.send(.get, "/v1/worklist", as: .dashboard)
@@ -19,7 +59,7 @@ import TriageStore
             #expect(unchanged.body.readableBytes == 0)
 
             _ = try await harness.boardRow(for: Arrivals.chestPain())
-            let changed = try await harness.send(.get, "/v1/worklist", as: .dashboard, headers: [.ifNoneMatch: etag])
+            let changed = try await harness.send(.get, "/v1/worklist", as: .nurse, headers: [.ifNoneMatch: etag])
             #expect(changed.status == .ok)
             #expect(changed.headers[.eTag] != etag)
             #expect(try harness.decode(WorklistSnapshot.self, changed).rows.count == 1)

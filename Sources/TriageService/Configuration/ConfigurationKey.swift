@@ -100,6 +100,8 @@ extension ServiceConfiguration {
               "File holding the HS256 signing secret (instead of `EDTRIAGE_AUTH_HS256_SECRET`)."),
         .init("auth.es256_public_key_file", nil,
               "PEM public key verifying ES256 tokens from an external identity provider."),
+        .init("auth.dashboard_view", .string("minimal"),
+              "What `dashboard` (wall-screen) tokens see: `minimal` (arrival number, age band, complaint, level, waiting time; no record number, exact age or note-derived text) or `full` (the clinicians' rows)."),
         .init("auth.allow_dev_tokens", .bool(false),
               "Let `edtriage token` mint HS256 tokens (each mint is audited). Off in production, where the identity provider issues tokens; the dev scripts turn it on."),
         .init("auth.token_ttl_seconds", .int(12 * 3600), "Lifetime of tokens minted by `edtriage token` (one shift)."),

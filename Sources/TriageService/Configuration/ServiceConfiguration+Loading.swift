@@ -121,6 +121,7 @@ extension ServiceConfiguration {
             audience: try values.string("auth.audience"),
             hs256Secret: try secrets.value(of: .hs256Secret, file: values.optionalString("auth.hs256_secret_file")),
             es256PublicKeyPEM: try es256KeyFile.map { try SecretSource.contents(of: $0, key: "auth.es256_public_key_file") },
+            dashboardView: try values.choice("auth.dashboard_view", in: ["minimal", "full"]),
             allowDevelopmentTokens: try values.bool("auth.allow_dev_tokens"),
             tokenTTLSeconds: try values.int("auth.token_ttl_seconds", in: 60...(7 * 86_400)),
             maxTokenLifetimeSeconds: try values.int("auth.max_token_lifetime_seconds", in: 60...(30 * 86_400)))

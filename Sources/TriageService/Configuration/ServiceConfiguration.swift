@@ -115,6 +115,8 @@ public struct ServiceConfiguration: Sendable {
         public var hs256Secret: Secret?
         /// PEM of the ES256 public key that verifies tokens signed by an external identity provider.
         public var es256PublicKeyPEM: String?
+        /// `minimal` (wall-board rows for `dashboard` tokens) or `full` (the clinicians' rows).
+        public var dashboardView: String
         /// Whether `edtriage token` may mint development tokens.
         public var allowDevelopmentTokens: Bool
         /// Lifetime of tokens minted by `edtriage token`.

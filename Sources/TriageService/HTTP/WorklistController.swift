@@ -8,6 +8,8 @@ struct WorklistController: Sendable {
     let worklist: any WorklistRepository
     /// Longest honoured `?wait=`.
     let maxWait: Duration
+    /// Whether `dashboard` tokens get the reduced wall-board rows (`auth.dashboard_view: minimal`).
+    let wallScreensSeeLess: Bool
 
     func addRoutes(to routes: APIRoutes) {
         routes.on(.worklist, use: list)
@@ -26,8 +28,11 @@ struct WorklistController: Sendable {
             }
         }
         let snapshot = try await worklist.snapshot()
-        return try JSONResponse(headers: [.eTag: EntityTag.header(snapshot.revision)], body: snapshot)
-            .response(from: request, context: context)
+        let headers: HTTPFields = [.eTag: EntityTag.header(snapshot.revision)]
+        if wallScreensSeeLess && context.identity?.role == .dashboard {
+            return try JSONResponse(headers: headers, body: WallBoardSnapshot(snapshot)).response(from: request, context: context)
+        }
+        return try JSONResponse(headers: headers, body: snapshot).response(from: request, context: context)
     }
 
     /// Waits for a newer revision, but gives up at graceful shutdown so a long-polling board never holds

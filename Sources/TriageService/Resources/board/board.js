@@ -225,11 +225,11 @@ function renderRow(row) {
     el("td", {}, badge(row.effective_level),
        row.effective_level !== row.proposed_level ? el("span", { class: "decider" }, `proposed ${row.proposed_level}`) : null),
     waitCell(row),
-    el("td", {}, row.patient_ref, el("span", { class: "decider" }, `${ageText(row.age)} ${row.sex} · ${row.arrival_mode}`)),
+    el("td", {}, row.patient_ref, el("span", { class: "decider" }, `${ageText(row.age, row.age_band)} ${row.sex} · ${row.arrival_mode}`)),
     el("td", { class: "complaint" }, row.chief_complaint,
        row.images_note ? el("span", { class: "decider" }, `images: ${row.images_note}`) : null),
     el("td", {}, findingsList(row.top_findings.slice(0, 3)),
-       row.intake_flags.length ? el("span", { class: "flag" }, `⚑ check: ${row.intake_flags.map((f) => f.summary).join("; ")}`) : null),
+       row.intake_flags?.length ? el("span", { class: "flag" }, `⚑ check: ${row.intake_flags.map((f) => f.summary).join("; ")}`) : null),
     stateCell(row));
   if (board.selected === row.arrival_id) tr.classList.add("selected");
   tr.addEventListener("click", () => openDetail(row.arrival_id));
@@ -239,7 +239,8 @@ function renderRow(row) {
   return tr;
 }
 
-function ageText(age) {
+function ageText(age, band) {
+  if (!age) return band || "";
   if (age.years !== undefined && age.years !== null) return `${age.years} y`;
   if (age.months !== undefined && age.months !== null) return `${age.months} mo`;
   return age.days !== undefined ? `${age.days} d` : "";
