@@ -79,8 +79,8 @@ public protocol AuditTrail: Sendable {
     /// The newest row's sequence number and hash; nil while the log is empty.
     func auditHead() async throws -> AuditHead?
 
-    /// The stored hash of row `seq`; nil when there is no such row.
-    func auditHash(seq: Int) async throws -> String?
+    /// The stored hashes of the rows `seqs` that exist.
+    func auditHashes(seqs: [Int]) async throws -> [Int: String]
 
     /// Audits `count` requests from `source` (a client address) refused for a bad or expired token. The actor
     /// is `anonymous`: nothing an unverified token claims is recorded as who acted.

@@ -131,7 +131,10 @@ struct TriageWorkerTests {
     func fourWorkers() async throws {
         try await TestDatabase.with { database in
             try await database.insertArrivals(count: 1000)
-            let configuration = WorkerConfiguration(concurrency: 2, batchSize: 16, pollInterval: .milliseconds(200))
+            // Leases far longer than the deadline: this is about claims, not expiry (tested apart), and the suite's
+            // engine tests can hold the two cores for tens of seconds.
+            let configuration = WorkerConfiguration(concurrency: 2, batchSize: 16, lease: .seconds(600),
+                                                    pollInterval: .milliseconds(200))
             try await withWorkers(database, count: 4, configuration: configuration) { store async throws in
                 // A deadline, not a speed claim: the suite shares two cores with the engine's tests.
                 #expect(try await eventually(.seconds(300)) { try await database.count("assessments") == 1000 })

@@ -45,41 +45,50 @@ struct AuditCheckpoints: Sendable {
         }
     }
 
-    /// The newest checkpoint, after checking that every line is one this key signed; nil when there is none.
-    func latest() throws -> AuditCheckpoint? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        var latest: AuditCheckpoint?
-        for (index, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() {
+    /// Every checkpoint in the file, oldest first, after checking that each line is one this key signed.
+    func all() throws -> [AuditCheckpoint] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        return try data.split(separator: UInt8(ascii: "\n")).enumerated().map { index, line in
             guard let checkpoint = try? JSONDecoder().decode(AuditCheckpoint.self, from: Data(line)),
                   checkpoint.isSigned(by: key.publicKey) else {
                 throw CheckpointFileError(path: path, reason: "line \(index + 1) is not a checkpoint signed by this key")
             }
-            if checkpoint.seq >= latest?.seq ?? 0 { latest = checkpoint }
-        }
-        return latest
+            return checkpoint
+        }.sorted { $0.seq < $1.seq }
     }
 
-    /// Compares the stored chain with the latest checkpoint.
+    /// The newest checkpoint's row; nil when there is none.
+    func latestSeq() throws -> Int? { try all().last?.seq }
+
+    /// Compares the stored chain with every checkpoint, not just the newest: a chain rewritten while the
+    /// service ran gets fresh checkpoints of its forged head, but the earlier ones no longer match it.
     func match(_ trail: any AuditTrail) async throws -> AuditVerification.CheckpointMatch {
-        let latest: AuditCheckpoint?
+        let checkpoints: [AuditCheckpoint]
         do {
-            latest = try self.latest()
+            checkpoints = try all()
         } catch let error as CheckpointFileError {
             return .init(seq: nil, signedAt: nil, problem: error.description)
         }
-        guard let latest else { return .init(seq: nil, signedAt: nil, problem: nil) }
-        let problem: String?
-        switch try await trail.auditHash(seq: latest.seq) {
-        case nil:
-            let end = try await trail.auditHead()?.seq ?? 0
-            problem = "the chain ends at seq \(end) but the checkpoint signed at \(latest.signedAt) names seq "
-                + "\(latest.seq): the newest rows were deleted"
-        case let stored? where stored != latest.hash:
-            problem = "row \(latest.seq) differs from the checkpoint signed at \(latest.signedAt): the chain was rewritten"
-        default:
-            problem = nil
+        guard let latest = checkpoints.last else { return .init(seq: nil, signedAt: nil, problem: nil) }
+        var stored: [Int: String] = [:]
+        for batch in stride(from: 0, to: checkpoints.count, by: 10_000) {
+            let seqs = checkpoints[batch..<min(batch + 10_000, checkpoints.count)].map(\.seq)
+            stored.merge(try await trail.auditHashes(seqs: seqs)) { $1 }
         }
-        return .init(seq: latest.seq, signedAt: latest.signedAt, problem: problem)
+        for checkpoint in checkpoints {
+            switch stored[checkpoint.seq] {
+            case nil:
+                let end = try await trail.auditHead()?.seq ?? 0
+                return .init(seq: latest.seq, signedAt: latest.signedAt, problem: "the chain ends at seq \(end) but "
+                    + "the checkpoint signed at \(checkpoint.signedAt) names seq \(checkpoint.seq): the newest rows were deleted")
+            case let hash? where hash != checkpoint.hash:
+                return .init(seq: latest.seq, signedAt: latest.signedAt, problem: "row \(checkpoint.seq) differs from "
+                    + "the checkpoint signed at \(checkpoint.signedAt): the chain was rewritten")
+            default:
+                continue
+            }
+        }
+        return .init(seq: latest.seq, signedAt: latest.signedAt, problem: nil)
     }
 
     /// The chain walked link by link, then compared with the latest checkpoint.
@@ -114,7 +123,7 @@ struct AuditCheckpointer: Service {
     let logger: Logger
 
     func run() async throws {
-        var last = Written(seq: (try? checkpoints.latest())?.seq ?? 0, at: .now)
+        var last = Written(seq: (try? checkpoints.latestSeq()) ?? 0, at: .now)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             last = await checkpointIfDue(after: last, force: false)
             try? await Task.sleep(for: .seconds(1))

@@ -99,10 +99,10 @@ extension PostgresTriageStore {
         }.map { row in AuditHead(seq: try row["seq"].decode(Int.self), hash: try row["hash"].decode(String.self)) }
     }
 
-    public func auditHash(seq: Int) async throws -> String? {
+    public func auditHashes(seqs: [Int]) async throws -> [Int: String] {
         try await client.withConnection { connection in
-            try await connection.firstRow("SELECT hash FROM audit_log WHERE seq = \(seq)", logger: logger)
-        }.map { try $0["hash"].decode(String.self) }
+            try await connection.rows("SELECT seq, hash FROM audit_log WHERE seq = ANY(\(seqs))", logger: logger)
+        }.reduce(into: [:]) { hashes, row in hashes[try row["seq"].decode(Int.self)] = try row["hash"].decode(String.self) }
     }
 
     public func verifyAudit() async throws -> AuditVerification {
