@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
+import NIOCore
 import PostgresNIO
 import Prometheus
 import ServiceLifecycle
@@ -26,7 +27,9 @@ func buildApplication(
 ) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(
         configuration: configuration, repository: repository, readiness: readiness, metrics: metrics)
+    let headLimit = TimeAmount.seconds(Int64(configuration.http.requestHeadTimeoutSeconds))
     let http1 = HTTPServerBuilder.http1(configuration: .init(
+        additionalChannelHandlers: [RequestHeadDeadline(limit: headLimit)],
         idleTimeout: .seconds(Int64(configuration.http.idleTimeoutSeconds))))
     return Application(
         router: router,
@@ -59,7 +62,7 @@ public func buildRouter(
     OpenAPIController().addRoutes(to: routes)
     try BoardController().addRoutes(to: routes)
     WorklistController(worklist: repository, maxWait: .seconds(configuration.http.longPollMaxSeconds),
-                       wallScreensSeeLess: configuration.auth.dashboardView == "minimal")
+                       wallScreensSeeLess: configuration.auth.dashboardView == .minimal)
         .addRoutes(to: routes)
     AssessmentController(assessments: repository, worklist: repository, auditTrail: repository,
                          updateBodyLimit: updateBodyLimit).addRoutes(to: routes)
@@ -145,8 +148,7 @@ public func buildServiceGroup(
 @discardableResult
 public func migrateDatabase(configuration: ServiceConfiguration, logger: Logger) async throws -> [Migration] {
     let url = configuration.database.migrationURL ?? configuration.database.url
-    try await url.checkConnection(logger: logger)
-    return try await PostgresClient.withRunning(url.clientConfiguration(maximumConnections: 1), logger: logger) { client in
+    return try await withCheckedClient(url, logger: logger) { client in
         try await MigrationRunner(
             directory: configuration.database.migrationsDirectory, client: client, logger: logger).migrate()
     }
@@ -160,9 +162,7 @@ public func verifyAudit(configuration: ServiceConfiguration, trail: any AuditTra
 /// Refuses to start on a database that lacks a migration or whose applied files have changed since.
 /// Uses the service role's connection: it only reads `schema_migrations`.
 public func requireCurrentSchema(configuration: ServiceConfiguration, logger: Logger) async throws {
-    try await configuration.database.url.checkConnection(logger: logger)
-    try await PostgresClient.withRunning(configuration.database.url.clientConfiguration(maximumConnections: 1),
-                                         logger: logger) { client in
+    try await withCheckedClient(configuration.database.url, logger: logger) { client in
         try await MigrationRunner(directory: configuration.database.migrationsDirectory, client: client, logger: logger)
             .requireCurrent()
     }
@@ -180,12 +180,19 @@ public func mintDevelopmentToken(configuration: ServiceConfiguration, role: Role
     let lifetime = TimeInterval(configuration.auth.tokenTTLSeconds)
     let token = try await TokenVerifier(configuration: configuration.auth)
         .mintToken(actorID: actorID, role: role, lifetime: .seconds(lifetime), now: issued)
-    let url = configuration.database.url
-    try await url.checkConnection(logger: logger)
-    try await PostgresClient.withRunning(url.clientConfiguration(maximumConnections: 1), logger: logger) { client in
+    try await withCheckedClient(configuration.database.url, logger: logger) { client in
         try await PostgresTriageStore(client: client, logger: logger).appendMintedToken(
             subject: actorID, role: role.rawValue, expiresAt: issued.addingTimeInterval(lifetime),
             mintedBy: "os:\(ProcessInfo.processInfo.userName)")
     }
     return token
+}
+
+/// A one-connection client for a short task (a command, a start-up check), after one connection has been
+/// tried: a wrong address, password or certificate fails at once with the reason, not in a pool's retries.
+private func withCheckedClient<Result: Sendable>(
+    _ url: DatabaseURL, logger: Logger, _ body: (PostgresClient) async throws -> Result
+) async throws -> Result {
+    try await url.checkConnection(logger: logger)
+    return try await PostgresClient.withRunning(url.clientConfiguration(maximumConnections: 1), logger: logger, body)
 }

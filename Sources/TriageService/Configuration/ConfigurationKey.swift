@@ -49,6 +49,8 @@ extension ServiceConfiguration {
               "Largest body of a confirm, override, discharge or new-vitals request; larger bodies get 413."),
         .init("http.idle_timeout_seconds", .int(75),
               "A connection with no traffic this long is closed; must exceed `http.long_poll_max_seconds`."),
+        .init("http.request_head_timeout_seconds", .int(15),
+              "A request's line and headers must have arrived this long after the connection opened or the last response ended; slower clients are cut off."),
         .init("http.long_poll_max_seconds", .int(30), "Upper bound for `GET /v1/worklist?wait=`."),
         .init("http.status_refresh_ms", .int(5_000),
               "How often readiness (`/readyz`) and the queue gauges (`/metrics`) are refreshed in the background; requests to them never touch the database."),

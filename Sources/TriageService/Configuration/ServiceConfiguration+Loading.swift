@@ -75,6 +75,7 @@ extension ServiceConfiguration {
             bodyLimitBytes: try values.int("http.body_limit_bytes", in: 1...(1 << 30)),
             updateBodyLimitBytes: try values.int("http.update_body_limit_bytes", in: 1...(1 << 20)),
             idleTimeoutSeconds: try values.int("http.idle_timeout_seconds", in: 1...3_600),
+            requestHeadTimeoutSeconds: try values.int("http.request_head_timeout_seconds", in: 1...600),
             longPollMaxSeconds: try values.int("http.long_poll_max_seconds", in: 0...300),
             statusRefreshMilliseconds: try values.int("http.status_refresh_ms", in: 100...600_000),
             tls: try values.pairedPaths("http.tls.certificate_file", "http.tls.key_file")
@@ -121,7 +122,7 @@ extension ServiceConfiguration {
             audience: try values.string("auth.audience"),
             hs256Secret: try secrets.value(of: .hs256Secret, file: values.optionalString("auth.hs256_secret_file")),
             es256PublicKeyPEM: try es256KeyFile.map { try SecretSource.contents(of: $0, key: "auth.es256_public_key_file") },
-            dashboardView: try values.choice("auth.dashboard_view", in: ["minimal", "full"]),
+            dashboardView: try values.choice("auth.dashboard_view"),
             allowDevelopmentTokens: try values.bool("auth.allow_dev_tokens"),
             tokenTTLSeconds: try values.int("auth.token_ttl_seconds", in: 60...(7 * 86_400)),
             maxTokenLifetimeSeconds: try values.int("auth.max_token_lifetime_seconds", in: 60...(30 * 86_400)))
@@ -228,6 +229,15 @@ private struct ValueReader {
             throw ConfigurationError(key: key, reason: "\(value) is not one of \(choices.joined(separator: ", "))")
         }
         return value
+    }
+
+    func choice<Value: RawRepresentable & CaseIterable>(_ key: String) throws -> Value where Value.RawValue == String {
+        let value = try string(key)
+        guard let choice = Value(rawValue: value) else {
+            let choices = Value.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationError(key: key, reason: "\(value) is not one of \(choices)")
+        }
+        return choice
     }
 
     /// Two paths that only work together (a certificate and its key): both, or neither.

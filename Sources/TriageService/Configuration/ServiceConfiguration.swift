@@ -25,6 +25,8 @@ public struct ServiceConfiguration: Sendable {
         public var updateBodyLimitBytes: Int
         /// A connection with no traffic this long is closed (longer than any long-poll).
         public var idleTimeoutSeconds: Int
+        /// A request head must have arrived this long after the connection opened or the last response ended.
+        public var requestHeadTimeoutSeconds: Int
         /// Upper bound for `GET /v1/worklist?wait=`, so a board cannot hold a connection forever.
         public var longPollMaxSeconds: Int
         /// How often `/readyz`'s state and `/metrics`' queue gauges are refreshed in the background.
@@ -115,14 +117,19 @@ public struct ServiceConfiguration: Sendable {
         public var hs256Secret: Secret?
         /// PEM of the ES256 public key that verifies tokens signed by an external identity provider.
         public var es256PublicKeyPEM: String?
-        /// `minimal` (wall-board rows for `dashboard` tokens) or `full` (the clinicians' rows).
-        public var dashboardView: String
+        /// What `dashboard` tokens see.
+        public var dashboardView: DashboardView
         /// Whether `edtriage token` may mint development tokens.
         public var allowDevelopmentTokens: Bool
         /// Lifetime of tokens minted by `edtriage token`.
         public var tokenTTLSeconds: Int
         /// Longest lifetime (`exp` − `iat`) of any accepted token.
         public var maxTokenLifetimeSeconds: Int
+    }
+
+    /// `minimal`: wall-board rows for `dashboard` tokens; `full`: the clinicians' rows.
+    public enum DashboardView: String, Sendable, CaseIterable {
+        case minimal, full
     }
 
     public struct Audit: Sendable {
