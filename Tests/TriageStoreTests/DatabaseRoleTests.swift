@@ -14,14 +14,18 @@ struct DatabaseRoleTests {
         VALUES ('adt', 'R1', 'MRN-ROLE', '{"chief_complaint": "cough"}') RETURNING id
         """
 
-    /// Runs `statement` as `role` in a transaction that is rolled back; the SQLSTATE it failed with, or nil.
+    /// Runs `statement` (one or more, separated by `;`) as `role` in a transaction that is rolled back; the
+    /// SQLSTATE it failed with, or nil. Deferred constraints are checked at each statement, as a commit would.
     static func sqlState(of statement: String, as role: String, on database: TestDatabase) async throws -> String? {
         try await TestDatabase.withClient(database.ownerURL) { client in
             try await client.withConnection { connection in
                 _ = try await connection.query("BEGIN", logger: TestDatabase.logger).collect()
                 do {
                     _ = try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL ROLE \(role)"), logger: TestDatabase.logger).collect()
-                    _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: TestDatabase.logger).collect()
+                    _ = try await connection.query("SET CONSTRAINTS ALL IMMEDIATE", logger: TestDatabase.logger).collect()
+                    for part in SQLScript.statements(statement) {
+                        _ = try await connection.query(PostgresQuery(unsafeSQL: part), logger: TestDatabase.logger).collect()
+                    }
                     _ = try await connection.query("ROLLBACK", logger: TestDatabase.logger).collect()
                     return nil
                 } catch let error as PSQLError {
@@ -33,6 +37,7 @@ struct DatabaseRoleTests {
     }
 
     static let insufficientPrivilege = "42501"
+    static let checkViolation = "23514"
 
     @Test("a producer (edtriage_intake) adds arrivals and their images, and can do nothing else")
     func intake() async throws {
@@ -94,6 +99,94 @@ struct DatabaseRoleTests {
                 #expect(try await Self.sqlState(of: statement, as: "edtriage_app", on: database)
                         == Self.insufficientPrivilege, "\(statement)")
             }
+        }
+    }
+
+    /// An audit entry for `audit_append`, numbered and timed as the function requires, with `after` as given.
+    static func auditEntry(arrivalID: Int, action: String, after: String) -> String {
+        """
+        SELECT audit_append(jsonb_build_object(
+            'seq', (SELECT coalesce(max(seq), 0) + 1 FROM audit_log),
+            'occurred_at_us', (extract(epoch FROM now()) * 1000000)::int8, 'actor', 'intruder', 'role', 'nurse',
+            'action', '\(action)', 'entity', 'arrival', 'entity_id', '\(arrivalID)', 'request_id', NULL,
+            'after', '\(after)'::jsonb)::text)
+        """
+    }
+
+    @Test("the service writes the audit only through audit_append, and changes the board, an assessment or a decision only with the audit row that describes it")
+    func auditedWrites() async throws {
+        try await TestDatabase.with { database async throws in
+            let arrivalID = try await database.withStore { store async throws in
+                let id = try await store.enqueue(Fixtures.submission("R1"), flags: [], context: Fixtures.nurse).arrivalID
+                try await Fixtures.scoreAll(store)
+                return id
+            }
+            let overrideToOne = "UPDATE worklist SET effective_level = 1, status = 'overridden' WHERE arrival_id = \(arrivalID)"
+            let forbidden = [
+                """
+                INSERT INTO audit_log (seq, occurred_at, actor, role, action, entity, prev_hash, hash)
+                VALUES (1000, now(), 'x', 'x', 'x', 'x', repeat('0', 64), repeat('0', 64))
+                """,
+                overrideToOne,
+                "UPDATE worklist SET status = 'discharged' WHERE arrival_id = \(arrivalID)",
+                """
+                INSERT INTO decisions (arrival_id, assessment_id, kind, level, actor, role, row_version)
+                SELECT arrival_id, assessment_id, 'confirm', 3, 'intruder', 'nurse', version + 1
+                FROM worklist WHERE arrival_id = \(arrivalID)
+                """,
+                """
+                INSERT INTO assessments (arrival_id, scoring_round, attempt, esi_level, rules_level, scores, findings,
+                                         explanation, confidence, scorer_name, scorer_version, rules_version, input,
+                                         input_sha256, phase)
+                SELECT arrival_id, scoring_round, attempt, 1, 1, scores, findings, explanation, confidence, scorer_name,
+                       scorer_version, rules_version, input, input_sha256, 'model'
+                FROM assessments WHERE arrival_id = \(arrivalID)
+                """,
+                // An audit row that says something else than the change does not cover it.
+                Self.auditEntry(arrivalID: arrivalID, action: "decision.override",
+                                after: #"{"state": "overridden", "effective_level": 2}"#) + ";" + overrideToOne,
+                "ALTER TABLE worklist DISABLE TRIGGER ALL",
+                "SET session_replication_role = replica",
+                "CREATE OR REPLACE FUNCTION require_audit_row() RETURNS trigger LANGUAGE sql AS 'SELECT NULL'",
+                "ALTER FUNCTION audit_append(text) OWNER TO edtriage_app",
+            ]
+            for statement in forbidden {
+                #expect(try await Self.sqlState(of: statement, as: "edtriage_app", on: database)
+                        == Self.insufficientPrivilege, "\(statement)")
+            }
+            // The function stores only a well-formed next entry of this transaction's time.
+            let malformed = [
+                "SELECT audit_append('[]')",
+                #"SELECT audit_append('{"seq": 1000000, "actor": "x"}')"#,
+                Self.auditEntry(arrivalID: arrivalID, action: "x", after: "{}")
+                    .replacingOccurrences(of: "coalesce(max(seq), 0) + 1", with: "coalesce(max(seq), 0)"),
+            ]
+            for statement in malformed {
+                #expect(try await Self.sqlState(of: statement, as: "edtriage_app", on: database)
+                        == Self.checkViolation, "\(statement)")
+            }
+            // With the audit row that describes it, the same change goes through: the rule is "audited", not "never".
+            let audited = Self.auditEntry(arrivalID: arrivalID, action: "decision.override",
+                                          after: #"{"state": "overridden", "effective_level": 1}"#) + ";" + overrideToOne
+            #expect(try await Self.sqlState(of: audited, as: "edtriage_app", on: database) == nil)
+            #expect(try await Self.sqlState(of: "SELECT audit_append('{}')", as: "edtriage_intake", on: database)
+                    == Self.insufficientPrivilege)
+
+            // Logged in as itself, the service cannot become the role that owns those functions.
+            let owner = try #require(try await database.ownerQuery(
+                "SELECT pg_get_userbyid(proowner)::text FROM pg_proc WHERE proname = 'audit_append'").first ?? nil)
+            try await TestDatabase.withClient(database.appURL) { client in
+                do {
+                    _ = try await client.query(PostgresQuery(unsafeSQL: "SET ROLE \"\(owner)\""), logger: TestDatabase.logger)
+                        .collect()
+                    Issue.record("edtriage_app became \(owner)")
+                } catch let error as PSQLError {
+                    #expect(error.serverInfo?[.sqlState] == Self.insufficientPrivilege)
+                }
+            }
+            // The chain the store wrote through the function verifies.
+            let verification = try await database.withStore { try await $0.verifyAudit() }
+            #expect(verification.isIntact && verification.checked == 2)
         }
     }
 }

@@ -44,28 +44,23 @@ enum AuditLedger {
     static let appendLockKey = 0x6175_6469_74
 
     /// Appends `record` inside the caller's transaction; returns the new sequence number.
+    ///
+    /// The service role cannot insert into `audit_log`: `audit_append` (migration 0010) takes the canonical
+    /// content, checks it names the next row and this transaction's time, and stores and hashes exactly it.
+    /// The lock is taken here first so the head read to number the content is still the head there.
     @discardableResult
     static func append(_ record: AuditRecord, on connection: PostgresConnection, logger: Logger) async throws -> Int {
         try await connection.query("SELECT pg_advisory_xact_lock(\(appendLockKey))", logger: logger)
         guard let head = try await connection.firstRow("""
             SELECT (SELECT seq FROM audit_log ORDER BY seq DESC LIMIT 1) AS seq,
-                   (SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS hash,
                    (extract(epoch FROM now()) * 1000000)::int8 AS now_us
             """, logger: logger) else { throw UnexpectedDatabaseState("no audit head row") }
         let seq = (try head.value("seq", as: Int?.self) ?? 0) + 1
-        let previousHash = try head.value("hash", as: String?.self) ?? AuditChain.genesisHash
-        let occurredMicros = try head.value("now_us", as: Int.self)
-        let hash = AuditChain.link(previousHash: previousHash,
-                                   canonicalEntry: canonicalContent(seq: seq, occurredMicros: occurredMicros, record))
-        try await connection.query("""
-            INSERT INTO audit_log (seq, occurred_at, actor, role, action, entity, entity_id, request_id,
-                                   before, after, prev_hash, hash)
-            VALUES (\(seq), timestamptz 'epoch' + (\(String(occurredMicros)) || ' microseconds')::interval,
-                    \(record.actor), \(record.role), \(record.action), \(record.entity), \(record.entityID),
-                    \(record.requestID), \(record.before.map(canonicalText))::jsonb,
-                    \(record.after.map(canonicalText))::jsonb, \(previousHash), \(hash))
-            """, logger: logger)
-        return seq
+        let content = canonicalContent(seq: seq, occurredMicros: try head.value("now_us", as: Int.self), record)
+        guard let appended = try await connection.firstRow(
+            "SELECT audit_append(\(String(decoding: content, as: UTF8.self))) AS seq", logger: logger)
+        else { throw UnexpectedDatabaseState("audit_append returned nothing") }
+        return try appended.value("seq")
     }
 
     /// The bytes hashed for one row. Absent before/after are left out (so SQL NULL and JSON null differ).
@@ -83,10 +78,6 @@ enum AuditLedger {
         if let before = record.before { members["before"] = before }
         if let after = record.after { members["after"] = after }
         return JSONValue.object(members).canonicalData()
-    }
-
-    static func canonicalText(_ value: JSONValue) -> String {
-        String(decoding: value.canonicalData(), as: UTF8.self)
     }
 
     /// Columns read back for verification and listing.

@@ -1,0 +1,22 @@
+# Sourced by bench/*.sh: a fresh database `edtriage_bench` on the project-local PostgreSQL, migrated, with
+# EDTRIAGE_DATABASE_URL and EDTRIAGE_DATABASE_MIGRATION_URL pointing at it (TLS settings kept), and a release
+# build of edtriage in $edtriage, as a site would run it.
+unset EDTRIAGE_DATABASE_URL EDTRIAGE_DATABASE_MIGRATION_URL
+source scripts/dev-env.sh
+
+# The same URL for another database: the path's last segment replaced, the query (sslmode) kept.
+with_database() {
+    local url=$1 database=$2 query=""
+    [[ $url == *\?* ]] && query="?${url#*\?}"
+    local base=${url%%\?*}
+    echo "${base%/*}/$database$query"
+}
+
+scripts/postgres.sh psql -d postgres -q -c "DROP DATABASE IF EXISTS edtriage_bench" -c "CREATE DATABASE edtriage_bench"
+export EDTRIAGE_DATABASE_URL="$(with_database "$EDTRIAGE_DATABASE_URL" edtriage_bench)"
+export EDTRIAGE_DATABASE_MIGRATION_URL="$(with_database "$EDTRIAGE_DATABASE_MIGRATION_URL" edtriage_bench)"
+export EDTRIAGE_LOG_LEVEL=warning
+
+swift build -c release --product edtriage
+edtriage=.build/release/edtriage
+"$edtriage" migrate >/dev/null
