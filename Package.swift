@@ -169,7 +169,8 @@ let package = Package(
         ),
         .testTarget(
             name: "EDTriageCLITests",
-            dependencies: ["edtriage", "TriageStore", "TriageStoreTestSupport"],
+            dependencies: ["edtriage", "TriageStore", "TriageStoreTestSupport",
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSwift
         ),
     ]

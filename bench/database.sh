@@ -1,6 +1,6 @@
-# Sourced by bench/*.sh: a fresh database `edtriage_bench` on the project-local PostgreSQL, migrated, with
-# EDTRIAGE_DATABASE_URL and EDTRIAGE_DATABASE_MIGRATION_URL pointing at it (TLS settings kept), and a release
-# build of edtriage in $edtriage, as a site would run it.
+# Sourced by bench/*.sh: a release build of edtriage in $edtriage, as a site would run it, and a fresh migrated
+# database `edtriage_bench` on the project-local PostgreSQL, with EDTRIAGE_DATABASE_URL and
+# EDTRIAGE_DATABASE_MIGRATION_URL pointing at it (TLS settings kept). `fresh_bench_database` starts it over.
 unset EDTRIAGE_DATABASE_URL EDTRIAGE_DATABASE_MIGRATION_URL
 source scripts/dev-env.sh
 
@@ -12,11 +12,16 @@ with_database() {
     echo "${base%/*}/$database$query"
 }
 
-scripts/postgres.sh psql -d postgres -q -c "DROP DATABASE IF EXISTS edtriage_bench" -c "CREATE DATABASE edtriage_bench"
 export EDTRIAGE_DATABASE_URL="$(with_database "$EDTRIAGE_DATABASE_URL" edtriage_bench)"
 export EDTRIAGE_DATABASE_MIGRATION_URL="$(with_database "$EDTRIAGE_DATABASE_MIGRATION_URL" edtriage_bench)"
 export EDTRIAGE_LOG_LEVEL=warning
 
 swift build -c release --product edtriage
 edtriage=.build/release/edtriage
-"$edtriage" migrate >/dev/null
+
+fresh_bench_database() {
+    scripts/postgres.sh psql -d postgres -q -c "DROP DATABASE IF EXISTS edtriage_bench WITH (FORCE)" \
+        -c "CREATE DATABASE edtriage_bench"
+    "$edtriage" migrate >/dev/null
+}
+fresh_bench_database

@@ -6,5 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/dev-env.sh
 
+# The OpenAPI conformance test drives schemathesis (PyPI), pinned, in a project-local virtualenv.
+schemathesis_version=4.32.5
+if ! .local/schemathesis/bin/st --version 2>/dev/null | grep -qF "$schemathesis_version"; then
+    echo "test.sh: installing schemathesis $schemathesis_version from PyPI into .local/schemathesis" >&2
+    python3 -m venv .local/schemathesis
+    .local/schemathesis/bin/pip install -q "schemathesis==$schemathesis_version" >&2
+fi
+export EDTRIAGE_SCHEMATHESIS="$PWD/.local/schemathesis/bin/st"
+
 swift build --build-tests
 swift test --skip-build "$@"

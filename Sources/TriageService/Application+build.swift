@@ -154,9 +154,30 @@ public func migrateDatabase(configuration: ServiceConfiguration, logger: Logger)
     }
 }
 
-/// `edtriage verify-audit`: the chain, and the latest signed checkpoint when checkpoints are configured.
-public func verifyAudit(configuration: ServiceConfiguration, trail: any AuditTrail) async throws -> AuditVerification {
-    try await verifyAudit(trail, checkpoints: try configuration.audit.checkpoints.map(AuditCheckpoints.init(files:)))
+/// Where `edtriage verify-audit` finds the signed checkpoints: those the configuration names (checked with the
+/// signing key's public half), or a copy on an auditor's host checked with the public key alone.
+public enum CheckpointSource: Sendable {
+    case configured
+    case publicKey(checkpointFile: String, publicKeyFile: String)
+}
+
+/// `edtriage verify-audit`: the chain, and the latest signed checkpoint when there are checkpoints to check.
+public func verifyAudit(configuration: ServiceConfiguration, trail: any AuditTrail,
+                        checkpoints source: CheckpointSource = .configured) async throws -> AuditVerification {
+    switch source {
+    case .configured:
+        return try await verifyAudit(trail, checkpoints: try configuration.audit.checkpoints.map(AuditCheckpoints.init(files:)))
+    case .publicKey(let checkpointFile, let publicKeyFile):
+        return try await verifyAudit(trail, checkpoints: try AuditCheckpoints(path: checkpointFile, publicKeyFile: publicKeyFile))
+    }
+}
+
+/// The public key of `audit.checkpoint_key_file` (base64), for the auditors who verify without the signing key.
+public func checkpointPublicKey(configuration: ServiceConfiguration) throws -> String {
+    guard let files = configuration.audit.checkpoints else {
+        throw ConfigurationError(key: "audit.checkpoint_key_file", reason: "not set: there is no signing key")
+    }
+    return try AuditCheckpoints(files: files).publicKeyBase64
 }
 
 /// Refuses to start on a database that lacks a migration or whose applied files have changed since.

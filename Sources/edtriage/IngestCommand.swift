@@ -53,10 +53,10 @@ private struct IngestTally: Sendable {
 }
 
 extension ArrivalSubmission {
-    /// Decodes one arrival as the API does (ISO 8601 dates).
+    /// Decodes one arrival as the API does (RFC 3339 dates).
     static func decodeJSON(_ data: Data) throws -> ArrivalSubmission {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = RFC3339.decodingStrategy
         return try decoder.decode(ArrivalSubmission.self, from: data)
     }
 }

@@ -17,6 +17,7 @@ struct QueueBenchCommand: AsyncParsableCommand {
     @Option(help: "Arrivals to ingest.") var arrivals = 1000
     @Option(help: "Worker services, each with worker.concurrency scoring tasks.") var workers = 4
     @Option(help: "Concurrent producers enqueueing.") var producers = 4
+    @Option(help: "Arrivals per second across all producers (0: as fast as they can).") var rate = 0.0
 
     func run() async throws {
         let configuration = try await options.load()
@@ -33,11 +34,12 @@ struct QueueBenchCommand: AsyncParsableCommand {
                     }
                 }
                 defer { group.cancelAll() }
-                return try await QueueBenchmark(store: store, arrivals: count, producers: producerCount).run()
+                return try await QueueBenchmark(store: store, arrivals: count, producers: producerCount,
+                                                interval: rate > 0 ? .seconds(1 / rate) : nil).run()
             }
         }
         print(result.report(arrivals: count, producers: producerCount, workers: workerCount,
-                            concurrency: configuration.worker.concurrency))
+                            concurrency: configuration.worker.concurrency, rate: rate))
     }
 }
 
@@ -46,6 +48,8 @@ struct QueueBenchmark: Sendable {
     let store: PostgresTriageStore
     let arrivals: Int
     let producers: Int
+    /// Time between two arrivals when paced (arrival `i` is due `i × interval` after the start); nil: unpaced.
+    let interval: Duration?
 
     struct Result {
         var enqueueSeconds: Double
@@ -57,9 +61,9 @@ struct QueueBenchmark: Sendable {
             latencies[min(latencies.count - 1, Int((Double(latencies.count) * p).rounded(.up)) - 1)]
         }
 
-        func report(arrivals: Int, producers: Int, workers: Int, concurrency: Int) -> String {
+        func report(arrivals: Int, producers: Int, workers: Int, concurrency: Int, rate: Double) -> String {
             """
-            arrivals \(arrivals), producers \(producers), workers \(workers) × concurrency \(concurrency)
+            arrivals \(arrivals), producers \(producers)\(rate > 0 ? " paced to \(rate) arrivals/s" : ""), workers \(workers) × concurrency \(concurrency)
             enqueue      \(String(format: "%8.1f", Double(arrivals) / enqueueSeconds)) arrivals/s
             end to end   \(String(format: "%8.1f", Double(arrivals) / drainSeconds)) arrivals/s (first enqueue → last on board, \(String(format: "%.2f", drainSeconds)) s)
             arrival→worklist latency  p50 \(String(format: "%.0f", percentile(0.50) * 1000)) ms  p99 \(String(format: "%.0f", percentile(0.99) * 1000)) ms  max \(String(format: "%.0f", (latencies.last ?? 0) * 1000)) ms
@@ -82,6 +86,7 @@ struct QueueBenchmark: Sendable {
                 group.addTask {
                     var times: [Int: ContinuousClock.Instant] = [:]
                     for index in stride(from: producer, to: arrivals, by: producers) {
+                        if let interval { try await Task.sleep(until: start + interval * index, clock: clock) }
                         let submission = Self.syntheticArrival(index, runID: String(runID))
                         let flags = try validator.validate(submission)
                         let before = clock.now

@@ -9,11 +9,32 @@ struct VerifyAuditCommand: AsyncParsableCommand {
         commandName: "verify-audit", abstract: "Verify the audit log's hash chain and its signed checkpoints.")
 
     @OptionGroup var options: ConfigurationOptions
+    @Option(help: "A copy of the checkpoint file to check with --public-key instead of the configured one.")
+    var checkpointFile: String?
+    @Option(help: "File with the checkpoints' Ed25519 public key (base64): verify without the signing key.")
+    var publicKey: String?
+    @Flag(help: "Print the public key of audit.checkpoint_key_file, for auditors, and exit.")
+    var printPublicKey = false
+
+    func validate() throws {
+        guard (checkpointFile == nil) == (publicKey == nil) else {
+            throw ValidationError("--checkpoint-file and --public-key go together")
+        }
+    }
 
     func run() async throws {
         let configuration = try await options.load()
+        if printPublicKey {
+            print(try checkpointPublicKey(configuration: configuration))
+            return
+        }
+        let source: CheckpointSource = if let checkpointFile, let publicKey {
+            .publicKey(checkpointFile: checkpointFile, publicKeyFile: publicKey)
+        } else {
+            .configured
+        }
         let result = try await withStore(configuration, logger: Logger(label: "edtriage.audit")) { store in
-            try await verifyAudit(configuration: configuration, trail: store)
+            try await verifyAudit(configuration: configuration, trail: store, checkpoints: source)
         }
         if let broken = result.firstBroken {
             print("audit chain BROKEN at seq \(broken.seq): \(broken.reason) (\(result.checked) rows checked)")

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -91,14 +92,34 @@ import TriageStoreTestSupport
             #expect(intact.status == 0, "\(intact.stdout)")
             #expect(intact.stdout.contains("matches the checkpoint of seq \(head)"))
 
+            // An auditor's host holds a copy of the checkpoints and the public key only.
+            let publicKey = folder.appendingPathComponent("checkpoint.pub")
+            try Data(try await cli.run(["verify-audit", "--print-public-key"] + cli.configArguments).stdout.utf8)
+                .write(to: publicKey)
+            var auditor = cli
+            auditor.environment["EDTRIAGE_AUDIT_CHECKPOINT_FILE"] = nil
+            auditor.environment["EDTRIAGE_AUDIT_CHECKPOINT_KEY_FILE"] = nil
+            let withPublicKey = ["verify-audit", "--checkpoint-file", checkpoints.path, "--public-key", publicKey.path]
+                + cli.configArguments
+            let audited = try await auditor.run(withPublicKey)
+            #expect(audited.status == 0 && audited.stdout.contains("matches the checkpoint of seq \(head)"),
+                    "\(audited.stdout)\(audited.stderr)")
+            let strangerKey = folder.appendingPathComponent("stranger.pub")
+            try Data(Curve25519.Signing.PrivateKey().publicKey.rawRepresentation.base64EncodedString().utf8).write(to: strangerKey)
+            let forged = try await auditor.run(["verify-audit", "--checkpoint-file", checkpoints.path,
+                                                "--public-key", strangerKey.path] + cli.configArguments)
+            #expect(forged.status != 0 && forged.stdout.contains("not a checkpoint signed by this key"), "\(forged.stdout)")
+
             try await database.ownerQuery("""
                 SET session_replication_role = replica;
                 DELETE FROM audit_log WHERE seq = \(head)
                 """)
-            let truncated = try await cli.run(["verify-audit"] + cli.configArguments)
-            #expect(truncated.status != 0)
-            #expect(truncated.stdout.contains("audit chain links intact: \(head - 1) rows"))
-            #expect(truncated.stdout.contains("audit checkpoint MISMATCH"))
+            for command in [["verify-audit"] + cli.configArguments, withPublicKey] {
+                let truncated = try await cli.run(command)
+                #expect(truncated.status != 0)
+                #expect(truncated.stdout.contains("audit chain links intact: \(head - 1) rows"))
+                #expect(truncated.stdout.contains("audit checkpoint MISMATCH"))
+            }
         }
     }
 
@@ -323,18 +344,9 @@ enum Curl {
     /// The status (0 when no HTTP answer came, e.g. an untrusted certificate) and curl's verbose log,
     /// which names the certificate's subject.
     static func get(_ url: String, trusting authority: URL?) async throws -> (status: Int, verbose: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["curl", "-sS", "-v", "--max-time", "5", "-o", "/dev/null", "-w", "%{http_code}"]
-            + (authority.map { ["--cacert", $0.path] } ?? []) + [url]
-        let (out, err) = (Pipe(), Pipe())
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        async let stdout = out.fileHandleForReading.readToEnd()
-        async let stderr = err.fileHandleForReading.readToEnd()
-        let (status, verbose) = try await (stdout, stderr)
-        process.waitUntilExit()
-        return (Int(String(decoding: status ?? Data(), as: UTF8.self)) ?? 0, String(decoding: verbose ?? Data(), as: UTF8.self))
+        let result = try await ExternalProgram.run(
+            "curl", ["-sS", "-v", "--max-time", "5", "-o", "/dev/null", "-w", "%{http_code}"]
+                + (authority.map { ["--cacert", $0.path] } ?? []) + [url])
+        return (Int(result.stdout) ?? 0, result.stderr)
     }
 }

@@ -43,31 +43,57 @@ struct CommandRunner {
     var configArguments: [String] { ["--config", Self.packageRoot.appendingPathComponent("config/edtriage.yaml").path] }
 
     func start(_ arguments: [String], stdin: Data? = nil) throws -> (Process, Pipe, Pipe) {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        process.environment = environment
-        process.currentDirectoryURL = Self.packageRoot
         let (out, err) = (Pipe(), Pipe())
-        process.standardOutput = out
-        process.standardError = err
+        let process = try ExternalProgram.launch(Self.executable, arguments, environment: environment, stdin: stdin,
+                                                 stdout: out, stderr: err)
+        return (process, out, err)
+    }
+
+    func run(_ arguments: [String], stdin: Data? = nil) async throws -> Output {
+        try await ExternalProgram.run(Self.executable.path, arguments, environment: environment, stdin: stdin)
+    }
+}
+
+/// A program found on PATH (or named by path), run to its end.
+///
+/// Its output goes to temporary files and the wait is a sleep loop: blocking reads or `waitUntilExit` would
+/// hold one of the test process's few cooperative threads for as long as the program runs.
+enum ExternalProgram {
+    static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil,
+                    stdin: Data? = nil) async throws -> CommandRunner.Output {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("program-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (outURL, errURL) = (folder.appendingPathComponent("stdout"), folder.appendingPathComponent("stderr"))
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let (out, err) = (try FileHandle(forWritingTo: outURL), try FileHandle(forWritingTo: errURL))
+        defer { try? out.close(); try? err.close() }
+
+        let process = try launch(URL(fileURLWithPath: "/usr/bin/env"), [program] + arguments, environment: environment,
+                                 stdin: stdin, stdout: out, stderr: err)
+        while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        return CommandRunner.Output(status: process.terminationStatus,
+                                    stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+                                    stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    }
+
+    /// Starts `executable` in the package root; `stdin` is written to it and closed.
+    static func launch(_ executable: URL, _ arguments: [String], environment: [String: String]?, stdin: Data?,
+                       stdout: Any, stderr: Any) throws -> Process {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        process.currentDirectoryURL = CommandRunner.packageRoot
+        process.standardOutput = stdout
+        process.standardError = stderr
         let input = Pipe()
         process.standardInput = input
         try process.run()
         if let stdin { input.fileHandleForWriting.write(stdin) }
         try input.fileHandleForWriting.close()
-        return (process, out, err)
-    }
-
-    func run(_ arguments: [String], stdin: Data? = nil) async throws -> Output {
-        let (process, out, err) = try start(arguments, stdin: stdin)
-        async let stdout = out.fileHandleForReading.readToEnd()
-        async let stderr = err.fileHandleForReading.readToEnd()
-        let (outData, errData) = try await (stdout, stderr)
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus,
-                      stdout: String(decoding: outData ?? Data(), as: UTF8.self),
-                      stderr: String(decoding: errData ?? Data(), as: UTF8.self))
+        return process
     }
 }
 

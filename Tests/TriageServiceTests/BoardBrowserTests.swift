@@ -61,6 +61,7 @@ import TriageStore
             #expect(renderedArrivalIDs(readOnly) == rows.map(\.arrivalID), "rows keep the API's order")
             #expect(readOnly.contains("(read-only)"))
             #expect(!readOnly.contains("data-action="), "a dashboard token shows no action buttons")
+            #expect(readOnly.contains("class=\"wall-view\""), "a wall screen hides the findings column its rows leave empty")
             // ESI 1 is reassessed continuously (interval 0), so the sample's ESI 1 patient is overdue at once.
             let overdue = rows.filter { $0.reassessmentDue <= Date() }
             #expect(!overdue.isEmpty && overdue.count < rows.count)

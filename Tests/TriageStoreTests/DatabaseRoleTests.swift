@@ -39,6 +39,14 @@ struct DatabaseRoleTests {
     static let insufficientPrivilege = "42501"
     static let checkViolation = "23514"
 
+    /// Expects each statement, run as `role`, to fail with `sqlState`.
+    static func expectRefused(_ statements: [String], as role: String, with sqlState: String = insufficientPrivilege,
+                              on database: TestDatabase) async throws {
+        for statement in statements {
+            #expect(try await Self.sqlState(of: statement, as: role, on: database) == sqlState, "\(statement)")
+        }
+    }
+
     @Test("a producer (edtriage_intake) adds arrivals and their images, and can do nothing else")
     func intake() async throws {
         try await TestDatabase.with { database async throws in
@@ -71,10 +79,7 @@ struct DatabaseRoleTests {
                 "INSERT INTO vitals_observations (arrival_id) VALUES (1)",
                 "CREATE TABLE intruder (id int)",
             ]
-            for statement in forbidden {
-                #expect(try await Self.sqlState(of: statement, as: "edtriage_intake", on: database)
-                        == Self.insufficientPrivilege, "\(statement)")
-            }
+            try await Self.expectRefused(forbidden, as: "edtriage_intake", on: database)
         }
     }
 
@@ -95,10 +100,7 @@ struct DatabaseRoleTests {
                 "DELETE FROM assessments",
                 "UPDATE schema_migrations SET checksum = 'x'",
             ]
-            for statement in forbidden {
-                #expect(try await Self.sqlState(of: statement, as: "edtriage_app", on: database)
-                        == Self.insufficientPrivilege, "\(statement)")
-            }
+            try await Self.expectRefused(forbidden, as: "edtriage_app", on: database)
         }
     }
 
@@ -150,10 +152,7 @@ struct DatabaseRoleTests {
                 "CREATE OR REPLACE FUNCTION require_audit_row() RETURNS trigger LANGUAGE sql AS 'SELECT NULL'",
                 "ALTER FUNCTION audit_append(text) OWNER TO edtriage_app",
             ]
-            for statement in forbidden {
-                #expect(try await Self.sqlState(of: statement, as: "edtriage_app", on: database)
-                        == Self.insufficientPrivilege, "\(statement)")
-            }
+            try await Self.expectRefused(forbidden, as: "edtriage_app", on: database)
             // The function stores only a well-formed next entry of this transaction's time.
             let malformed = [
                 "SELECT audit_append('[]')",
@@ -161,10 +160,7 @@ struct DatabaseRoleTests {
                 Self.auditEntry(arrivalID: arrivalID, action: "x", after: "{}")
                     .replacingOccurrences(of: "coalesce(max(seq), 0) + 1", with: "coalesce(max(seq), 0)"),
             ]
-            for statement in malformed {
-                #expect(try await Self.sqlState(of: statement, as: "edtriage_app", on: database)
-                        == Self.checkViolation, "\(statement)")
-            }
+            try await Self.expectRefused(malformed, as: "edtriage_app", with: Self.checkViolation, on: database)
             // With the audit row that describes it, the same change goes through: the rule is "audited", not "never".
             let audited = Self.auditEntry(arrivalID: arrivalID, action: "decision.override",
                                           after: #"{"state": "overridden", "effective_level": 1}"#) + ";" + overrideToOne

@@ -35,18 +35,26 @@ public enum PatientAge: Sendable, Hashable {
 }
 
 extension PatientAge: Codable {
-    private enum CodingKeys: String, CodingKey, CaseIterable { case years, months, days }
+    private enum Unit: String { case years, months, days }
+
+    /// Any member name, so that a member besides the unit is seen (and refused) rather than ignored.
+    private struct MemberKey: CodingKey {
+        let stringValue: String
+        init(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
 
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let present = CodingKeys.allCases.filter { container.contains($0) }
-        guard present.count == 1, let key = present.first else {
+        let container = try decoder.container(keyedBy: MemberKey.self)
+        guard container.allKeys.count == 1, let key = container.allKeys.first, let unit = Unit(rawValue: key.stringValue)
+        else {
             throw DecodingError.dataCorrupted(
                 .init(codingPath: decoder.codingPath,
-                      debugDescription: "age must have exactly one of years, months or days"))
+                      debugDescription: "age must have exactly one member: years, months or days"))
         }
         let value = try container.decode(Int.self, forKey: key)
-        switch key {
+        switch unit {
         case .years: self = .years(value)
         case .months: self = .months(value)
         case .days: self = .days(value)
@@ -54,11 +62,11 @@ extension PatientAge: Codable {
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
+        var container = encoder.container(keyedBy: MemberKey.self)
         switch self {
-        case .years(let n): try container.encode(n, forKey: .years)
-        case .months(let n): try container.encode(n, forKey: .months)
-        case .days(let n): try container.encode(n, forKey: .days)
+        case .years(let n): try container.encode(n, forKey: MemberKey(stringValue: Unit.years.rawValue))
+        case .months(let n): try container.encode(n, forKey: MemberKey(stringValue: Unit.months.rawValue))
+        case .days(let n): try container.encode(n, forKey: MemberKey(stringValue: Unit.days.rawValue))
         }
     }
 }

@@ -18,22 +18,48 @@ struct AuditCheckpoints: Sendable {
     }
 
     let path: String
-    let key: Curve25519.Signing.PrivateKey
+    /// Nil on a host that only verifies (an auditor's, with the public key).
+    let signingKey: Curve25519.Signing.PrivateKey?
+    let publicKey: Curve25519.Signing.PublicKey
 
     init(files: Files) throws {
-        let text = try SecretSource.contents(of: files.key, key: "audit.checkpoint_key_file")
-        guard let raw = Data(base64Encoded: text),
-              let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw) else {
+        let raw = try Self.keyBytes(in: files.key, option: "audit.checkpoint_key_file")
+        guard let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw) else {
             throw ConfigurationError(key: "audit.checkpoint_key_file",
                                      reason: "\(files.key) does not hold a base64 32-byte Ed25519 private key")
         }
         self.path = files.checkpoints
-        self.key = key
+        self.signingKey = key
+        self.publicKey = key.publicKey
+    }
+
+    /// Verification only: the checkpoints at `path` checked with the public key in `publicKeyFile`.
+    init(path: String, publicKeyFile: String) throws {
+        let raw = try Self.keyBytes(in: publicKeyFile, option: "--public-key")
+        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {
+            throw ConfigurationError(key: "--public-key",
+                                     reason: "\(publicKeyFile) does not hold a base64 32-byte Ed25519 public key")
+        }
+        self.path = path
+        self.signingKey = nil
+        self.publicKey = key
+    }
+
+    /// The public key in the same form as the key files: base64 of its 32 bytes.
+    var publicKeyBase64: String { publicKey.rawRepresentation.base64EncodedString() }
+
+    private static func keyBytes(in file: String, option: String) throws -> Data {
+        let text = try SecretSource.contents(of: file, key: option)
+        guard let raw = Data(base64Encoded: text) else {
+            throw ConfigurationError(key: option, reason: "\(file) does not hold base64")
+        }
+        return raw
     }
 
     /// Appends a checkpoint of `head` and flushes it to disk. `O_APPEND` keeps concurrent writers' lines whole.
     func append(_ head: AuditHead, at date: Date = Date()) throws {
-        let checkpoint = try AuditCheckpoint.sign(seq: head.seq, hash: head.hash, at: date, key: key)
+        guard let signingKey else { throw CheckpointFileError(path: path, reason: "no signing key: verification only") }
+        let checkpoint = try AuditCheckpoint.sign(seq: head.seq, hash: head.hash, at: date, key: signingKey)
         var line = try JSONEncoder().encode(checkpoint)
         line.append(UInt8(ascii: "\n"))
         let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
@@ -50,7 +76,7 @@ struct AuditCheckpoints: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
         return try data.split(separator: UInt8(ascii: "\n")).enumerated().map { index, line in
             guard let checkpoint = try? JSONDecoder().decode(AuditCheckpoint.self, from: Data(line)),
-                  checkpoint.isSigned(by: key.publicKey) else {
+                  checkpoint.isSigned(by: publicKey) else {
                 throw CheckpointFileError(path: path, reason: "line \(index + 1) is not a checkpoint signed by this key")
             }
             return checkpoint

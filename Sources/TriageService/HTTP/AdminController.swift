@@ -77,15 +77,13 @@ struct QueryReader {
 
     /// Nil when absent or empty; NUL is refused (PostgreSQL text cannot hold it).
     func string(_ name: String) throws -> String? {
-        guard let text = parameters.get(name), !text.isEmpty else { return nil }
-        guard !StoredText.containsNUL(text) else {
-            throw Problem(.validation, "\(name) must not contain NUL characters", field: name)
-        }
+        guard let text = try present(name), !text.isEmpty else { return nil }
         return text
     }
 
+    /// Nil when absent; an empty value is not a number, so it is refused like any other.
     func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
-        guard let text = try string(name) else { return nil }
+        guard let text = try present(name) else { return nil }
         guard let value = Int(text), range.contains(value) else {
             throw Problem(.validation, "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound)",
                           field: name)
@@ -93,10 +91,19 @@ struct QueryReader {
         return value
     }
 
+    /// The parameter as sent, nil when absent.
+    private func present(_ name: String) throws -> String? {
+        guard let text = parameters.get(name) else { return nil }
+        guard !StoredText.containsNUL(text) else {
+            throw Problem(.validation, "\(name) must not contain NUL characters", field: name)
+        }
+        return text
+    }
+
     func choice<Value: RawRepresentable & CaseIterable>(_ name: String, _: Value.Type) throws -> Value?
         where Value.RawValue == String
     {
-        guard let text = try string(name) else { return nil }
+        guard let text = try present(name) else { return nil }
         guard let value = Value(rawValue: text) else {
             let choices = Value.allCases.map(\.rawValue).joined(separator: ", ")
             throw Problem(.validation, "\(name) must be one of \(choices)", field: name)
@@ -105,9 +112,9 @@ struct QueryReader {
     }
 
     func date(_ name: String) throws -> Date? {
-        guard let text = try string(name) else { return nil }
-        guard let date = try? Date(text, strategy: .iso8601) else {
-            throw Problem(.validation, "\(name) must be an ISO 8601 date-time", field: name)
+        guard let text = try present(name) else { return nil }
+        guard let date = RFC3339.date(from: text) else {
+            throw Problem(.validation, "\(name) must be an RFC 3339 date-time", field: name)
         }
         return date
     }

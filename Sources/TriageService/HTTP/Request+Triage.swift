@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import TriageCore
 
 extension Request {
     /// Decodes a JSON body of at most `limit` bytes. A declared or actual size above the limit is 413 before
@@ -16,7 +17,7 @@ extension Request {
 
     private static func decode<Value: Decodable>(_ type: Value.Type, from buffer: ByteBuffer) throws -> Value {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = RFC3339.decodingStrategy
         return try decoder.decode(Value.self, from: Data(buffer.readableBytesView))
     }
 

@@ -17,9 +17,9 @@ struct WorklistController: Sendable {
 
     @Sendable func list(_ request: Request, context: TriageRequestContext) async throws -> Response {
         let known = request.headers[.ifNoneMatch].map(EntityTag.versions(in:)) ?? []
+        let wait = try waitDuration(request)
         var revision = try await worklist.revision()
         if known.contains(revision) {
-            let wait = try waitDuration(request)
             if wait > .zero {
                 revision = try await waitForChange(after: revision, timeout: wait)
             }

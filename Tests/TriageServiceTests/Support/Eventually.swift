@@ -2,7 +2,7 @@ import Testing
 
 /// Retries `condition` (errors count as false) until it holds, recording an issue after `timeout`.
 /// Generous by default: the test machine is a loaded two-core box.
-func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
+func eventually(timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if (try? await condition()) == true { return }

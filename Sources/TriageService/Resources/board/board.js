@@ -228,7 +228,7 @@ function renderRow(row) {
     el("td", {}, row.patient_ref, el("span", { class: "decider" }, `${ageText(row.age, row.age_band)} ${row.sex} · ${row.arrival_mode}`)),
     el("td", { class: "complaint" }, row.chief_complaint,
        row.images_note ? el("span", { class: "decider" }, `images: ${row.images_note}`) : null),
-    el("td", {}, findingsList(row.top_findings.slice(0, 3)),
+    el("td", { class: "findings-column" }, findingsList(row.top_findings.slice(0, 3)),
        row.intake_flags?.length ? el("span", { class: "flag" }, `⚑ check: ${row.intake_flags.map((f) => f.summary).join("; ")}`) : null),
     stateCell(row));
   if (board.selected === row.arrival_id) tr.classList.add("selected");
@@ -250,6 +250,8 @@ function renderBoard() {
   const rows = board.snapshot.rows;
   const focusedID = document.activeElement?.dataset?.arrivalId;
   $("rows").replaceChildren(...rows.map(renderRow));
+  // Wall-screen rows (age band instead of age) carry no findings: the column would stay empty.
+  $("worklist").classList.toggle("wall-view", rows.some((row) => row.age_band !== undefined));
   $("empty").hidden = rows.length > 0;
   $("worklist").dataset.revision = board.snapshot.revision;
   if (focusedID) document.querySelector(`tr[data-arrival-id="${focusedID}"]`)?.focus();
