@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// Targets, bottom to top (dependencies point down only):
-///   TriageCore (domain, clinical rules; no I/O)   GemmaEngine (GGUF, tokenizer, model, kernels)
+///   TriageCore (domain, clinical rules; no I/O)   GemmaEngine (GGUF, tokenizer, model, kernels)   HL7v2 (ER7)
 ///   TriageStore (PostgreSQL, on TriageCore)
 ///   TriageService (worker, HTTP API, auth, scorers)
 ///   edtriage (executable)
@@ -68,6 +68,17 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: engineSwiftSettings
         ),
+        // HL7 v2's ER7 encoding: parsing and acknowledgements. No well-kept Swift HL7 v2 library exists; this
+        // knows nothing of triage.
+        .target(
+            name: "HL7v2",
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "HL7v2Tests",
+            dependencies: ["HL7v2"],
+            swiftSettings: strictSwift
+        ),
         .target(
             name: "TriageCore",
             dependencies: [
@@ -111,6 +122,7 @@ let package = Package(
             name: "TriageService",
             dependencies: [
                 "GemmaEngine",
+                "HL7v2",
                 "TriageCore",
                 "TriageStore",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -140,6 +152,7 @@ let package = Package(
         .testTarget(
             name: "TriageServiceTests",
             dependencies: [
+                "HL7v2",
                 "TriageService",
                 "TriageStore",
                 "TriageStoreTestSupport",

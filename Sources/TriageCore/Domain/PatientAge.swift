@@ -1,3 +1,5 @@
+import Foundation
+
 /// A patient's age as the registration desk records it: exactly one of years, months or days.
 ///
 /// Paediatric thresholds (ESI danger-zone vitals, infant fever) need days and months,
@@ -67,6 +69,26 @@ extension PatientAge: Codable {
         case .years(let n): try container.encode(n, forKey: MemberKey(stringValue: Unit.years.rawValue))
         case .months(let n): try container.encode(n, forKey: MemberKey(stringValue: Unit.months.rawValue))
         case .days(let n): try container.encode(n, forKey: MemberKey(stringValue: Unit.days.rawValue))
+        }
+    }
+}
+
+extension PatientAge {
+    /// The age on `date` of someone born at `birth`, in the unit a registration desk uses: days in the first
+    /// month, months until the second birthday, then years (paediatric thresholds need the finer units).
+    /// Nil when `birth` is after `date`.
+    public init?(born birth: Date, at date: Date) {
+        guard birth <= date else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let age = calendar.dateComponents([.year, .month, .day], from: birth, to: date)
+        let (years, months) = (age.year ?? 0, age.month ?? 0)
+        if years == 0 && months == 0 {
+            self = .days(calendar.dateComponents([.day], from: birth, to: date).day ?? 0)
+        } else if years < 2 {
+            self = .months(years * 12 + months)
+        } else {
+            self = .years(years)
         }
     }
 }
