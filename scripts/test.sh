@@ -6,14 +6,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/dev-env.sh
 
-# The OpenAPI conformance test drives schemathesis (PyPI), pinned, in a project-local virtualenv.
-schemathesis_version=4.32.5
-if ! .local/schemathesis/bin/st --version 2>/dev/null | grep -qF "$schemathesis_version"; then
-    echo "test.sh: installing schemathesis $schemathesis_version from PyPI into .local/schemathesis" >&2
-    python3 -m venv .local/schemathesis
-    .local/schemathesis/bin/pip install -q "schemathesis==$schemathesis_version" >&2
+# Clients nobody here wrote, from PyPI, pinned, in a project-local virtualenv: schemathesis for the OpenAPI
+# conformance test and python-hl7's MLLP client for the HL7 v2 listener's.
+tools=.local/test-tools
+if [[ $("$tools/bin/pip" freeze 2>/dev/null | grep -cxF -e "schemathesis==4.32.5" -e "hl7==0.4.5") != 2 ]]; then
+    echo "test.sh: installing schemathesis 4.32.5 and hl7 0.4.5 from PyPI into $tools" >&2
+    python3 -m venv "$tools"
+    "$tools/bin/pip" install -q "schemathesis==4.32.5" "hl7==0.4.5" >&2
 fi
-export EDTRIAGE_SCHEMATHESIS="$PWD/.local/schemathesis/bin/st"
+export EDTRIAGE_TEST_PYTHON="$PWD/$tools/bin/python"
+export EDTRIAGE_SCHEMATHESIS="$PWD/$tools/bin/st"
 
 swift build --build-tests
 swift test --skip-build "$@"

@@ -136,6 +136,13 @@ public func buildServiceGroup(
             configuration: configuration, repository: store, readiness: status, metrics: metrics,
             certificate: certificate, logger: logger))
         if let certificate { services.append(CertificateReloader(certificate: certificate, logger: logger)) }
+        if let port = configuration.hl7.port {
+            services.append(MLLPListener(
+                host: configuration.hl7.host, port: port, maxMessageBytes: configuration.hl7.maxMessageBytes,
+                intake: HL7Intake(queue: store, worklist: store,
+                                  validator: ArrivalValidator(limits: configuration.triage.arrivalLimits), logger: logger),
+                logger: logger))
+        }
     }
     return ServiceGroup(configuration: .init(
         services: services.map { .init(service: $0) },

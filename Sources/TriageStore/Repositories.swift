@@ -33,8 +33,13 @@ public protocol ArrivalQueue: Sendable {
     /// Puts a dead-lettered arrival back in the queue with fresh attempts, audited.
     func requeue(arrivalID: Int, context: AuditContext) async throws
 
-    /// Records new vitals for a patient and queues a new scoring round (re-triage).
+    /// Records new vitals for a patient and queues a new scoring round (re-triage). Sent again with the same
+    /// `context.requestID`, it is the same request and changes nothing.
     func recordVitals(arrivalID: Int, vitals: Vitals, context: AuditContext) async throws
+
+    /// The arrival a producer knows as `(source, externalID)`, with its presentation as it stands now (the
+    /// latest vitals included), if it was received.
+    func arrival(source: String, externalID: String) async throws -> (id: Int, presentation: ClinicalPresentation)?
 
     func arrivalStatus(arrivalID: Int) async throws -> ArrivalStatus?
 

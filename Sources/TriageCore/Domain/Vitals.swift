@@ -63,3 +63,15 @@ public struct Vitals: Codable, Sendable, Hashable {
         case hypercapnicTarget = "spo2_scale2"
     }
 }
+
+extension Vitals {
+    /// These vitals with every measure `newer` carries replacing the older one: a monitor that sends only
+    /// the saturation leaves the last blood pressure standing.
+    public func updated(with newer: Vitals) -> Vitals {
+        Vitals(heartRate: newer.heartRate ?? heartRate, respiratoryRate: newer.respiratoryRate ?? respiratoryRate,
+               systolicBP: newer.systolicBP ?? systolicBP, diastolicBP: newer.diastolicBP ?? diastolicBP,
+               spo2: newer.spo2 ?? spo2, temperatureC: newer.temperatureC ?? temperatureC, pain: newer.pain ?? pain,
+               gcs: newer.gcs ?? gcs, consciousness: newer.consciousness ?? consciousness,
+               onOxygen: newer.onOxygen ?? onOxygen, hypercapnicTarget: newer.hypercapnicTarget ?? hypercapnicTarget)
+    }
+}

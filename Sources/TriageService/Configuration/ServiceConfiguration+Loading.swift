@@ -131,6 +131,10 @@ extension ServiceConfiguration {
                 .map { AuditCheckpoints.Files(checkpoints: $0, key: $1) },
             checkpointEveryAppends: try values.int("audit.checkpoint_every_appends", in: 1...1_000_000),
             checkpointIntervalSeconds: try values.int("audit.checkpoint_interval_seconds", in: 1...86_400))
+        hl7 = HL7(
+            host: try values.string("hl7.host"),
+            port: try Self.positive(values.int("hl7.port", in: 0...65_535)),
+            maxMessageBytes: try values.int("hl7.max_message_bytes", in: 1_024...(64 << 20)))
         model = Model(
             path: try values.optionalString("model.path"),
             mmproj: try values.optionalString("model.mmproj"),

@@ -14,6 +14,7 @@ public struct ServiceConfiguration: Sendable {
     public var auth: Auth
     public var model: Model
     public var audit: Audit
+    public var hl7: HL7
     public var logLevel: Logger.Level
 
     public struct HTTP: Sendable {
@@ -139,6 +140,15 @@ public struct ServiceConfiguration: Sendable {
         public var checkpointEveryAppends: Int
         /// …and at least this often while rows are appended.
         public var checkpointIntervalSeconds: Int
+    }
+
+    /// The HL7 v2 listener (MLLP over TCP) for registration systems and monitors.
+    public struct HL7: Sendable {
+        public var host: String
+        /// Nil: no listener.
+        public var port: Int?
+        /// A message (MLLP frame) above this size closes its connection.
+        public var maxMessageBytes: Int
     }
 
     public struct Model: Sendable {

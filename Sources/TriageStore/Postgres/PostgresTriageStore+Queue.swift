@@ -279,6 +279,14 @@ extension PostgresTriageStore {
             if try board?.value("status", as: String.self) == BoardState.discharged.rawValue {
                 throw QueueError.notOnBoard(arrivalID: arrivalID)
             }
+            if let requestID = context.requestID, try await connection.firstRow("""
+                SELECT 1 FROM audit_log
+                WHERE entity = 'arrival' AND entity_id = \(String(arrivalID)) AND action = 'vitals.recorded'
+                      AND request_id = \(requestID)
+                LIMIT 1
+                """, logger: logger) != nil {
+                return
+            }
             // A new scoring round: a worker still scoring the old round loses its claim (token cleared).
             guard let row = try await connection.firstRow("""
                 UPDATE arrivals
@@ -298,6 +306,18 @@ extension PostgresTriageStore {
                                                   after: .object(["scoring_round": .int(round)])),
                                          on: connection, logger: logger)
         }
+    }
+
+    public func arrival(source: String, externalID: String) async throws
+        -> (id: Int, presentation: ClinicalPresentation)?
+    {
+        guard let row = try await client.withConnection({ connection in
+            try await connection.firstRow("""
+                SELECT id, payload::text AS payload FROM arrivals
+                WHERE source = \(source) AND external_id = \(externalID)
+                """, logger: logger)
+        }) else { return nil }
+        return (try row.value("id"), try row.json("payload", as: ClinicalPresentation.self))
     }
 
     public func arrivalStatus(arrivalID: Int) async throws -> ArrivalStatus? {

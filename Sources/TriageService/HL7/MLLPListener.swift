@@ -1,0 +1,53 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The HL7 v2 listener: MLLP over TCP, one acknowledgement per message, in order. A sender waits for each
+/// ACK before its next message (HL7's original mode), so messages of one connection are applied one at a time.
+struct MLLPListener: Service {
+    let host: String
+    let port: Int
+    let maxMessageBytes: Int
+    let intake: HL7Intake
+    let logger: Logger
+
+    func run() async throws {
+        let maxBytes = maxMessageBytes
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MLLPFrameDecoder(maxBytes: maxBytes)))
+                    try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(MLLPFrameEncoder()))
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        logger.info("HL7 v2 listener ready", metadata: ["host": "\(host)", "port": "\(port)"])
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { connections in
+                    for try await connection in connections {
+                        group.addTask { await serve(connection) }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            server.channel.close(promise: nil)
+        }
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+        do {
+            try await connection.executeThenClose { messages, acknowledgements in
+                for try await message in messages {
+                    guard let ack = await intake.acknowledge(String(buffer: message)) else { return }
+                    try await acknowledgements.write(ByteBuffer(string: ack))
+                }
+            }
+        } catch {
+            // Never the message: it may hold patient data.
+            logger.info("HL7 v2 connection closed", metadata: ["error.type": "\(type(of: error))"])
+        }
+    }
+}
