@@ -23,6 +23,17 @@ done
 
 "$edtriage" ingest samples/arrivals.ndjson
 rows="$(grep -c . samples/arrivals.ndjson)"
+# With the HL7 v2 listener on (EDTRIAGE_HL7_PORT), one more patient arrives as a hospital's would: an ADT^A04
+# over MLLP (0x0B, the message, 0x1C 0x0D), answered with an ACK.
+if [[ "${EDTRIAGE_HL7_PORT:-0}" != 0 ]]; then
+    for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$EDTRIAGE_HL7_PORT") 2>/dev/null && break; sleep 0.2; done
+    exec 4<>"/dev/tcp/127.0.0.1/$EDTRIAGE_HL7_PORT"
+    printf '\x0b%s\x1c\r' "$(cat samples/hl7/a04-chest-pain.hl7)" >&4
+    IFS= read -r -d $'\x1c' ack <&4 || true
+    exec 4>&-
+    echo "HL7 v2 ADT^A04 (samples/hl7/a04-chest-pain.hl7) acknowledged: $(tr '\r' '\n' <<<"$ack" | grep '^MSA')"
+    rows=$((rows + 1))
+fi
 "$edtriage" worklist --wait 30 --min-rows "$rows"    # the rules' levels, at once (model: pending)
 echo "Waiting for the model's assessments (the board does not: they follow the rules' as they come)..."
 "$edtriage" worklist --wait 300 --min-rows "$rows" --model-settled

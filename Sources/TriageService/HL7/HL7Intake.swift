@@ -59,7 +59,7 @@ struct HL7Intake: Sendable {
             return ER7Acknowledgement(.accepted, text: result.isDuplicate ? "already received" : nil)
         case .vitals(let visit, let vitals):
             guard let arrival = try await queue.arrival(source: visit.source, externalID: visit.externalID) else {
-                throw QueueError.invalidInput("no arrival for visit \(visit.externalID)")
+                throw QueueError.invalidInput("no arrival was registered for this visit (PV1-19)")
             }
             var presentation = arrival.presentation
             presentation.vitals = presentation.vitals.updated(with: vitals)
