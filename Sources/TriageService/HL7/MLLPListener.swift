@@ -47,7 +47,7 @@ struct MLLPListener: Service {
             }
         } catch {
             // Never the message: it may hold patient data.
-            logger.info("HL7 v2 connection closed", metadata: ["error.type": "\(type(of: error))"])
+            logger.debug("HL7 v2 connection closed", metadata: ["error.type": "\(type(of: error))"])
         }
     }
 }
