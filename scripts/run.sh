@@ -15,18 +15,22 @@ port="${EDTRIAGE_HTTP_PORT:-8080}"
 server=$!
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
 trap 'exit 130' INT TERM
-for _ in $(seq 1 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-    kill -0 "$server" 2>/dev/null || { echo "run.sh: the service exited" >&2; exit 1; }
-    sleep 0.2
-done
+# Waits until the service accepts connections on port $1.
+wait_for_port() {
+    for _ in $(seq 1 100); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        kill -0 "$server" 2>/dev/null || { echo "run.sh: the service exited" >&2; exit 1; }
+        sleep 0.2
+    done
+}
+wait_for_port "$port"
 
 "$edtriage" ingest samples/arrivals.ndjson
 rows="$(grep -c . samples/arrivals.ndjson)"
 # With the HL7 v2 listener on (EDTRIAGE_HL7_PORT), one more patient arrives as a hospital's would: an ADT^A04
 # over MLLP (0x0B, the message, 0x1C 0x0D), answered with an ACK.
 if [[ "${EDTRIAGE_HL7_PORT:-0}" != 0 ]]; then
-    for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$EDTRIAGE_HL7_PORT") 2>/dev/null && break; sleep 0.2; done
+    wait_for_port "$EDTRIAGE_HL7_PORT"
     exec 4<>"/dev/tcp/127.0.0.1/$EDTRIAGE_HL7_PORT"
     printf '\x0b%s\x1c\r' "$(cat samples/hl7/a04-chest-pain.hl7)" >&4
     IFS= read -r -d $'\x1c' ack <&4 || true

@@ -12,18 +12,13 @@ public struct ER7Acknowledgement: Sendable, Equatable {
     public var code: Code
     /// MSA-3: a short human-readable reason; never patient text.
     public var text: String?
-    /// ERR-2 for an error: where in the message, e.g. segment `OBX`, occurrence 2, field 6.
-    public var location: (segment: String, occurrence: Int, field: Int)?
+    /// ERR-2 for an error: where in the message.
+    public var location: ER7Location?
 
-    public init(_ code: Code, text: String? = nil, location: (segment: String, occurrence: Int, field: Int)? = nil) {
+    public init(_ code: Code, text: String? = nil, location: ER7Location? = nil) {
         self.code = code
         self.text = text
         self.location = location
-    }
-
-    public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.code == rhs.code && lhs.text == rhs.text && lhs.location?.segment == rhs.location?.segment
-            && lhs.location?.occurrence == rhs.location?.occurrence && lhs.location?.field == rhs.location?.field
     }
 
     /// The ACK for `message` in its own delimiters and version, from `application`/`facility` back to its sender.

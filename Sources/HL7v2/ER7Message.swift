@@ -58,7 +58,7 @@ public struct ER7Message: Sendable {
     /// The first segment with `id`.
     public func segment(_ id: String) -> Segment? { segments.first { $0.id == id } }
 
-    /// Every segment with `id`, in order, with its position among them (for error locations, 1-based).
+    /// Every segment with `id`, in order (an error location's occurrence counts among them, from 1).
     public func segments(_ id: String) -> [Segment] { segments.filter { $0.id == id } }
 
     /// MSH-9 as `type^event`, e.g. `ADT^A04`.
@@ -102,11 +102,32 @@ public struct ER7Message: Sendable {
     }
 }
 
-public enum ER7Error: Error, Equatable, Sendable {
+public enum ER7Error: Error, Equatable, Sendable, CustomStringConvertible {
     /// Not an HL7 v2 message at all: answered `AR`.
     case notHL7(String)
     /// A segment that cannot be read: answered `AR`, naming the segment's position.
     case malformed(segment: Int, String)
+
+    public var description: String {
+        switch self {
+        case .notHL7(let why): why
+        case .malformed(let segment, let why): "segment \(segment): \(why)"
+        }
+    }
+}
+
+/// A place in a message, as `ERR-2` names it: the segment, its occurrence among segments of that id (from 1),
+/// and the field number.
+public struct ER7Location: Sendable, Equatable {
+    public var segment: String
+    public var occurrence: Int
+    public var field: Int
+
+    public init(_ segment: String, _ occurrence: Int, _ field: Int) {
+        self.segment = segment
+        self.occurrence = occurrence
+        self.field = field
+    }
 }
 
 /// HL7 v2 escape sequences (v2.8 chapter 2.7): `\F\ \S\ \T\ \R\ \E\` for the delimiters, `\Xhh…\` for

@@ -58,7 +58,7 @@ struct ER7MessageTests {
         #expect(ack.segment("MSA")?.value(1) == "AA" && ack.segment("MSA")?.value(2) == "MSG7")
         #expect(ack.segment("ERR") == nil)
 
-        let error = ER7Acknowledgement(.error, text: "OBX-6 unit | not accepted", location: ("OBX", 2, 6))
+        let error = ER7Acknowledgement(.error, text: "OBX-6 unit | not accepted", location: ER7Location("OBX", 2, 6))
             .encoded(answering: message, application: "EDTRIAGE", facility: "HOSP", controlID: "ACK8", at: date)
         let nack = try ER7Message(parsing: error)
         #expect(nack.segment("MSA")?.value(1) == "AE" && nack.segment("MSA")?.value(3) == "OBX-6 unit | not accepted")

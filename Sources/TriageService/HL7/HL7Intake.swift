@@ -27,7 +27,7 @@ struct HL7Intake: Sendable {
         do {
             message = try ER7Message(parsing: text)
         } catch {
-            return answer(nil, ER7Acknowledgement(.rejected, text: Self.reason(error)), at: date)
+            return answer(nil, ER7Acknowledgement(.rejected, text: "\(error)"), at: date)
         }
         guard let controlID = message.controlID else {
             return answer(message, ER7Acknowledgement(.rejected, text: "MSH-10 (message control id) is missing"), at: date)
@@ -36,8 +36,7 @@ struct HL7Intake: Sendable {
             let outcome = try await apply(try HL7Translation.request(from: message), controlID: controlID)
             return answer(message, outcome, at: date)
         } catch let error as HL7MappingError {
-            return answer(message, ER7Acknowledgement(.error, text: error.reason,
-                                                      location: (error.segment, error.occurrence, error.field)), at: date)
+            return answer(message, ER7Acknowledgement(.error, text: error.reason, location: error.location), at: date)
         } catch let error as ArrivalValidationError {
             return answer(message, ER7Acknowledgement(.error, text: "\(error.field): \(error.message)"), at: date)
         } catch let error as QueueError {
@@ -85,13 +84,5 @@ struct HL7Intake: Sendable {
     private func answer(_ message: ER7Message?, _ acknowledgement: ER7Acknowledgement, at date: Date) -> String {
         acknowledgement.encoded(answering: message, application: Self.application, facility: Self.facility,
                                 controlID: "ACK-" + UUID().uuidString.prefix(18), at: date)
-    }
-
-    private static func reason(_ error: any Error) -> String {
-        switch error as? ER7Error {
-        case .notHL7(let why)?: why
-        case .malformed(let segment, let why)?: "segment \(segment): \(why)"
-        case nil: "not an HL7 v2 message"
-        }
     }
 }

@@ -23,9 +23,12 @@ struct VisitKey: Sendable, Hashable {
 /// Why a message cannot be applied, and where: answered `AE` with the location in `ERR-2`.
 struct HL7MappingError: Error, Equatable {
     var reason: String
-    var segment: String
-    var occurrence: Int
-    var field: Int
+    var location: ER7Location
+
+    init(reason: String, segment: String, occurrence: Int, field: Int) {
+        self.reason = reason
+        self.location = ER7Location(segment, occurrence, field)
+    }
 }
 
 /// Reads arrivals, vitals and discharges out of HL7 v2 messages (v2.3–v2.8), the way an ED registration
@@ -54,8 +57,8 @@ enum HL7Translation {
         }
     }
 
-    /// The visit: the sending application and facility (MSH-3, MSH-4) and the visit number (PV1-19), or
-    /// for a result without a visit, the placer or filler order number is not enough: PV1-19 is required.
+    /// The visit: the sending application and facility (MSH-3, MSH-4) and the visit number (PV1-19), which
+    /// every message that touches a patient on the board must carry.
     static func visit(_ message: ER7Message) throws(HL7MappingError) -> VisitKey {
         guard let number = message.segment("PV1")?.value(19) else {
             throw HL7MappingError(reason: "the visit number (PV1-19) is missing", segment: "PV1", occurrence: 1, field: 19)
