@@ -5,17 +5,24 @@
 # A benchmark, not part of CI. llama-cpp-python comes from bench/llama-cpp-venv.sh; mtmd also needs a
 # text model of width 2,560, the MedGemma-4B-shaped file bench/make_medgemma_4b_shaped.py writes.
 #
-# usage: bench/compare-vision-llama-cpp.sh [--mmproj PATH] [--image PATH] [--threads N] [--repetitions N]
+# --weights from-bf16 (default): the F16 matrices hold bfloat16 values, as MedGemma's F16 mmproj holds its
+# bfloat16 release, so our encoder multiplies in bfloat16 where the CPU can; --weights f16: random F16
+# values, which keep it on float products.
+#
+# usage: bench/compare-vision-llama-cpp.sh [--weights from-bf16|f16 | --mmproj PATH] [--image PATH] [--threads N]
+#                                          [--repetitions N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-MMPROJ=.local/bench/so400m-shaped-mmproj-f16.gguf
+WEIGHTS=from-bf16
+MMPROJ=
 TEXT=.local/models/medgemma-4b-shaped-q4_k_m.gguf
 IMAGE=Tests/GemmaEngineTests/Fixtures/vision/large-300x200.png
 THREADS=$(nproc)
 REPETITIONS=2
 while [[ $# -gt 0 ]]; do
     case "$1" in
+        --weights) WEIGHTS=$2; shift 2 ;;
         --mmproj) MMPROJ=$2; shift 2 ;;
         --image) IMAGE=$2; shift 2 ;;
         --threads) THREADS=$2; shift 2 ;;
@@ -26,7 +33,15 @@ done
 PYTHON=$(bench/llama-cpp-venv.sh)
 "$PYTHON" -c "import gguf, numpy" 2>/dev/null || "$PYTHON" -m pip install --quiet gguf numpy >&2
 mkdir -p .local/bench
-[[ -f "$MMPROJ" ]] || { echo "writing $MMPROJ…" >&2; "$PYTHON" bench/make_so400m_mmproj.py "$MMPROJ"; }
+case "$WEIGHTS" in
+    from-bf16) WRITER_FLAGS=(--from-bf16) ;;
+    f16) WRITER_FLAGS=() ;;
+    *) echo "--weights is from-bf16 or f16, not $WEIGHTS" >&2; exit 2 ;;
+esac
+if [[ -z "$MMPROJ" ]]; then
+    MMPROJ=.local/bench/so400m-shaped-mmproj-$WEIGHTS.gguf
+    [[ -f "$MMPROJ" ]] || { echo "writing $MMPROJ…" >&2; "$PYTHON" bench/make_so400m_mmproj.py "${WRITER_FLAGS[@]}" "$MMPROJ"; }
+fi
 if [[ ! -f "$TEXT" ]]; then
     [[ -f .local/models/gemma-3-270m-q4_k_m.gguf ]] || scripts/fetch-model.sh >/dev/null
     echo "writing $TEXT…" >&2

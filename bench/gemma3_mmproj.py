@@ -29,18 +29,27 @@ class TowerShape(NamedTuple):
         return (self.image_size // self.patch) ** 2
 
 
-def tower_tensors(rng, shape):
+def bfloat16_values(array):
+    """float32 values rounded to the nearest bfloat16 (ties to even), still as float32."""
+    bits = np.ascontiguousarray(array, dtype=np.float32).view(np.uint32)
+    return ((bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000).astype(np.uint32).view(np.float32)
+
+
+def tower_tensors(rng, shape, released_in_bf16=False):
     """(name, array, type) in file order, one tensor at a time; F16 arrays are already rounded, as
-    llama.cpp sees them."""
+    llama.cpp sees them. `released_in_bf16`: the F16 matrices hold bfloat16 values, as an F16 mmproj
+    converted from a bfloat16 checkpoint (MedGemma's) does."""
     s = shape
 
     def normal(dims, std):
         return (rng.standard_normal(dims) * std).astype(np.float32)
 
     def linear(n_out, n_in):
-        return normal((n_out, n_in), 1 / math.sqrt(n_in)).astype(np.float16)
+        weights = normal((n_out, n_in), 1 / math.sqrt(n_in))
+        return (bfloat16_values(weights) if released_in_bf16 else weights).astype(np.float16)
 
-    yield "v.patch_embd.weight", normal((s.width, 3, s.patch, s.patch), 1 / math.sqrt(3 * s.patch * s.patch)).astype(np.float16), F16
+    patches = normal((s.width, 3, s.patch, s.patch), 1 / math.sqrt(3 * s.patch * s.patch))
+    yield "v.patch_embd.weight", (bfloat16_values(patches) if released_in_bf16 else patches).astype(np.float16), F16
     yield "v.patch_embd.bias", normal((s.width,), 0.1), F32
     yield "v.position_embd.weight", normal((s.n_patches, s.width), 0.5), F32
     for block in range(s.blocks):

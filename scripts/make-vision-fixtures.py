@@ -17,6 +17,10 @@ What it makes, in that folder:
   vision-fixtures.json   manifest: geometry, prompts, chunk layout, text-chunk token ids,
                          embedding statistics and the top-40 next-token logits after a chat
                          prompt containing the image (and the same prompt without the image)
+  tiny-mmproj-from-bf16.gguf  the same tower with its F16 matrices holding bfloat16 values, as an
+                         F16 mmproj converted from a bfloat16 release (MedGemma's) does, with
+                         <image>.from-bf16.embd.f32 and the manifest's "from_bf16" section
+                         (llama.cpp's embeddings and top-40 logits for each image)
 
 Why: the Swift vision encoder and the image path of the text model are checked against
 llama.cpp (llama-cpp-python 0.3.36 and its libmtmd) without needing Python at test time.
@@ -28,7 +32,9 @@ differences (they are recorded in the manifest, to size the Swift tests' toleran
 Regenerate (from the repository root; needs the 270M model, see scripts/fetch-model.sh):
 
     .local/bench-venv/bin/pip install gguf pillow numpy
-    .local/bench-venv/bin/python scripts/make-vision-fixtures.py
+    .local/bench-venv/bin/python scripts/make-vision-fixtures.py [--only-from-bf16]
+
+--only-from-bf16 writes the bfloat16-release tower and its records alone, keeping the other fixtures.
 """
 import ctypes
 import hashlib
@@ -51,6 +57,7 @@ from gemma3_mmproj import TowerShape, tower_tensors, write_tower  # noqa: E402
 OUT = ROOT / "Tests" / "GemmaEngineTests" / "Fixtures" / "vision"
 TEXT_MODEL = ROOT / ".local" / "models" / "gemma-3-270m-q4_k_m.gguf"
 MMPROJ = OUT / "tiny-mmproj-f16.gguf"
+MMPROJ_FROM_BF16 = OUT / "tiny-mmproj-from-bf16.gguf"
 MANIFEST = OUT / "vision-fixtures.json"
 SEED = 20261202
 
@@ -82,13 +89,13 @@ STAGE_IMAGE = "square-40x40.png"
 # the tiny mmproj
 
 
-def tower_weights(rng):
+def tower_weights(rng, released_in_bf16=False):
     """name -> (array, GGUF type): the tower's tensors in file order (bench/gemma3_mmproj.py)."""
-    return {name: (array, kind) for name, array, kind in tower_tensors(rng, SHAPE)}
+    return {name: (array, kind) for name, array, kind in tower_tensors(rng, SHAPE, released_in_bf16)}
 
 
-def write_mmproj(weights):
-    write_tower(MMPROJ, SHAPE, "tiny random Gemma 3 vision tower (test fixture)",
+def write_mmproj(weights, path=MMPROJ):
+    write_tower(path, SHAPE, "tiny random Gemma 3 vision tower (test fixture)",
                 lambda: ((name, array, kind) for name, (array, kind) in weights.items()))
 
 
@@ -270,7 +277,7 @@ class StageCapture:
         return True
 
 
-def mtmd_context(model, flash_attn_type, capture=None):
+def mtmd_context(model, flash_attn_type, capture=None, mmproj=MMPROJ):
     params = M.mtmd_context_params_default()
     if capture is not None:
         params.cb_eval = capture.callback
@@ -278,7 +285,7 @@ def mtmd_context(model, flash_attn_type, capture=None):
     params.print_timings = False
     params.n_threads = THREADS
     params.flash_attn_type = flash_attn_type
-    context = M.mtmd_init_from_file(str(MMPROJ).encode(), model, params)
+    context = M.mtmd_init_from_file(str(mmproj).encode(), model, params)
     if not context:
         sys.exit("mtmd_init_from_file failed")
     return context
@@ -362,15 +369,33 @@ def stats(array):
     return {"mean": float(array.mean()), "std": float(array.std()), "min": float(array.min()), "max": float(array.max())}
 
 
-def main():
-    OUT.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(SEED)
-    weights = tower_weights(rng)
-    write_mmproj(weights)
-    names = make_images()
+def from_bf16_records(model, n_vocab, names, prompt):
+    """Writes the bfloat16-release tower (same draws, F16 matrices holding bfloat16 values) and, for each
+    image, llama.cpp's embeddings and next-token logits through it; returns the manifest section."""
+    write_mmproj(tower_weights(np.random.default_rng(SEED), released_in_bf16=True), MMPROJ_FROM_BF16)
+    context = mtmd_context(model, L.LLAMA_FLASH_ATTN_TYPE_DISABLED, mmproj=MMPROJ_FROM_BF16)
+    records = []
+    for name in names:
+        bitmap = M.mtmd_helper_bitmap_init_from_file(context, str(OUT / name).encode(), False)
+        if not bitmap:
+            sys.exit(f"cannot decode {name}")
+        chunks = tokenize(context, bitmap, prompt)
+        embd = encode(context, chunks)
+        assert embd.shape == (N_TOKENS, PROJECTION) and np.isfinite(embd).all()
+        (OUT / f"{name}.from-bf16.embd.f32").write_bytes(embd.astype("<f4").tobytes())
+        logits, _ = next_token_logits(model, context, chunks, n_vocab)
+        top = np.argsort(-logits, kind="stable")[:TOP]
+        records.append({"file": name, "embeddings_file": f"{name}.from-bf16.embd.f32", "embedding_stats": stats(embd),
+                        "argmax": int(top[0]), "top40": [[int(t), float(logits[t])] for t in top]})
+        M.mtmd_input_chunks_free(chunks)
+        M.mtmd_bitmap_free(bitmap)
+    M.mtmd_free(context)
+    return {"file": MMPROJ_FROM_BF16.name, "seed": SEED, "images": records}
 
+
+def load_text_model():
     L.llama_backend_init()
-    quiet = silence_logs()  # kept alive: llama.cpp calls it later
+    quiet = silence_logs()
     M.mtmd_log_set(quiet, None)
     M.mtmd_helper_log_set(quiet, None)
     model_params = L.llama_model_default_params()
@@ -378,6 +403,29 @@ def main():
     model = L.llama_model_load_from_file(str(TEXT_MODEL).encode(), model_params)
     if not model:
         sys.exit(f"cannot load {TEXT_MODEL}")
+    return model, quiet  # the log callback is kept alive with the model: llama.cpp calls it later
+
+
+def only_from_bf16():
+    manifest = json.loads(MANIFEST.read_text())
+    model, _quiet = load_text_model()
+    n_vocab = L.llama_vocab_n_tokens(L.llama_model_get_vocab(model))
+    manifest["from_bf16"] = from_bf16_records(model, n_vocab, [r["file"] for r in manifest["images"]],
+                                              manifest["images"][0]["prompt"])
+    MANIFEST.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
+    L.llama_model_free(model)
+    for r in manifest["from_bf16"]["images"]:
+        print(f"{r['file']} (from bf16): argmax {r['argmax']}, embeddings std {r['embedding_stats']['std']:.4f}")
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(SEED)
+    weights = tower_weights(rng)
+    write_mmproj(weights)
+    names = make_images()
+
+    model, _quiet = load_text_model()
     vocab = L.llama_model_get_vocab(model)
     n_vocab = L.llama_vocab_n_tokens(vocab)
     context = mtmd_context(model, L.LLAMA_FLASH_ATTN_TYPE_DISABLED)
@@ -503,6 +551,7 @@ def main():
         },
         "images": records,
         "text_only_baseline": baseline,
+        "from_bf16": from_bf16_records(model, n_vocab, names, prompt),
     }
     MANIFEST.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
 
@@ -525,4 +574,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    only_from_bf16() if sys.argv[1:] == ["--only-from-bf16"] else main()

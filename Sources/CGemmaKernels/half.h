@@ -26,6 +26,17 @@ static inline float gk_half_to_float(uint16_t h) {
     return gk_bits_to_float(sign | ((113 - shift) << 23) | (mantissa << 13));
 }
 
+/// A float rounded to bfloat16 (its top 16 bits, ties to even; NaN stays NaN).
+static inline uint16_t gk_float_to_bf16(float value) {
+    uint32_t bits;
+    memcpy(&bits, &value, sizeof bits);
+    if ((bits & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((bits >> 16) | 0x40u);
+    return (uint16_t)((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+}
+
+/// A bfloat16 as a float (exact: the float's top 16 bits).
+static inline float gk_bf16_to_float(uint16_t value) { return gk_bits_to_float((uint32_t)value << 16); }
+
 /// Little-endian 16 bits at `p` (GGUF is little-endian; `p` need not be aligned).
 static inline uint16_t gk_read_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 

@@ -99,8 +99,16 @@ struct ModelCommand: AsyncParsableCommand {
                 \(c.headCount) heads, MLP \(c.feedForwardLength); pooled \(c.poolingSide) × \(c.poolingSide) to \
                 \(c.tokensPerImage) tokens per image, projected to \(c.projectionDimension) \
                 (pairs with a text model of embedding length \(c.projectionDimension))\
-                \(tower.feedForwardNamesSwapped ? "; MLP up/down names swapped (older converter), read by shape" : "")
+                \(tower.feedForwardNamesSwapped ? "; MLP up/down names swapped (older converter), read by shape" : ""); \
+                products \(productDescription(tower))
                 """
+        }
+
+        /// How the tower's float products run, and why.
+        static func productDescription(_ tower: GemmaVisionModel) -> String {
+            tower.productsInBFloat16
+                ? "in bfloat16 (the weights are bfloat16 values and the CPU multiplies bfloat16 pairs)"
+                : "in float"
         }
 
         /// A value as text; long arrays are abbreviated to their length and first elements.

@@ -38,13 +38,15 @@ struct VisionBenchCommand: AsyncParsableCommand {
         print("tower: \(mmproj): \(config.imageSize) px, patch \(config.patchSize), \(config.blockCount) blocks, width "
               + "\(config.width), MLP \(config.feedForwardLength), \(config.headCount) heads, projection \(config.projectionDimension)")
         print("threads: \(tower.parallel.threads), image \(decoded.width) × \(decoded.height)")
+        print("products: " + ModelCommand.Info.productDescription(tower))
         print(String(format: "letterbox + normalize: %.1f ms", preprocessing * 1_000))
         print("encode seconds per image: " + seconds.map { String(format: "%.3f", $0) }.joined(separator: " ")
               + String(format: " (mean %.3f)", mean))
         print(String(format: "float work per image: %.2f TFLOP; achieved %.1f GFLOP/s", flops / 1e12, flops / mean / 1e9))
         let peak = FloatThroughput.measure(threads: tower.parallel.threads)
-        print(String(format: "machine peak (multiply-add chains measured on %d threads): %.0f GFLOP/s; the encoder runs at %.1f %% of it",
-                     tower.parallel.threads, peak / 1e9, 100 * flops / mean / peak))
+        print(String(format: "machine peak (float multiply-add chains measured on %d threads): %.0f GFLOP/s; the encoder runs at %.1f %% of it",
+                     tower.parallel.threads, peak / 1e9, 100 * flops / mean / peak)
+              + (tower.productsInBFloat16 ? " (bfloat16 pairs double the peak of the weight products)" : ""))
         print("peak RSS: \(BenchTable.mebibytes(ResourceUsage.peakResidentBytes()))")
     }
 

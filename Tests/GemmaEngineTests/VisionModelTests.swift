@@ -192,20 +192,45 @@ struct VisionModelTests {
         return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
     }
 
-    /// The soft tokens of each fixture image agree with llama.cpp's to within its own F16 rounding
-    /// (an independent float32 implementation differs from llama.cpp by up to 1.0e-3, see the fixtures' README).
-    @Test(arguments: fixtureImages, [InstructionSet.best, .portable])
-    func encoderMatchesLlamaCpp(image: String, instructionSet: InstructionSet) throws {
-        let tower = try GemmaVisionModel(path: TestResources.fixtures.appendingPathComponent("vision/tiny-mmproj-f16.gguf").path,
-                                         threads: 2, instructionSet: instructionSet)
-        try tower.checkPairs(with: try SharedModel.get().config)
-        let ours = tower.encode(normalizedPixels: try Self.normalizedPixels(image, config: tower.config))
-        let theirs = try Self.floats("\(image).embd.f32")
-        #expect(ours.count == tower.config.tokensPerImage * 640 && theirs.count == ours.count)
-        let worst = zip(ours, theirs).map { abs($0 - $1) }.max() ?? .infinity
-        print("vision \(image) (\(tower.isa == GK_ISA_PORTABLE ? "portable" : "best")): max |Δ| = \(worst)")
-        #expect(worst <= 2.5e-3, "largest difference \(worst) for \(image)")
+    /// The fixture towers: random F16 weights, and the same draws as bfloat16 values in F16 (a bfloat16
+    /// release converted to F16, as MedGemma's mmproj is), each with llama.cpp's embeddings.
+    enum FixtureTower: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case f16 = "tiny-mmproj-f16.gguf"
+        case fromBFloat16 = "tiny-mmproj-from-bf16.gguf"
+
+        func load(_ instructionSet: InstructionSet = .best) throws -> GemmaVisionModel {
+            try GemmaVisionModel(path: TestResources.fixtures.appendingPathComponent("vision/\(rawValue)").path, threads: 2,
+                                 instructionSet: instructionSet)
+        }
+        func llamaCppEmbeddings(_ image: String) throws -> [Float] {
+            try VisionModelTests.floats(self == .f16 ? "\(image).embd.f32" : "\(image).from-bf16.embd.f32")
+        }
+        var testDescription: String { rawValue }
     }
+
+    /// The soft tokens of each fixture image agree with llama.cpp's: to within its own F16 rounding for float
+    /// products (an independent float32 implementation differs from llama.cpp by up to 1.0e-3, see the fixtures'
+    /// README); bfloat16 products (the bfloat16 release on a CPU with AVX512_BF16) add the rounding of every
+    /// product's input to bfloat16.
+    @Test(arguments: FixtureTower.allCases, [InstructionSet.best, .portable])
+    func encoderMatchesLlamaCpp(fixture: FixtureTower, instructionSet: InstructionSet) throws {
+        let tower = try fixture.load(instructionSet)
+        try tower.checkPairs(with: try SharedModel.get().config)
+        #expect(tower.productsInBFloat16 == (fixture == .fromBFloat16 && gk_bf16_products(tower.isa) == 1))
+        for image in Self.fixtureImages {
+            let ours = tower.encode(normalizedPixels: try Self.normalizedPixels(image, config: tower.config))
+            let theirs = try fixture.llamaCppEmbeddings(image)
+            #expect(ours.count == tower.config.tokensPerImage * 640 && theirs.count == ours.count)
+            let worst = zip(ours, theirs).map { abs($0 - $1) }.max() ?? .infinity
+            let tolerance: Float = tower.productsInBFloat16 ? Self.bfloat16Tolerance : 2.5e-3
+            print("vision \(fixture) \(image) (\(tower.isa == GK_ISA_PORTABLE ? "portable" : "best"), \(tower.productsInBFloat16 ? "bfloat16" : "float") products): max |Δ| = \(worst)")
+            #expect(worst <= tolerance, "largest difference \(worst) for \(image)")
+        }
+    }
+
+    /// Largest difference from llama.cpp's soft tokens allowed for bfloat16 products (embeddings of standard
+    /// deviation ≈ 1).
+    static let bfloat16Tolerance: Float = 1.5e-2
 
     @Test func averagePoolingTakesRowMajorWindows() {
         // A 4 × 4 grid of one-channel rows, pooled in 2 × 2 windows.
@@ -227,11 +252,23 @@ struct VisionModelTests {
         let top40: [[Double]]
     }
 
-    struct Manifest: Decodable { let images: [PromptRecord] }
+    /// llama.cpp's next-token logits through the bfloat16-release tower (same prompts and chunks).
+    struct FromBFloat16: Decodable {
+        struct Record: Decodable {
+            let file: String
+            let top40: [[Double]]
+        }
+        let images: [Record]
+    }
 
-    static let manifest: [PromptRecord] = {
+    struct Manifest: Decodable {
+        let images: [PromptRecord]
+        let from_bf16: FromBFloat16
+    }
+
+    static let manifest: Manifest? = {
         let url = TestResources.fixtures.appendingPathComponent("vision/vision-fixtures.json")
-        return (try? JSONDecoder().decode(Manifest.self, from: Data(contentsOf: url)).images) ?? []
+        return try? JSONDecoder().decode(Manifest.self, from: Data(contentsOf: url))
     }()
 
     @Test func softTokensOfAnotherShapeAreRefused() throws {
@@ -245,15 +282,19 @@ struct VisionModelTests {
     /// The chat prompt with the image in the middle, through the bundled 270M, given llama.cpp's soft tokens
     /// (`ours: false`) or our encoder's (`ours: true`): llama.cpp's next-token logits are reproduced as the
     /// text tests require (same top of the list, differences within the rounding tolerance).
-    @Test(arguments: fixtureImages, [false, true])
-    func imagePromptLogitsMatchLlamaCpp(image: String, ours: Bool) throws {
-        let record = try #require(Self.manifest.first { $0.file == image })
+    /// The same through the bfloat16-release tower (`fixture: .fromBFloat16`), whose products run in bfloat16
+    /// where the CPU has AVX512_BF16.
+    @Test(arguments: fixtureImages, [(FixtureTower.f16, false), (.f16, true), (.fromBFloat16, true)])
+    func imagePromptLogitsMatchLlamaCpp(image: String, softTokensFrom: (fixture: FixtureTower, ours: Bool)) throws {
+        let (fixture, ours) = softTokensFrom
+        let manifest = try #require(Self.manifest)
+        let record = try #require(manifest.images.first { $0.file == image })
+        let top40 = fixture == .f16 ? record.top40 : try #require(manifest.from_bf16.images.first { $0.file == image }).top40
         let model = try SharedModel.get()
-        let tower = try GemmaVisionModel(path: TestResources.fixtures.appendingPathComponent("vision/tiny-mmproj-f16.gguf").path,
-                                         threads: 2)
+        let tower = try fixture.load()
         let softTokens = ours
             ? tower.encode(normalizedPixels: try Self.normalizedPixels(image, config: tower.config))
-            : try Self.floats("\(image).embd.f32")
+            : try fixture.llamaCppEmbeddings(image)
         let session = model.makeSession(contextLength: 64)
         for chunk in record.chunks {
             if let ids = chunk.token_ids {
@@ -264,7 +305,7 @@ struct VisionModelTests {
         }
         #expect(session.position == 19)
         let logits = try session.logits()
-        let reference = record.top40.map { (id: Int($0[0]), logit: Float($0[1])) }
+        let reference = top40.map { (id: Int($0[0]), logit: Float($0[1])) }
         let ranked = logits.indices.sorted { logits[$0] > logits[$1] }
         let shared = Set(ranked.prefix(10)).intersection(reference.prefix(10).map(\.id)).count
         let shift = reference.reduce(0) { $0 + Double(logits[$1.id] - $1.logit) } / Double(reference.count)
@@ -277,7 +318,7 @@ struct VisionModelTests {
         // the text tests' near-tie gap of our 10th; measured ≤ 0.18, from llama.cpp's soft tokens too).
         let tenth = logits[ranked[9]]
         let gaps = reference.prefix(10).filter { !ranked.prefix(10).contains($0.id) }.map { tenth - logits[$0.id] }
-        print("image prompt \(image) (\(ours ? "our" : "llama.cpp's") soft tokens): top-10 shared \(shared), max |Δlogit| \(worst), argmax \(ranked[0]) vs \(reference[0].id), outside our top 10 by \(gaps)")
+        print("image prompt \(image) (\(fixture), \(ours ? "our" : "llama.cpp's") soft tokens): top-10 shared \(shared), max |Δlogit| \(worst), argmax \(ranked[0]) vs \(reference[0].id), outside our top 10 by \(gaps)")
         #expect(shared >= 9 || (shared == 8 && gaps.allSatisfy { $0 <= ReferenceTests.nearTieGap }),
                 "top 10: \(shared) shared, the others \(gaps) below our 10th")
         #expect(worst <= tolerance)

@@ -81,20 +81,31 @@ void gk_attend_group(gk_isa isa, const float *queries, int64_t heads, int64_t di
 /// The micro-kernel's block (panels.c explains it): tokens per activation panel of gk_matmul_panels,
 /// and weight rows (or attention's queries) per 32-wide panel.
 enum { GK_PANEL_TOKENS = 12, GK_PANEL_WIDTH = 32 };
-/// Floats of `n_tokens` activation rows of `k` columns packed as panels (the last one zero-padded).
+/// How gk_pack_panels stores activations and gk_matmul_panels multiplies them: floats as they are; floats
+/// rounded to half precision (as ggml rounds the activations an F16 weight multiplies); or pairs of
+/// bfloat16 (activations rounded to nearest even, weights converted likewise), summed in floats.
+typedef enum { GK_PANELS_F32 = 0, GK_PANELS_F16_ROUNDED = 1, GK_PANELS_BF16 = 2 } gk_panel_format;
+/// 4-byte slots of `n_tokens` activation rows of `k` columns packed as panels in any format (the last
+/// panel zero-padded).
 int64_t gk_panels_floats(int64_t n_tokens, int64_t k);
 /// Packs panels [block_begin, block_end) of GK_PANEL_TOKENS rows of `x` (rows `ldx` floats apart) into
-/// `out` (gk_panels_floats long), each rounded to half precision if `round_to_f16` (as ggml rounds the
-/// activations an F16 weight multiplies).
+/// `out` (gk_panels_floats slots long) in `format`.
 void gk_pack_panels(gk_isa isa, const float *x, int64_t ldx, int64_t n_tokens, int64_t k, int64_t block_begin,
-                    int64_t block_end, int round_to_f16, float *out);
+                    int64_t block_end, gk_panel_format format, void *out);
 /// Bytes of scratch one gk_matmul_panels call needs.
 int64_t gk_matmul_panels_scratch_bytes(void);
 /// y[t · ldy + r] = Σ_c w[r][c] · x[t][c] for rows [row_begin, row_end) of an F32, F16 or BF16 matrix and
-/// `n_tokens` activation rows packed by gk_pack_panels, in register-blocked outer products; each sum runs
-/// over the columns in order (AVX-512, or plain C on other CPUs). Returns 0, or -1 for another type.
+/// `n_tokens` activation rows packed by gk_pack_panels in `format`, in register-blocked outer products; each
+/// sum runs over the columns in order (AVX-512 and AVX512_BF16, or plain C). Returns 0, or -1 for another type.
 int gk_matmul_panels(gk_isa isa, int type, const void *weights, size_t row_bytes, int64_t k, int64_t row_begin,
-                     int64_t row_end, const float *x_panels, int64_t n_tokens, float *y, int64_t ldy, void *scratch);
+                     int64_t row_end, gk_panel_format format, const void *x_panels, int64_t n_tokens, float *y,
+                     int64_t ldy, void *scratch);
+/// 1 when `isa` allows AVX-512 and the CPU multiplies bfloat16 pairs in hardware (AVX512_BF16): then
+/// GK_PANELS_BF16 products run at twice the float kernel's rate; elsewhere they run in plain C.
+int gk_bf16_products(gk_isa isa);
+/// 1 when every one of `count` values of `type` (F32, F16, BF16) is a bfloat16 value, so converting the
+/// weights to bfloat16 changes none of them (MedGemma's F16 files hold its bfloat16 release); else 0.
+int gk_bf16_exact(gk_isa isa, int type, const void *values, int64_t count);
 
 /// `iterations` × 8 × 16 float multiply-adds in independent chains (a throughput probe); returns their sum.
 float gk_fma_probe(int64_t iterations);

@@ -87,13 +87,12 @@ public struct WeightMatrix: Sendable {
     }
 
     /// `y = W x` for many tokens of a float matrix (F32, F16, BF16) in register-blocked outer products
-    /// (panels.c): `x` is packed into `panels` (gk_panels_floats floats), rounded to f16 first when
-    /// `roundingToF16`. Each sum runs over the columns in order, not in `multiply`'s sixteen partial sums,
-    /// so the text model, whose decoding steps and prefill must agree, keeps `multiply`. Returns false,
-    /// having done nothing, for quantized types.
-    func multiplyInPanels(_ x: UnsafePointer<Float>, tokens: Int, roundingToF16: Bool, panels: UnsafeMutablePointer<Float>,
+    /// (panels.c): `x` is packed into `panels` (gk_panels_floats 4-byte slots) in `format`. Each sum runs over the
+    /// columns in order, not in `multiply`'s sixteen partial sums, so the text model, whose decoding steps and
+    /// prefill must agree, keeps `multiply`. Returns false, having done nothing, for quantized types.
+    func multiplyInPanels(_ x: UnsafePointer<Float>, tokens: Int, format: gk_panel_format, panels: UnsafeMutablePointer<Float>,
                           into y: UnsafeMutablePointer<Float>, parallel: Parallel) -> Bool {
-        guard [.f32, .f16, .bf16].contains(tensor.type) else { return false }
+        guard isFloat else { return false }
         let columns = columns, rows = rows, rowBytes = tensor.rowBytes, type = Int32(tensor.type.rawValue)
         let tensor = tensor, isa = isa
         let source = SendablePointer(UnsafeMutablePointer(mutating: x)), packed = SendablePointer(panels)
@@ -101,7 +100,7 @@ public struct WeightMatrix: Sendable {
         let panelCount = (tokens + Int(GK_PANEL_TOKENS) - 1) / Int(GK_PANEL_TOKENS)
         parallel.forEachRange(panelCount) { blocks in
             gk_pack_panels(isa, source.pointer, Int64(columns), Int64(tokens), Int64(columns), Int64(blocks.lowerBound),
-                           Int64(blocks.upperBound), roundingToF16 ? 1 : 0, packed.pointer)
+                           Int64(blocks.upperBound), format, packed.pointer)
         }
         // Workers claim whole 32-row panels, a few chunks each so that neither waits long for the other,
         // and convert each block of weights once for every token.
@@ -109,11 +108,31 @@ public struct WeightMatrix: Sendable {
             let scratch = UnsafeMutableRawPointer.allocate(byteCount: Int(gk_matmul_panels_scratch_bytes()), alignment: 64)
             defer { scratch.deallocate() }
             let status = gk_matmul_panels(isa, type, tensor.data.baseAddress!, rowBytes, Int64(columns),
-                                          Int64(chunk.lowerBound), Int64(chunk.upperBound), packed.pointer, Int64(tokens),
-                                          output.pointer, Int64(rows), scratch)
+                                          Int64(chunk.lowerBound), Int64(chunk.upperBound), format, packed.pointer,
+                                          Int64(tokens), output.pointer, Int64(rows), scratch)
             precondition(status == 0, "type checked above")
         }
         return true
+    }
+
+    /// F32, F16 or BF16: the types the panel products take.
+    var isFloat: Bool { [.f32, .f16, .bf16].contains(tensor.type) }
+
+    /// True when every weight is a bfloat16 value, so bfloat16 products read them unchanged. Each worker
+    /// checks its share of the rows.
+    func holdsOnlyBFloat16Values(parallel: Parallel) -> Bool {
+        let type = Int32(tensor.type.rawValue), rowBytes = tensor.rowBytes, rows = rows, columns = columns
+        let tensor = tensor, isa = isa, shares = parallel.threads
+        let verdicts = SendablePointer(UnsafeMutablePointer<Int32>.allocate(capacity: shares))
+        defer { verdicts.pointer.deallocate() }
+        parallel.forEachRange(shares) { workers in
+            for worker in workers {
+                let first = rows * worker / shares, last = rows * (worker + 1) / shares
+                verdicts.pointer[worker] = gk_bf16_exact(isa, type, tensor.data.baseAddress! + first * rowBytes,
+                                                         Int64((last - first) * columns))
+            }
+        }
+        return (0..<shares).allSatisfy { verdicts.pointer[$0] == 1 }
     }
 
     /// Bytes one product reads: the interleaved copy if there is one, else the tensor.

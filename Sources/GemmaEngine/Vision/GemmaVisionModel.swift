@@ -16,6 +16,8 @@ public final class GemmaVisionModel: Sendable {
     /// `mm.input_projection` transposed into rows of the encoder's width, as llama.cpp's graph does.
     let projection: WeightMatrix
     private let projectionStorage: TransposedTensor
+    /// True when the float products run in bfloat16 (see `panelFormat(for:)`).
+    public let productsInBFloat16: Bool
 
     /// Loads and validates the tower: every key and tensor llama.cpp requires, with its shape; F32, F16,
     /// BF16 and Q8_0 matrices.
@@ -46,6 +48,20 @@ public final class GemmaVisionModel: Sendable {
         projectionStorage = TransposedTensor(weights.inputProjection)
         projection = try WeightMatrix(projectionStorage.tensor, rows: config.projectionDimension, columns: config.width,
                                       isa: isa, parallel: parallel)
+        let floatMatrices = ([patchMatrix, projection] + weights.matrices).filter(\.isFloat)
+        let parallel = parallel
+        productsInBFloat16 = gk_bf16_products(isa) == 1
+            && floatMatrices.allSatisfy { $0.holdsOnlyBFloat16Values(parallel: parallel) }
+    }
+
+    /// How a float matrix multiplies. A tower whose float weights are all bfloat16 values (a model released in
+    /// bfloat16, as MedGemma is: its F16 mmproj holds those values) on a CPU that multiplies bfloat16 in
+    /// hardware runs its products in bfloat16: activations rounded to bfloat16, the precision the model was
+    /// released and is run in by its authors, weights unchanged, sums in float, at twice the float kernel's
+    /// rate. Otherwise activations stay float, rounded to f16 for F16 weights as ggml rounds them.
+    func panelFormat(for matrix: WeightMatrix) -> gk_panel_format {
+        if productsInBFloat16 { return GK_PANELS_BF16 }
+        return matrix.tensor.type == .f16 ? GK_PANELS_F16_ROUNDED : GK_PANELS_F32
     }
 
     /// The soft tokens of a decoded image, preprocessed as llama.cpp does (letterbox, normalization).

@@ -88,12 +88,11 @@ struct VisionEncoder {
         }
     }
 
-    /// Float weights go through the panel products, which round a packed copy of the input to f16 for F16
-    /// weights as ggml converts the activations an F16 weight multiplies (the input itself stays unrounded
-    /// for Q, K and V of other types); quantized weights quantize the input their own way.
+    /// Float weights go through the panel products in the tower's format (`GemmaVisionModel.panelFormat`);
+    /// quantized weights quantize the input their own way.
     private func multiply(_ matrix: WeightMatrix, _ input: UnsafeMutablePointer<Float>, tokens: Int,
                           into output: UnsafeMutablePointer<Float>) {
-        if matrix.multiplyInPanels(input, tokens: tokens, roundingToF16: matrix.tensor.type == .f16,
+        if matrix.multiplyInPanels(input, tokens: tokens, format: model.panelFormat(for: matrix),
                                    panels: productInput.pointer, into: output, parallel: parallel) {
             return
         }

@@ -95,4 +95,9 @@ struct VisionWeights: Sendable {
         softEmbeddingNorm = try vector("mm.soft_emb_norm.weight", c.width)
         inputProjection = try shaped("mm.input_projection.weight", [c.projectionDimension, c.width])
     }
+
+    /// Every block's matrices, in the order they run.
+    var matrices: [WeightMatrix] {
+        blocks.flatMap { [$0.query, $0.key, $0.value, $0.attentionOutput, $0.up, $0.down].map(\.weight) }
+    }
 }
