@@ -6,13 +6,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/dev-env.sh
 
-# Clients nobody here wrote, from PyPI, pinned, in a project-local virtualenv: schemathesis for the OpenAPI
-# conformance test and python-hl7's MLLP client for the HL7 v2 listener's.
+# Clients and validators nobody here wrote, from PyPI, pinned, in a project-local virtualenv: schemathesis for
+# the OpenAPI conformance test, python-hl7's MLLP client for the HL7 v2 listener's, fhir.resources' R4B models
+# for every FHIR resource the service emits.
 tools=.local/test-tools
-if [[ $("$tools/bin/pip" freeze 2>/dev/null | grep -cxF -e "schemathesis==4.32.5" -e "hl7==0.4.5") != 2 ]]; then
-    echo "test.sh: installing schemathesis 4.32.5 and hl7 0.4.5 from PyPI into $tools" >&2
+packages=("schemathesis==4.32.5" "hl7==0.4.5" "fhir.resources==8.3.0")
+if [[ $("$tools/bin/pip" freeze 2>/dev/null | grep -cxF "${packages[@]/#/-e}") != "${#packages[@]}" ]]; then
+    echo "test.sh: installing ${packages[*]} from PyPI into $tools" >&2
     python3 -m venv "$tools"
-    "$tools/bin/pip" install -q "schemathesis==4.32.5" "hl7==0.4.5" >&2
+    "$tools/bin/pip" install -q "${packages[@]}" >&2
 fi
 export EDTRIAGE_TEST_PYTHON="$PWD/$tools/bin/python"
 export EDTRIAGE_SCHEMATHESIS="$PWD/$tools/bin/st"

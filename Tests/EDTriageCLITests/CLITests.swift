@@ -333,10 +333,20 @@ import TriageStoreTestSupport
 
 /// The status code of a GET, over a real socket.
 func httpStatus(_ url: String, bearer: String? = nil) async throws -> Int {
+    try await httpRequest(url, bearer: bearer).status
+}
+
+/// One request over a real socket: the status, the response's Content-Type and ETag, and the body.
+func httpRequest(_ url: String, method: String = "GET", bearer: String? = nil, headers: [String: String] = [:],
+                 body: Data? = nil) async throws -> (status: Int, contentType: String?, eTag: String?, body: Data) {
     var request = URLRequest(url: URL(string: url)!)
+    request.httpMethod = method
+    request.httpBody = body
     if let bearer { request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
-    let (_, response) = try await URLSession.shared.data(for: request)
-    return (response as? HTTPURLResponse)?.statusCode ?? 0
+    for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+    let (data, response) = try await URLSession.shared.data(for: request)
+    let http = response as? HTTPURLResponse
+    return (http?.statusCode ?? 0, http?.value(forHTTPHeaderField: "Content-Type"), http?.value(forHTTPHeaderField: "ETag"), data)
 }
 
 /// curl, a client nobody here wrote, for what URLSession on Linux cannot do: trust one CA file.

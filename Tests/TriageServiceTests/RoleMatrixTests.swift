@@ -7,7 +7,8 @@ import TriageStore
 
 /// Walks the whole access table: every endpoint × (no token, each role, expired token, wrong audience,
 /// wrong issuer, bad signature). Protected endpoints answer 401 to every bad caller and 403 to roles
-/// outside their row; allowed roles and public endpoints never get 401/403.
+/// outside their row (as problem+json, or as an OperationOutcome under /fhir); allowed roles and public
+/// endpoints never get 401/403.
 @Suite struct RoleMatrixTests {
     enum Caller: CustomStringConvertible {
         case anonymous
@@ -51,13 +52,13 @@ import TriageStore
                         #expect(status != .unauthorized && status != .forbidden, "\(context)")
                     case (false, .role):
                         #expect(status == .forbidden, "\(context)")
-                        #expect(try harness.problem(response).type == Problem.Kind.forbidden.typeURI)
+                        #expect(try harness.refusal(response, at: uri) == ServiceHarness.refusal(.forbidden, at: uri))
                     case (false, .anonymous):
                         #expect(status == .unauthorized, "\(context)")
                         #expect(response.headers[.wwwAuthenticate] == "Bearer")
                     case (false, _):
                         #expect(status == .unauthorized, "\(context)")
-                        #expect(try harness.problem(response).type == Problem.Kind.unauthenticated.typeURI)
+                        #expect(try harness.refusal(response, at: uri) == ServiceHarness.refusal(.unauthenticated, at: uri))
                         rejectedTokens += 1
                     }
                 }

@@ -58,6 +58,16 @@ extension Endpoint {
     public static let auditVerify = Endpoint(.get, "/v1/audit/verify", [.admin], "Verify the audit hash chain")
     public static let failedArrivals = Endpoint(.get, "/v1/admin/failed", [.admin], "Arrivals that failed scoring")
     public static let requeue = Endpoint(.post, "/v1/admin/failed/{id}/requeue", [.admin], "Requeue a failed arrival")
+    /// FHIR R4 reads of the triage result, for the EHR: clinicians, and admins for integration checks.
+    private static let fhirReaders: Set<Role> = clinicians.union([.admin])
+    public static let fhirMetadata = Endpoint(.get, "/fhir/r4/metadata", nil, "FHIR R4 CapabilityStatement")
+    public static let fhirObservations = Endpoint(.get, "/fhir/r4/Observation", fhirReaders,
+                                                  "FHIR search of ESI Observations (patient, encounter, _lastUpdated)")
+    public static let fhirObservation = Endpoint(.get, "/fhir/r4/Observation/{id}", fhirReaders, "FHIR ESI Observation")
+    public static let fhirEncounter = Endpoint(.get, "/fhir/r4/Encounter/{id}", fhirReaders,
+                                               "FHIR Encounter, its priority the level")
+    public static let fhirRiskAssessment = Endpoint(.get, "/fhir/r4/RiskAssessment/{id}", fhirReaders,
+                                                    "FHIR RiskAssessment: the model's distribution")
 
     /// Every endpoint, in the order of the README table.
     public static let all: [Endpoint] = [
@@ -65,6 +75,7 @@ extension Endpoint {
         worklist, assessment, confirm, override,
         submitArrival, discharge, vitals, image,
         audit, auditVerify, failedArrivals, requeue,
+        fhirMetadata, fhirObservations, fhirObservation, fhirEncounter, fhirRiskAssessment,
     ]
 
     /// The methods routed at a concrete `path` (e.g. `/v1/assessments/7`), so a request with another method

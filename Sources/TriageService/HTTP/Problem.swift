@@ -83,12 +83,15 @@ public struct Problem: Error, HTTPResponseError, Sendable, Equatable {
         public let field: String?
     }
 
+    /// problem+json, or under `/fhir/` the same problem as a FHIR OperationOutcome.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = Body(type: kind.typeURI, title: kind.title, status: kind.status.code, detail: detail,
-                        instance: request.uri.path, field: field)
-        let data = try JSONEncoder().encode(body)
+        let fhir = request.uri.path.hasPrefix("/fhir/")
+        let data = try fhir
+            ? JSONEncoder().encode(operationOutcome)
+            : JSONEncoder().encode(Body(type: kind.typeURI, title: kind.title, status: kind.status.code, detail: detail,
+                                        instance: request.uri.path, field: field))
         var headers = self.headers
-        headers[.contentType] = "application/problem+json"
+        headers[.contentType] = fhir ? "application/fhir+json; charset=utf-8" : "application/problem+json"
         headers[.contentLength] = String(data.count)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

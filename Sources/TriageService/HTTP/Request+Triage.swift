@@ -70,15 +70,16 @@ enum EntityTag {
 struct JSONResponse<Body: Encodable & Sendable>: ResponseGenerator {
     var status: HTTPResponse.Status = .ok
     var headers: HTTPFields = [:]
+    var contentType = "application/json; charset=utf-8"
     let body: Body
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(body)
         var headers = self.headers
-        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.contentType] = contentType
         headers[.contentLength] = String(data.count)
         // Bodies hold patient data: a shared cache must never keep them.
         if headers[.cacheControl] == nil { headers[.cacheControl] = "private, no-store" }

@@ -124,6 +124,18 @@ struct ServiceHarness: Sendable {
         try decode(Problem.Body.self, response)
     }
 
+    /// The kind of error a response reports, as the path's error format names it: problem+json's `type`, or under
+    /// `/fhir/` the OperationOutcome's issue code.
+    func refusal(_ response: TestResponse, at path: String) throws -> String {
+        guard path.hasPrefix("/fhir/") else { return try problem(response).type }
+        return try decode(FHIROperationOutcome.self, response).issue.first?.code ?? ""
+    }
+
+    /// What `refusal` reads for a problem of `kind` at `path`.
+    static func refusal(_ kind: Problem.Kind, at path: String) -> String {
+        path.hasPrefix("/fhir/") ? Problem(kind, "").operationOutcome.issue[0].code : kind.typeURI
+    }
+
     struct ArrivalReply: Decodable {
         let arrivalID: Int
         let duplicate: Bool?

@@ -1,0 +1,159 @@
+import Foundation
+import Hummingbird
+import TriageCore
+import TriageStore
+
+/// FHIR R4 reads of the triage result for the EHR, from the same board and assessments the API serves: the ESI
+/// `Observation` per patient on the board (read and search), the visit's `Encounter` with the level as priority,
+/// the model's `RiskAssessment`, and the `CapabilityStatement`. Errors are OperationOutcomes (`Problem`).
+struct FHIRController: Sendable {
+    let worklist: any WorklistRepository
+    let assessments: any AssessmentRepository
+    /// Where each read of the model's assessment is recorded, as the assessment API records it.
+    let auditTrail: any AuditTrail
+    /// `https` when the server terminates TLS itself: the scheme of the bundle entries' full URLs.
+    let scheme: String
+
+    static let contentType = "application/fhir+json; charset=utf-8"
+
+    func addRoutes(to routes: APIRoutes) {
+        routes.on(.fhirMetadata, use: metadata)
+        routes.on(.fhirObservations, use: searchObservations)
+        routes.on(.fhirObservation, use: observation)
+        routes.on(.fhirEncounter, use: encounter)
+        routes.on(.fhirRiskAssessment, use: riskAssessment)
+    }
+
+    @Sendable func observation(_ request: Request, context: TriageRequestContext) async throws -> Response {
+        let (row, detail) = try await boardRow(arrivalID: try Self.id(context, prefix: "esi-", of: "the Observation"))
+        return try respond(FHIRTriage.observation(row, detail), request, context)
+    }
+
+    @Sendable func encounter(_ request: Request, context: TriageRequestContext) async throws -> Response {
+        let (row, detail) = try await boardRow(arrivalID: try Self.id(context, prefix: "", of: "the Encounter"))
+        return try respond(FHIRTriage.encounter(row, detail), request, context)
+    }
+
+    @Sendable func riskAssessment(_ request: Request, context: TriageRequestContext) async throws -> Response {
+        let assessmentID = try Self.id(context, prefix: "model-", of: "the RiskAssessment")
+        guard let detail = try await assessments.assessment(id: assessmentID),
+              let row = try await worklist.row(arrivalID: detail.arrivalID),
+              let risk = FHIRTriage.riskAssessment(row, detail)
+        else { throw Problem.notFound("the RiskAssessment") }
+        try await auditTrail.appendAccess(.assessment(arrivalID: detail.arrivalID, assessmentID: detail.id),
+                                           context: try context.requireIdentity().auditContext(requestID: context.id))
+        return try respond(risk, request, context)
+    }
+
+    /// `GET /fhir/r4/Observation?patient:identifier=[system|]value&encounter=Encounter/N&_lastUpdated=geT…`:
+    /// the ESI Observations of the patients on the board that match every parameter given.
+    @Sendable func searchObservations(_ request: Request, context: TriageRequestContext) async throws -> Response {
+        let search = try ObservationSearch(request.uri.queryParameters)
+        var matches: [FHIRObservation] = []
+        for row in try await worklist.snapshot().rows where search.matches(row) {
+            guard let detail = try await assessments.assessment(id: row.assessmentID) else { continue }
+            let observation = FHIRTriage.observation(row, detail)
+            if search.matches(lastUpdated: FHIRTriage.lastUpdated(row, detail)) { matches.append(observation) }
+        }
+        let base = baseURL(request)
+        let bundle = FHIRBundle<FHIRObservation>(
+            type: "searchset", total: matches.count,
+            link: [.init(relation: "self", url: base + "/Observation" + (request.uri.query.map { "?" + $0 } ?? ""))],
+            entry: matches.map { .init(fullUrl: "\(base)/Observation/\($0.id)", resource: $0, search: .init(mode: "match")) })
+        return try respond(bundle, request, context)
+    }
+
+    @Sendable func metadata(_ request: Request, context: TriageRequestContext) async throws -> Response {
+        try respond(FHIRCapabilities.statement, request, context)
+    }
+
+    /// The board row of an arrival and the assessment it shows; 404 once the patient has left the board.
+    private func boardRow(arrivalID: Int) async throws -> (WorklistRow, AssessmentDetail) {
+        guard let row = try await worklist.row(arrivalID: arrivalID),
+              let detail = try await assessments.assessment(id: row.assessmentID)
+        else { throw Problem.notFound("no patient on the board with this id; the resource") }
+        return (row, detail)
+    }
+
+    private func respond(_ resource: some Encodable & Sendable, _ request: Request, _ context: TriageRequestContext) throws
+        -> Response
+    {
+        try JSONResponse(contentType: Self.contentType, body: resource).response(from: request, context: context)
+    }
+
+    private func baseURL(_ request: Request) -> String {
+        "\(scheme)://\(request.head.authority ?? "localhost")/fhir/r4"
+    }
+
+    /// The number in a logical id made of `prefix` and a positive integer (`esi-12`, `model-7`, `12`).
+    static func id(_ context: TriageRequestContext, prefix: String, of what: String) throws -> Int {
+        guard let text = context.parameters.get("id"), text.hasPrefix(prefix),
+              let id = Int(text.dropFirst(prefix.count)), id > 0, String(id) == text.dropFirst(prefix.count)
+        else { throw Problem.notFound(what) }
+        return id
+    }
+}
+
+/// The search parameters of `GET /fhir/r4/Observation`; any other parameter is refused (400) rather than
+/// silently ignored, so a typo never widens a search.
+struct ObservationSearch: Sendable {
+    /// An identifier search on the patient: the system (nil: any) and the value.
+    var patient: (system: String?, value: String)?
+    var encounterID: Int?
+    /// `_lastUpdated` bounds: each a comparison prefix and an instant; all must hold.
+    var lastUpdated: [(prefix: String, instant: Date)] = []
+
+    static let parameterNames: Set<String> = ["patient:identifier", "encounter", "_lastUpdated"]
+    static let comparisonPrefixes = ["eq", "gt", "lt", "ge", "le"]
+
+    init(_ parameters: some Sequence<(key: Substring, value: Substring)>) throws {
+        for (name, value) in parameters {
+            let name = String(name), value = String(value)
+            guard Self.parameterNames.contains(name) else {
+                throw Problem(.malformedRequest, "unknown search parameter; use \(Self.parameterNames.sorted().joined(separator: ", "))",
+                              field: name)
+            }
+            guard !value.isEmpty else { throw Problem(.malformedRequest, "\(name) needs a value", field: name) }
+            switch name {
+            case "patient:identifier":
+                let parts = value.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                patient = parts.count == 2 ? (parts[0].isEmpty ? nil : parts[0], parts[1]) : (nil, parts[0])
+            case "encounter":
+                let id = value.hasPrefix("Encounter/") ? String(value.dropFirst("Encounter/".count)) : value
+                guard let number = Int(id), number > 0 else {
+                    throw Problem(.malformedRequest, "encounter is Encounter/<id> or <id>", field: name)
+                }
+                encounterID = number
+            default:
+                let prefix = Self.comparisonPrefixes.first { value.hasPrefix($0) }
+                guard let instant = RFC3339.date(from: String(value.dropFirst(prefix?.count ?? 0))) else {
+                    throw Problem(.malformedRequest, "_lastUpdated is [eq|gt|lt|ge|le] and an RFC 3339 date-time", field: name)
+                }
+                lastUpdated.append((prefix ?? "eq", instant))
+            }
+        }
+    }
+
+    func matches(_ row: WorklistRow) -> Bool {
+        if let patient {
+            if let system = patient.system, system != FHIRTriage.patientIdentifierSystem { return false }
+            if patient.value != row.patientRef { return false }
+        }
+        return encounterID.map { $0 == row.arrivalID } ?? true
+    }
+
+    func matches(lastUpdated date: Date) -> Bool {
+        // FHIR instants carry milliseconds: compare at that precision.
+        let time = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        return lastUpdated.allSatisfy { bound in
+            let limit = (bound.instant.timeIntervalSince1970 * 1000).rounded(.down)
+            return switch bound.prefix {
+            case "gt": time > limit
+            case "lt": time < limit
+            case "ge": time >= limit
+            case "le": time <= limit
+            default: time == limit
+            }
+        }
+    }
+}

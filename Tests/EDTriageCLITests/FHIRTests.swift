@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+import TriageStore
+import TriageStoreTestSupport
+
+/// The FHIR R4 reads of `edtriage serve`, end to end: an ADT^A04 sent by python-hl7's MLLP client is scored by the
+/// rules and the bundled model, and its ESI Observation, Encounter and RiskAssessment, the search Bundle, the
+/// CapabilityStatement and the OperationOutcomes of bad requests are all accepted by the `fhir.resources` R4B
+/// models (a validator nobody here wrote); a nurse's confirmation turns the Observation final with the nurse
+/// as performer.
+struct FHIRTests {
+    /// What the validator said of each resource, in order ("ok Observation", "invalid …").
+    static func validate(_ resources: [Data]) async throws -> [String] {
+        let python = try #require(ProcessInfo.processInfo.environment["EDTRIAGE_TEST_PYTHON"],
+                                  "scripts/test.sh installs fhir.resources and sets EDTRIAGE_TEST_PYTHON")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fhir-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let files = try resources.enumerated().map { index, data in
+            let file = folder.appendingPathComponent("\(index).json")
+            try data.write(to: file)
+            return file.path
+        }
+        let run = try await ExternalProgram.run(python, ["Tests/Conformance/fhir_validate.py"] + files)
+        return run.stdout.split(separator: "\n").map(String.init)
+    }
+
+    static func json(_ data: Data) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    @Test func triageResultsReadAsValidFHIR() async throws {
+        try await TestDatabase.with { database in
+            let (port, hl7Port) = (TestPorts.random(), TestPorts.random())
+            var cli = CommandRunner(database: database, port: port)
+            cli.environment["EDTRIAGE_HL7_PORT"] = String(hl7Port)
+            cli.environment["EDTRIAGE_AUTH_ALLOW_DEV_TOKENS"] = "true"
+            cli.environment["EDTRIAGE_MODEL_PATH"] = TestModel.path
+            let nurse = try await cli.run(["token", "--role", "nurse"] + cli.configArguments)
+                .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let (process, _, _) = try cli.start(["serve"] + cli.configArguments)
+            defer { process.terminate() }
+            let base = "http://127.0.0.1:\(port)"
+            var ready = false
+            for _ in 0..<300 where !ready {
+                try await Task.sleep(for: .milliseconds(100))
+                ready = (try? await httpStatus(base + "/readyz")) == 200
+            }
+            try #require(ready)
+            #expect(try await HL7ListenerTests.send(["samples/hl7/a04-chest-pain.hl7"], port: hl7Port).map(\.code) == ["AA"])
+
+            // The arrival on the board, once the model has had its say.
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            var row: WorklistRow?
+            for _ in 0..<1_200 where row?.modelStatus != .scored && row?.modelStatus != .unavailable {
+                try await Task.sleep(for: .milliseconds(100))
+                let board = try await httpRequest(base + "/v1/worklist", bearer: nurse)
+                row = try decoder.decode(WorklistSnapshot.self, from: board.body).rows.first
+            }
+            let scored = try #require(row)
+            #expect(scored.modelStatus == .scored)
+            let fhir = base + "/fhir/r4"
+            let patient = "patient:identifier=urn:edtriage:patient-ref%7C\(scored.patientRef)"
+
+            let metadata = try await httpRequest(fhir + "/metadata")
+            #expect(metadata.status == 200 && metadata.contentType?.hasPrefix("application/fhir+json") == true)
+            let search = try await httpRequest(fhir + "/Observation?\(patient)&encounter=Encounter/\(scored.arrivalID)",
+                                               bearer: nurse)
+            let bundle = try Self.json(search.body)
+            #expect(search.status == 200 && bundle["total"] as? Int == 1)
+            let observation = try await httpRequest(fhir + "/Observation/esi-\(scored.arrivalID)", bearer: nurse)
+            let preliminary = try Self.json(observation.body)
+            #expect(preliminary["status"] as? String == "preliminary")
+            let value = try #require((preliminary["valueCodeableConcept"] as? [String: Any])?["coding"] as? [[String: Any]])
+            #expect(["LA21567-5", "LA21752-3"].contains(value.first?["code"] as? String ?? ""), "chest pain at 118/min: ESI 1 or 2")
+            let encounter = try await httpRequest(fhir + "/Encounter/\(scored.arrivalID)", bearer: nurse)
+            #expect(try Self.json(encounter.body)["priority"] != nil)
+            let risk = try await httpRequest(fhir + "/RiskAssessment/model-\(scored.assessmentID)", bearer: nurse)
+            #expect(risk.status == 200)
+            #expect((try Self.json(risk.body)["prediction"] as? [Any])?.count == 5)
+
+            // Refusals, each an OperationOutcome.
+            let missing = try await httpRequest(fhir + "/Observation/esi-999999", bearer: nurse)
+            let unknownParameter = try await httpRequest(fhir + "/Observation?subject=Patient/1", bearer: nurse)
+            let badDate = try await httpRequest(fhir + "/Observation?_lastUpdated=yesterday", bearer: nurse)
+            let anonymous = try await httpRequest(fhir + "/Observation/esi-\(scored.arrivalID)")
+            let refusals = [missing.status, unknownParameter.status, badDate.status, anonymous.status]
+            #expect(refusals == [404, 400, 400, 401])
+            let later = try await httpRequest(fhir + "/Observation?_lastUpdated=gt2999-01-01T00:00:00Z", bearer: nurse)
+            #expect(try Self.json(later.body)["total"] as? Int == 0)
+
+            // The nurse confirms: the Observation is final and names the nurse.
+            let confirmed = try await httpRequest(base + "/v1/assessments/\(scored.assessmentID)/confirm", method: "POST",
+                                                  bearer: nurse, headers: ["If-Match": "\"\(scored.version)\""])
+            #expect(confirmed.status == 200, "\(String(decoding: confirmed.body, as: UTF8.self))")
+            let final = try await httpRequest(fhir + "/Observation/esi-\(scored.arrivalID)", bearer: nurse)
+            let finalJSON = try Self.json(final.body)
+            #expect(finalJSON["status"] as? String == "final")
+            let performer = (finalJSON["performer"] as? [[String: Any]])?.first?["identifier"] as? [String: Any]
+            #expect(performer?["value"] as? String == "dev-nurse")
+
+            let bodies = [metadata, search, observation, encounter, risk, missing, unknownParameter, badDate, anonymous,
+                          later, final].map(\.body)
+            let verdicts = try await Self.validate(bodies)
+            #expect(verdicts == ["ok CapabilityStatement", "ok Bundle", "ok Observation", "ok Encounter",
+                                 "ok RiskAssessment"] + Array(repeating: "ok OperationOutcome", count: 4)
+                                 + ["ok Bundle", "ok Observation"], "\(verdicts)")
+        }
+    }
+}
