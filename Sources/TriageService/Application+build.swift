@@ -73,7 +73,9 @@ public func buildRouter(
     AdminController(auditTrail: repository, queue: repository,
                     checkpoints: try configuration.audit.checkpoints.map(AuditCheckpoints.init(files:)))
         .addRoutes(to: routes)
-    FHIRController(worklist: repository, assessments: repository, auditTrail: repository,
+    FHIRController(queue: repository, validator: ArrivalValidator(limits: configuration.triage.arrivalLimits),
+                   bundleLimit: configuration.http.bodyLimitBytes, worklist: repository, assessments: repository,
+                   auditTrail: repository,
                    scheme: configuration.http.tls == nil ? "http" : "https").addRoutes(to: routes)
     return router
 }

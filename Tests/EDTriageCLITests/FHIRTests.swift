@@ -108,4 +108,88 @@ struct FHIRTests {
                                  + ["ok Bundle", "ok Observation"], "\(verdicts)")
         }
     }
+
+    /// A transaction Bundle from a registration system (`samples/fhir/`) is one arrival: re-sent, the same one;
+    /// a wrong unit, an impossible vital sign or a visit that is not an emergency is refused naming the bundle
+    /// element, writing nothing. Every answer passes the validator.
+    @Test func transactionBundleIsOneArrival() async throws {
+        let sample = try Data(contentsOf: CommandRunner.packageRoot.appendingPathComponent("samples/fhir/transaction-wrist-injury.json"))
+        let text = String(decoding: sample, as: UTF8.self)
+        func variant(_ replacements: (String, String)...) -> Data {
+            Data(replacements.reduce(text) { $0.replacingOccurrences(of: $1.0, with: $1.1) }.utf8)
+        }
+        try await TestDatabase.with { database in
+            let port = TestPorts.random()
+            var cli = CommandRunner(database: database, port: port)
+            cli.environment["EDTRIAGE_AUTH_ALLOW_DEV_TOKENS"] = "true"
+            let intake = try await cli.run(["token", "--role", "intake"] + cli.configArguments)
+                .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let nurse = try await cli.run(["token", "--role", "nurse"] + cli.configArguments)
+                .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let admin = try await cli.run(["token", "--role", "admin"] + cli.configArguments)
+                .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let (process, _, _) = try cli.start(["serve"] + cli.configArguments)
+            defer { process.terminate() }
+            let base = "http://127.0.0.1:\(port)"
+            var ready = false
+            for _ in 0..<300 where !ready {
+                try await Task.sleep(for: .milliseconds(100))
+                ready = (try? await httpStatus(base + "/readyz")) == 200
+            }
+            try #require(ready)
+            func post(_ body: Data) async throws -> (status: Int, contentType: String?, eTag: String?, body: Data) {
+                try await httpRequest(base + "/fhir/r4", method: "POST", bearer: intake,
+                                      headers: ["Content-Type": "application/fhir+json"], body: body)
+            }
+            func responses(_ data: Data) throws -> [[String: Any]] {
+                ((try Self.json(data)["entry"] as? [[String: Any]]) ?? []).compactMap { $0["response"] as? [String: Any] }
+            }
+
+            let created = try await post(sample)
+            #expect(created.status == 200, "\(String(decoding: created.body, as: UTF8.self))")
+            let first = try responses(created.body)
+            #expect(first.count == 10 && first.allSatisfy { $0["status"] as? String == "201 Created" })
+            let location = try #require(first[1]["location"] as? String)
+            #expect(location.hasPrefix("Encounter/"))
+            let resent = try await post(sample)
+            let second = try responses(resent.body)
+            #expect(second.allSatisfy { $0["status"] as? String == "200 OK" } && second[1]["location"] as? String == location)
+
+            let badUnit = try await post(variant((#""code": "Cel""#, #""code": "K""#)))
+            let impossible = try await post(variant((#""value": 96"#, #""value": 960"#),
+                                                    ("V20261203-FHIR-0001", "V20261203-FHIR-0002")))
+            let notEmergency = try await post(variant((#""code": "EMER""#, #""code": "AMB""#)))
+            let outcomes = try [badUnit, impossible, notEmergency].map { try Self.json($0.body)["issue"] as? [[String: Any]] }
+            let statuses = [badUnit.status, impossible.status, notEmergency.status]
+            #expect(statuses == [422, 422, 422])
+            let expressions = outcomes.map { ($0?.first?["expression"] as? [String]) ?? [] }
+            #expect(expressions == [["Bundle.entry[7].resource.valueQuantity.code"], ["Bundle.entry[3].resource.valueQuantity"],
+                                    ["Bundle.entry[1].resource.class"]])
+            #expect(try await database.count("arrivals") == 1, "the refused bundles wrote nothing")
+            #expect(try await database.count("arrivals", where: """
+                source = 'fhir:urn:oid:1.2.826.0.1.3680043.2.2' AND external_id = 'V20261203-FHIR-0001'
+                AND payload->'vitals'->>'sbp' = '148' AND payload->>'arrival_mode' = 'walk-in'
+                """) == 1)
+
+            let arrivalID = location.dropFirst("Encounter/".count)
+            var observation = (status: 0, contentType: String?.none, eTag: String?.none, body: Data())
+            for _ in 0..<300 where observation.status != 200 {
+                try await Task.sleep(for: .milliseconds(100))
+                observation = try await httpRequest(base + "/fhir/r4/Observation/esi-\(arrivalID)", bearer: nurse)
+            }
+            #expect(try Self.json(observation.body)["status"] as? String == "preliminary")
+
+            // The arrival's audit rows as AuditEvents: accepted (by the intake feed), then scored.
+            let audit = try await httpRequest(base + "/fhir/r4/AuditEvent?entity=Encounter/\(arrivalID)", bearer: admin)
+            let events = ((try Self.json(audit.body)["entry"] as? [[String: Any]]) ?? []).compactMap { $0["resource"] as? [String: Any] }
+            let subtypes = events.compactMap { (($0["subtype"] as? [[String: Any]])?.first?["code"]) as? String }
+            #expect(subtypes.first == "arrival.accepted" && subtypes.contains("assessment.written"), "\(subtypes)")
+            #expect(events.first?["action"] as? String == "C")
+            #expect(try await httpRequest(base + "/fhir/r4/AuditEvent", bearer: nurse).status == 403)
+
+            let verdicts = try await Self.validate([created, resent, badUnit, impossible, notEmergency, observation, audit].map(\.body))
+            #expect(verdicts == ["ok Bundle", "ok Bundle"] + Array(repeating: "ok OperationOutcome", count: 3)
+                                 + ["ok Observation", "ok Bundle"], "\(verdicts)")
+        }
+    }
 }

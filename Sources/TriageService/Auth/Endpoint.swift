@@ -61,11 +61,15 @@ extension Endpoint {
     /// FHIR R4 reads of the triage result, for the EHR: clinicians, and admins for integration checks.
     private static let fhirReaders: Set<Role> = clinicians.union([.admin])
     public static let fhirMetadata = Endpoint(.get, "/fhir/r4/metadata", nil, "FHIR R4 CapabilityStatement")
+    public static let fhirTransaction = Endpoint(.post, "/fhir/r4", submitArrival.allowedRoles,
+                                                 "FHIR transaction Bundle: one arrival")
     public static let fhirObservations = Endpoint(.get, "/fhir/r4/Observation", fhirReaders,
                                                   "FHIR search of ESI Observations (patient, encounter, _lastUpdated)")
     public static let fhirObservation = Endpoint(.get, "/fhir/r4/Observation/{id}", fhirReaders, "FHIR ESI Observation")
     public static let fhirEncounter = Endpoint(.get, "/fhir/r4/Encounter/{id}", fhirReaders,
                                                "FHIR Encounter, its priority the level")
+    public static let fhirAuditEvents = Endpoint(.get, "/fhir/r4/AuditEvent", [.admin],
+                                                 "FHIR search of the audit trail as AuditEvents (date, agent, entity)")
     public static let fhirRiskAssessment = Endpoint(.get, "/fhir/r4/RiskAssessment/{id}", fhirReaders,
                                                     "FHIR RiskAssessment: the model's distribution")
 
@@ -75,7 +79,7 @@ extension Endpoint {
         worklist, assessment, confirm, override,
         submitArrival, discharge, vitals, image,
         audit, auditVerify, failedArrivals, requeue,
-        fhirMetadata, fhirObservations, fhirObservation, fhirEncounter, fhirRiskAssessment,
+        fhirMetadata, fhirTransaction, fhirObservations, fhirObservation, fhirEncounter, fhirRiskAssessment, fhirAuditEvents,
     ]
 
     /// The methods routed at a concrete `path` (e.g. `/v1/assessments/7`), so a request with another method

@@ -1,8 +1,8 @@
 import Foundation
 import TriageCore
 
-/// The CapabilityStatement `GET /fhir/r4/metadata` answers: which resources this server reads and searches,
-/// and how clients authenticate.
+/// The CapabilityStatement `GET /fhir/r4/metadata` answers: the transaction that brings an arrival in, which
+/// resources this server reads and searches, and how clients authenticate.
 enum FHIRCapabilities {
     static var statement: FHIRCapabilityStatement {
         typealias Resource = FHIRCapabilityStatement.Rest.Resource
@@ -20,7 +20,8 @@ enum FHIRCapabilities {
                     service: [FHIRCodeableConcept(coding: [FHIRCoding(
                         system: "http://terminology.hl7.org/CodeSystem/restful-security-service", code: "OAuth",
                         display: "OAuth")])],
-                    description: "Bearer JWTs as for the rest of the API; nurse, physician and admin roles may read."),
+                    description: "Bearer JWTs as for the rest of the API: intake, nurse, physician and admin tokens may send "
+                        + "transactions; nurse, physician and admin tokens may read; admin tokens read the audit."),
                 resource: [
                     Resource(type: "Observation", interaction: [read, .init(code: "search-type")], searchParam: [
                         .init(name: "patient", type: "reference",
@@ -31,6 +32,13 @@ enum FHIRCapabilities {
                     ]),
                     Resource(type: "Encounter", interaction: [read]),
                     Resource(type: "RiskAssessment", interaction: [read]),
-                ])])
+                    Resource(type: "AuditEvent", interaction: [.init(code: "search-type")], searchParam: [
+                        .init(name: "date", type: "date", documentation: "ge (from) or lt (before) and an RFC 3339 date-time"),
+                        .init(name: "agent", type: "reference", documentation: "the actor: a token's subject or a feed"),
+                        .init(name: "entity", type: "reference", documentation: "Encounter/<id>"),
+                        .init(name: "_count", type: "number", documentation: "1 to 1000, default 100"),
+                    ]),
+                ],
+                interaction: [.init(code: "transaction")])])
     }
 }

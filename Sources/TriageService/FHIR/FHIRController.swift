@@ -3,10 +3,15 @@ import Hummingbird
 import TriageCore
 import TriageStore
 
-/// FHIR R4 reads of the triage result for the EHR, from the same board and assessments the API serves: the ESI
-/// `Observation` per patient on the board (read and search), the visit's `Encounter` with the level as priority,
-/// the model's `RiskAssessment`, and the `CapabilityStatement`. Errors are OperationOutcomes (`Problem`).
+/// FHIR R4 for the hospital's systems. In: a transaction Bundle is one arrival, queued as `POST /v1/arrivals`
+/// queues one. Out, from the same board and assessments the API serves: the ESI `Observation` per patient on
+/// the board (read and search), the visit's `Encounter` with the level as priority, the model's
+/// `RiskAssessment`, and the `CapabilityStatement`. Errors are OperationOutcomes (`Problem`).
 struct FHIRController: Sendable {
+    let queue: any ArrivalQueue
+    let validator: ArrivalValidator
+    /// Largest transaction Bundle (images arrive base64 inside it).
+    let bundleLimit: Int
     let worklist: any WorklistRepository
     let assessments: any AssessmentRepository
     /// Where each read of the model's assessment is recorded, as the assessment API records it.
@@ -18,10 +23,31 @@ struct FHIRController: Sendable {
 
     func addRoutes(to routes: APIRoutes) {
         routes.on(.fhirMetadata, use: metadata)
+        routes.on(.fhirTransaction, use: transaction)
         routes.on(.fhirObservations, use: searchObservations)
         routes.on(.fhirObservation, use: observation)
         routes.on(.fhirEncounter, use: encounter)
         routes.on(.fhirRiskAssessment, use: riskAssessment)
+        routes.on(.fhirAuditEvents, use: searchAuditEvents)
+    }
+
+    /// The bundle's arrival, validated as every arrival is (a refusal names the bundle element the field came
+    /// from), then queued; a re-sent bundle (same Encounter identifier) is the same arrival and changes nothing.
+    @Sendable func transaction(_ request: Request, context: TriageRequestContext) async throws -> Response {
+        let arrival = try FHIRArrival(try await request.decodeJSON(FHIRIncoming.Bundle.self, limit: bundleLimit))
+        let flags: [Finding]
+        do {
+            flags = try validator.validate(arrival.submission)
+        } catch {
+            throw Problem(.validation, error.message, field: arrival.origins[error.field] ?? "Bundle.entry")
+        }
+        let user = try context.requireIdentity()
+        let result = try await queue.enqueue(arrival.submission, flags: flags, context: user.auditContext(requestID: context.id))
+        let status = result.isDuplicate ? "200 OK" : "201 Created"
+        let response = FHIRTransactionResponse(entry: arrival.entryTypes.map { type in
+            .init(response: .init(status: status, location: type == "Encounter" ? "Encounter/\(result.arrivalID)" : nil))
+        })
+        return try respond(response, request, context)
     }
 
     @Sendable func observation(_ request: Request, context: TriageRequestContext) async throws -> Response {
@@ -55,12 +81,27 @@ struct FHIRController: Sendable {
             let observation = FHIRTriage.observation(row, detail)
             if search.matches(lastUpdated: FHIRTriage.lastUpdated(row, detail)) { matches.append(observation) }
         }
-        let base = baseURL(request)
-        let bundle = FHIRBundle<FHIRObservation>(
-            type: "searchset", total: matches.count,
-            link: [.init(relation: "self", url: base + "/Observation" + (request.uri.query.map { "?" + $0 } ?? ""))],
-            entry: matches.map { .init(fullUrl: "\(base)/Observation/\($0.id)", resource: $0, search: .init(mode: "match")) })
-        return try respond(bundle, request, context)
+        return try respond(searchset(matches, type: "Observation", id: \.id, request), request, context)
+    }
+
+    /// `GET /fhir/r4/AuditEvent?date=ge…&agent=…&entity=Encounter/N&_count=…`: the audit trail, oldest first; each
+    /// search is itself audited as a read of the audit.
+    @Sendable func searchAuditEvents(_ request: Request, context: TriageRequestContext) async throws -> Response {
+        let filter = try AuditEventSearch.filter(request.uri.queryParameters)
+        let entries = try await auditTrail.auditEntries(filter)
+        try await auditTrail.appendAccess(.audit(rows: entries.count),
+                                          context: try context.requireIdentity().auditContext(requestID: context.id))
+        return try respond(searchset(entries.map(FHIRAudit.event), type: "AuditEvent", id: \.id, request), request, context)
+    }
+
+    private func searchset<Resource: Codable & Sendable & Hashable>(
+        _ resources: [Resource], type: String, id: (Resource) -> String, _ request: Request
+    ) -> FHIRBundle<Resource> {
+        let base = baseURL(request) + "/" + type
+        return FHIRBundle(
+            type: "searchset", total: resources.count,
+            link: [.init(relation: "self", url: base + (request.uri.query.map { "?" + $0 } ?? ""))],
+            entry: resources.map { .init(fullUrl: "\(base)/\(id($0))", resource: $0, search: .init(mode: "match")) })
     }
 
     @Sendable func metadata(_ request: Request, context: TriageRequestContext) async throws -> Response {
@@ -78,7 +119,7 @@ struct FHIRController: Sendable {
     private func respond(_ resource: some Encodable & Sendable, _ request: Request, _ context: TriageRequestContext) throws
         -> Response
     {
-        try JSONResponse(contentType: Self.contentType, body: resource).response(from: request, context: context)
+        try JSONResponse(headers: [:], contentType: Self.contentType, body: resource).response(from: request, context: context)
     }
 
     private func baseURL(_ request: Request) -> String {
@@ -155,5 +196,45 @@ struct ObservationSearch: Sendable {
             default: time == limit
             }
         }
+    }
+}
+
+/// The search parameters of `GET /fhir/r4/AuditEvent`, as an audit filter; others are refused (400).
+enum AuditEventSearch {
+    static let parameterNames: Set<String> = ["date", "agent", "entity", "_count"]
+
+    static func filter(_ parameters: some Sequence<(key: Substring, value: Substring)>) throws -> AuditFilter {
+        var filter = AuditFilter(limit: 100)
+        for (name, value) in parameters {
+            let name = String(name), value = String(value)
+            guard parameterNames.contains(name) else {
+                throw Problem(.malformedRequest, "unknown search parameter; use \(parameterNames.sorted().joined(separator: ", "))",
+                              field: name)
+            }
+            switch name {
+            case "date":
+                // The audit's bounds: from (ge, inclusive) and before (lt, exclusive).
+                let prefix = ["ge", "lt"].first { value.hasPrefix($0) }
+                guard let prefix, let date = RFC3339.date(from: String(value.dropFirst(2))) else {
+                    throw Problem(.malformedRequest, "date is ge or lt and an RFC 3339 date-time", field: name)
+                }
+                if prefix == "ge" { filter.since = date } else { filter.until = date }
+            case "agent":
+                guard !value.isEmpty else { throw Problem(.malformedRequest, "agent needs a value", field: name) }
+                filter.actor = value
+            case "entity":
+                let id = value.hasPrefix("Encounter/") ? String(value.dropFirst("Encounter/".count)) : value
+                guard let number = Int(id), number > 0 else {
+                    throw Problem(.malformedRequest, "entity is Encounter/<id>", field: name)
+                }
+                filter.arrivalID = number
+            default:
+                guard let count = Int(value), (1...1_000).contains(count) else {
+                    throw Problem(.malformedRequest, "_count is 1 to 1000", field: name)
+                }
+                filter.limit = count
+            }
+        }
+        return filter
     }
 }

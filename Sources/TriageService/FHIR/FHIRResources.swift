@@ -94,6 +94,40 @@ struct FHIRRiskAssessment: Codable, Sendable, Hashable {
     var note: [FHIRAnnotation]?
 }
 
+/// One audit row: who did what to which arrival, when, with its link in the hash chain.
+struct FHIRAuditEvent: Codable, Sendable, Hashable {
+    struct Agent: Codable, Sendable, Hashable {
+        var role: [FHIRCodeableConcept]?
+        var who: FHIRReference
+        var requestor: Bool
+    }
+
+    struct Source: Codable, Sendable, Hashable {
+        var site: String?
+        var observer: FHIRReference
+    }
+
+    struct Entity: Codable, Sendable, Hashable {
+        struct Detail: Codable, Sendable, Hashable {
+            var type: String
+            var valueString: String
+        }
+        var what: FHIRReference
+        var detail: [Detail]?
+    }
+
+    var resourceType = "AuditEvent"
+    var id: String
+    var type: FHIRCoding
+    var subtype: [FHIRCoding]
+    var action: String
+    var recorded: String
+    var outcome: String
+    var agent: [Agent]
+    var source: Source
+    var entity: [Entity]
+}
+
 /// A search result or a batch of resources: entries hold any of the resources above.
 struct FHIRBundle<Resource: Codable & Sendable & Hashable>: Codable, Sendable, Hashable {
     struct Link: Codable, Sendable, Hashable {
@@ -114,6 +148,21 @@ struct FHIRBundle<Resource: Codable & Sendable & Hashable>: Codable, Sendable, H
     var type: String
     var total: Int?
     var link: [Link]?
+    var entry: [Entry]
+}
+
+/// The answer to a transaction: one entry per entry sent, each with its outcome.
+struct FHIRTransactionResponse: Codable, Sendable, Hashable {
+    struct Entry: Codable, Sendable, Hashable {
+        struct Response: Codable, Sendable, Hashable {
+            var status: String
+            var location: String?
+        }
+        var response: Response
+    }
+
+    var resourceType = "Bundle"
+    var type = "transaction-response"
     var entry: [Entry]
 }
 
@@ -162,6 +211,8 @@ struct FHIRCapabilityStatement: Codable, Sendable, Hashable {
         var mode: String
         var security: Security
         var resource: [Resource]
+        /// Whole-system interactions: `transaction` (a Bundle is one arrival).
+        var interaction: [Resource.Interaction]
     }
 
     var resourceType = "CapabilityStatement"

@@ -131,50 +131,21 @@ struct Observations {
     var chiefComplaint: String?
     var notes: [String] = []
 
-    /// LOINC codes of the vital-signs profile and the units accepted for each.
-    enum Measure {
-        case heartRate, respiratoryRate, systolic, diastolic, saturation, temperature, pain, gcs
-
-        static let byCode: [String: Measure] = [
-            "8867-4": .heartRate, "9279-1": .respiratoryRate, "8480-6": .systolic, "8462-4": .diastolic,
-            "59408-5": .saturation, "2708-6": .saturation, "8310-5": .temperature, "72514-3": .pain,
-            "9269-2": .gcs,
-        ]
-
-        /// The value in the unit `Vitals` keeps, or nil when `unit` is not one this measure comes in.
-        func convert(_ value: Double, unit: String?) -> Double? {
-            switch (self, unit ?? "") {
-            case (.heartRate, "/min"), (.heartRate, "{beats}/min"), (.respiratoryRate, "/min"),
-                 (.respiratoryRate, "{breaths}/min"), (.systolic, "mm[Hg]"), (.diastolic, "mm[Hg]"),
-                 (.saturation, "%"), (.temperature, "Cel"), (.pain, "{score}"), (.pain, ""), (.gcs, "{score}"),
-                 (.gcs, ""):
-                return value
-            case (.temperature, "[degF]"):
-                return (value - 32) * 5 / 9
-            default:
-                return nil
-            }
-        }
-    }
-
-    static let chiefComplaintCode = "8661-1"
-    static let triageNoteCode = "54094-8"
-
     init(_ message: ER7Message) throws(HL7MappingError) {
         for (index, obx) in message.segments("OBX").enumerated() {
             let occurrence = index + 1
             // OBX-11 result status: D deleted, X could not be obtained, W wrong patient.
             if let status = obx.value(11), ["D", "X", "W"].contains(status) { continue }
             guard let code = obx.value(3), obx.value(3, component: 3) ?? "LN" == "LN" else { continue }
-            if code == Self.chiefComplaintCode {
+            if code == VitalSignCode.chiefComplaintLOINC {
                 chiefComplaint = obx.value(5)
                 continue
             }
-            if code == Self.triageNoteCode {
+            if code == VitalSignCode.triageNoteLOINC {
                 if let text = obx.value(5) { notes.append(text) }
                 continue
             }
-            guard let measure = Measure.byCode[code] else { continue }
+            guard let measure = VitalSignCode.byLOINC[code] else { continue }
             guard let text = obx.value(5), let number = Double(text), number.isFinite else {
                 throw HL7MappingError(reason: "OBX-5 of \(code) is not a number", segment: "OBX",
                                       occurrence: occurrence, field: 5)
@@ -183,20 +154,7 @@ struct Observations {
                 throw HL7MappingError(reason: "OBX-6 unit of \(code) is not one accepted for it (UCUM)",
                                       segment: "OBX", occurrence: occurrence, field: 6)
             }
-            set(measure, value)
-        }
-    }
-
-    private mutating func set(_ measure: Measure, _ value: Double) {
-        switch measure {
-        case .heartRate: vitals.heartRate = value
-        case .respiratoryRate: vitals.respiratoryRate = value
-        case .systolic: vitals.systolicBP = value
-        case .diastolic: vitals.diastolicBP = value
-        case .saturation: vitals.spo2 = value
-        case .temperature: vitals.temperatureC = (value * 10).rounded() / 10
-        case .pain: vitals.pain = Int(value.rounded())
-        case .gcs: vitals.gcs = Int(value.rounded())
+            measure.set(value, in: &vitals)
         }
     }
 }
