@@ -38,6 +38,14 @@ if [[ "${EDTRIAGE_HL7_PORT:-0}" != 0 ]]; then
     echo "HL7 v2 ADT^A04 (samples/hl7/a04-chest-pain.hl7) acknowledged: $(tr '\r' '\n' <<<"$ack" | grep '^MSA')"
     rows=$((rows + 1))
 fi
+# And one as a FHIR R4 transaction Bundle from a registration system, answered with a transaction-response
+# Bundle whose Encounter entry names the arrival (its ESI Observation: /fhir/r4/Observation/esi-<id>).
+answer="$(curl -sS --fail-with-body -X POST -H "Authorization: Bearer $("$edtriage" token --role intake)" \
+    -H "Content-Type: application/fhir+json" --data-binary @samples/fhir/transaction-wrist-injury.json \
+    "http://127.0.0.1:$port/fhir/r4")"
+encounter="$(grep -o '"Encounter/[0-9]*"' <<<"$answer" | tr -d '"')"
+echo "FHIR transaction (samples/fhir/transaction-wrist-injury.json) accepted as $encounter"
+rows=$((rows + 1))
 "$edtriage" worklist --wait 30 --min-rows "$rows"    # the rules' levels, at once (model: pending)
 echo "Waiting for the model's assessments (the board does not: they follow the rules' as they come)..."
 "$edtriage" worklist --wait 300 --min-rows "$rows" --model-settled
@@ -50,6 +58,7 @@ Worklist API:    http://127.0.0.1:$port/v1/worklist
 Dashboard token: $token
 Try:             curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$port/v1/worklist
 Tokens for other roles: $edtriage token --role nurse|physician|admin
+FHIR R4:         curl -H "Authorization: Bearer \$NURSE_TOKEN" http://127.0.0.1:$port/fhir/r4/Observation/esi-${encounter#Encounter/}
 Serving until Ctrl-C.
 INFO
 wait "$server"

@@ -143,6 +143,7 @@ public func buildServiceGroup(
         if let port = configuration.hl7.port {
             services.append(MLLPListener(
                 host: configuration.hl7.host, port: port, maxMessageBytes: configuration.hl7.maxMessageBytes,
+                certificate: configuration.hl7.tls ? certificate : nil,
                 intake: HL7Intake(queue: store, worklist: store,
                                   validator: ArrivalValidator(limits: configuration.triage.arrivalLimits), logger: logger),
                 logger: logger))

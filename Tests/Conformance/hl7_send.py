@@ -1,6 +1,8 @@
 """Sends HL7 v2 files over MLLP with the `hl7` package's client (python-hl7, PyPI), one connection, in order,
 and prints each acknowledgement as parsed by the same package: MSA-1, MSA-2, MSA-3 and ERR-2, tab-separated.
-Usage: hl7_send.py HOST PORT FILE..."""
+With --tls CAFILE the client's connection is wrapped in TLS (Python's ssl), trusting only that CA.
+Usage: hl7_send.py [--tls CAFILE] HOST PORT FILE..."""
+import ssl
 import sys
 
 import hl7
@@ -12,8 +14,14 @@ def field(segment, index):
 
 
 def main():
-    host, port, paths = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+    arguments = sys.argv[1:]
+    authority = None
+    if arguments[:1] == ["--tls"]:
+        authority, arguments = arguments[1], arguments[2:]
+    host, port, paths = arguments[0], int(arguments[1]), arguments[2:]
     with hl7.client.MLLPClient(host, port) as client:
+        if authority:
+            client.socket = ssl.create_default_context(cafile=authority).wrap_socket(client.socket, server_hostname=host)
         for path in paths:
             with open(path, newline="", encoding="utf-8") as file:
                 reply = client.send_message(file.read())

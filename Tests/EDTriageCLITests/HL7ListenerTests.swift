@@ -14,11 +14,14 @@ struct HL7ListenerTests {
         var location: String
     }
 
-    static func send(_ files: [String], port: Int) async throws -> [Ack] {
+    /// `files` over one connection; with `tlsAuthority`, inside TLS trusting only that CA. `expectSent: false`
+    /// expects the client to fail (e.g. no ACK ever comes), and then no acknowledgement is returned.
+    static func send(_ files: [String], port: Int, tlsAuthority: URL? = nil, expectSent: Bool = true) async throws -> [Ack] {
         let python = try #require(ProcessInfo.processInfo.environment["EDTRIAGE_TEST_PYTHON"],
                                   "scripts/test.sh installs python-hl7 and sets EDTRIAGE_TEST_PYTHON")
-        let run = try await ExternalProgram.run(python, ["Tests/Conformance/hl7_send.py", "127.0.0.1", String(port)] + files)
-        #expect(run.status == 0, "\(run.stderr)")
+        let tls = tlsAuthority.map { ["--tls", $0.path] } ?? []
+        let run = try await ExternalProgram.run(python, ["Tests/Conformance/hl7_send.py"] + tls + ["127.0.0.1", String(port)] + files)
+        #expect((run.status == 0) == expectSent, "\(run.stderr)")
         return run.stdout.split(separator: "\n").map { line in
             let parts = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             return Ack(code: parts[0], controlID: parts[1], text: parts.count > 2 ? parts[2] : "",
@@ -75,6 +78,43 @@ struct HL7ListenerTests {
             #expect(discharged.map(\.code) == ["AA", "AA"] && discharged[1].text == "not on the board", "\(discharged)")
             #expect(try await database.count("worklist", where: "status = 'discharged'") == 1)
             #expect(try await database.count("decisions", where: "kind = 'discharge' AND actor = 'hl7:EPIC@ED'") == 1)
+        }
+    }
+
+    /// With `hl7.tls` the listener speaks MLLP inside TLS with the HTTPS certificate: python-hl7's client through
+    /// Python's TLS, trusting the site's CA, is acknowledged; a plain-TCP sender gets no ACK and writes nothing;
+    /// `hl7.tls` without a certificate is refused at start.
+    @Test func mllpOverTLSWithTheHTTPSCertificate() async throws {
+        let authority = try TestCertificateAuthority.make()
+        defer { authority.remove() }
+        let certificateFile = authority.folder.appendingPathComponent("server.crt")
+        let keyFile = authority.folder.appendingPathComponent("server.key")
+        try authority.issue(commonName: "edtriage-hl7", certificateFile: certificateFile, keyFile: keyFile)
+        try await TestDatabase.with { database in
+            let hl7Port = TestPorts.random()
+            var cli = CommandRunner(database: database, port: TestPorts.random())
+            cli.environment["EDTRIAGE_HL7_PORT"] = String(hl7Port)
+            cli.environment["EDTRIAGE_HL7_TLS"] = "true"
+            let refused = try await cli.run(["serve"] + cli.configArguments)
+            #expect(refused.status != 0 && refused.stderr.contains("hl7.tls"), "\(refused.stderr)")
+
+            cli.environment["EDTRIAGE_HTTP_TLS_CERTIFICATE_FILE"] = certificateFile.path
+            cli.environment["EDTRIAGE_HTTP_TLS_KEY_FILE"] = keyFile.path
+            let (process, _, _) = try cli.start(["serve"] + cli.configArguments)
+            defer { process.terminate() }
+            var connected = false
+            for _ in 0..<150 where !connected {
+                try await Task.sleep(for: .milliseconds(100))
+                connected = (try? await ExternalProgram.run("bash", ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(hl7Port)"]))?.status == 0
+            }
+            try #require(connected)
+            let plain = try await Self.send(["samples/hl7/a04-chest-pain.hl7"], port: hl7Port, expectSent: false)
+            #expect(plain.isEmpty)
+            #expect(try await database.count("arrivals") == 0)
+            let secure = try await Self.send(["samples/hl7/a04-chest-pain.hl7"], port: hl7Port,
+                                             tlsAuthority: authority.certificate)
+            #expect(secure.map(\.code) == ["AA"])
+            #expect(try await database.count("arrivals") == 1)
         }
     }
 }

@@ -120,6 +120,8 @@ extension ServiceConfiguration {
         .init("hl7.port", .int(0),
               "TCP port of the HL7 v2 listener for ADT and ORU messages over MLLP (registration systems, monitors); 0 runs none."),
         .init("hl7.max_message_bytes", .int(1_048_576), "Largest HL7 v2 message; a longer one closes its connection."),
+        .init("hl7.tls", .bool(false),
+              "MLLP inside TLS 1.2+ with the HTTPS certificate and key (`http.tls.*`, reloaded on SIGHUP alike); requires them."),
         .init("model.path", nil, "GGUF model for the language-model scorer; unset scores with the rules alone."),
         .init("model.mmproj", nil,
               "mmproj GGUF (the vision tower beside a MedGemma text GGUF, backend `embedded`): the model reads the arrival's images; unset, missing or broken reads text only and says why."),

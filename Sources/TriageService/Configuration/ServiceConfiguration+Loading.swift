@@ -134,7 +134,11 @@ extension ServiceConfiguration {
         hl7 = HL7(
             host: try values.string("hl7.host"),
             port: try Self.positive(values.int("hl7.port", in: 0...65_535)),
-            maxMessageBytes: try values.int("hl7.max_message_bytes", in: 1_024...(64 << 20)))
+            maxMessageBytes: try values.int("hl7.max_message_bytes", in: 1_024...(64 << 20)),
+            tls: try values.bool("hl7.tls"))
+        if hl7.tls && http.tls == nil {
+            throw ConfigurationError(key: "hl7.tls", reason: "needs http.tls.certificate_file and http.tls.key_file")
+        }
         model = Model(
             path: try values.optionalString("model.path"),
             mmproj: try values.optionalString("model.mmproj"),

@@ -149,6 +149,8 @@ public struct ServiceConfiguration: Sendable {
         public var port: Int?
         /// A message (MLLP frame) above this size closes its connection.
         public var maxMessageBytes: Int
+        /// MLLP inside TLS, with the HTTPS certificate.
+        public var tls: Bool
     }
 
     public struct Model: Sendable {
