@@ -66,16 +66,18 @@ public func buildRouter(
         .addRoutes(to: routes)
     AssessmentController(assessments: repository, worklist: repository, auditTrail: repository,
                          updateBodyLimit: updateBodyLimit).addRoutes(to: routes)
-    ArrivalController(queue: repository, worklist: repository, assessments: repository, auditTrail: repository,
-                      validator: ArrivalValidator(limits: configuration.triage.arrivalLimits),
+    // The API's new arrivals, JSON and FHIR alike, are committed together when they come in together.
+    let arrivals = ArrivalBatcher(queue: repository)
+    let validator = ArrivalValidator(limits: configuration.triage.arrivalLimits)
+    ArrivalController(queue: repository, arrivals: arrivals, worklist: repository, assessments: repository,
+                      auditTrail: repository, validator: validator,
                       arrivalBodyLimit: configuration.http.bodyLimitBytes, updateBodyLimit: updateBodyLimit)
         .addRoutes(to: routes)
     AdminController(auditTrail: repository, queue: repository,
                     checkpoints: try configuration.audit.checkpoints.map(AuditCheckpoints.init(files:)))
         .addRoutes(to: routes)
-    FHIRController(queue: repository, validator: ArrivalValidator(limits: configuration.triage.arrivalLimits),
-                   bundleLimit: configuration.http.bodyLimitBytes, worklist: repository, assessments: repository,
-                   auditTrail: repository,
+    FHIRController(arrivals: arrivals, validator: validator, bundleLimit: configuration.http.bodyLimitBytes,
+                   worklist: repository, assessments: repository, auditTrail: repository,
                    scheme: configuration.http.tls == nil ? "http" : "https").addRoutes(to: routes)
     return router
 }
@@ -144,7 +146,7 @@ public func buildServiceGroup(
             services.append(MLLPListener(
                 host: configuration.hl7.host, port: port, maxMessageBytes: configuration.hl7.maxMessageBytes,
                 certificate: configuration.hl7.tls ? certificate : nil,
-                intake: HL7Intake(queue: store, worklist: store,
+                intake: HL7Intake(queue: store, arrivals: ArrivalBatcher(queue: store), worklist: store,
                                   validator: ArrivalValidator(limits: configuration.triage.arrivalLimits), logger: logger),
                 logger: logger))
         }

@@ -9,6 +9,11 @@ public protocol ArrivalQueue: Sendable {
     /// `flags` are the validator's findings on plausible-but-extreme values.
     func enqueue(_ submission: ArrivalSubmission, flags: [Finding], context: AuditContext) async throws -> EnqueueResult
 
+    /// Several arrivals as `enqueue` stores each, in one transaction (one commit for all: what lets a busy feed
+    /// go faster than one commit per arrival), with each item's result in order. An item the database refuses
+    /// does not refuse the others: they are then stored one by one.
+    func enqueue(batch: [ArrivalEnqueue]) async -> [Result<EnqueueResult, any Error>]
+
     /// Leases up to `limit` ready arrivals (queued and due, or processing with an expired lease)
     /// with `FOR UPDATE SKIP LOCKED`. Expired leases already at `maxAttempts` go to the dead letter.
     func claim(limit: Int, lease: Duration, maxAttempts: Int) async throws -> [ClaimedArrival]

@@ -34,6 +34,30 @@ struct QueueTests {
         }
     }
 
+    @Test("a batch is committed together; one refused item leaves the others stored, each with its own answer")
+    func batchEnqueue() async throws {
+        try await TestDatabase.with { database in
+            try await database.withStore { store async throws in
+                let first = try await store.enqueue(Fixtures.submission("C0"), flags: [], context: Fixtures.nurse)
+                let items = [Fixtures.submission("C1"), Fixtures.submission("C2"), Fixtures.submission("C0"),
+                             Fixtures.submission("C3")].map { ArrivalEnqueue(submission: $0, flags: [], context: Fixtures.nurse) }
+                let together = await store.enqueue(batch: items)
+                #expect(together.compactMap { try? $0.get().isDuplicate } == [false, false, true, false])
+                #expect(try together[2].get().arrivalID == first.arrivalID)
+
+                // A conflicting re-send of C0 fails the batch's transaction; the others are then stored alone.
+                let mixed = [Fixtures.submission("C4"), Fixtures.submission("C0", complaint: "other"),
+                             Fixtures.submission("C5")].map { ArrivalEnqueue(submission: $0, flags: [], context: Fixtures.nurse) }
+                let answers = await store.enqueue(batch: mixed)
+                #expect(throws: QueueError.conflictingResend(arrivalID: first.arrivalID)) { try answers[1].get() }
+                #expect(answers.enumerated().filter { $0.offset != 1 }.allSatisfy { (try? $0.element.get().isDuplicate) == false })
+                #expect(try await store.verifyAudit().isIntact)
+            }
+            #expect(try await database.count("arrivals") == 6)
+            #expect(try await database.count("audit_log", where: "action = 'arrival.accepted'") == 6)
+        }
+    }
+
     @Test("a rejected arrival (oversized image) writes nothing")
     func rejectedArrivalWritesNothing() async throws {
         try await TestDatabase.with { database in

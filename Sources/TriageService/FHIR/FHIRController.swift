@@ -8,7 +8,8 @@ import TriageStore
 /// the board (read and search), the visit's `Encounter` with the level as priority, the model's
 /// `RiskAssessment`, and the `CapabilityStatement`. Errors are OperationOutcomes (`Problem`).
 struct FHIRController: Sendable {
-    let queue: any ArrivalQueue
+    /// New arrivals, committed together with those that come in at the same time.
+    let arrivals: ArrivalBatcher
     let validator: ArrivalValidator
     /// Largest transaction Bundle (images arrive base64 inside it).
     let bundleLimit: Int
@@ -42,7 +43,8 @@ struct FHIRController: Sendable {
             throw Problem(.validation, error.message, field: arrival.origins[error.field] ?? "Bundle.entry")
         }
         let user = try context.requireIdentity()
-        let result = try await queue.enqueue(arrival.submission, flags: flags, context: user.auditContext(requestID: context.id))
+        let result = try await arrivals.enqueue(
+            ArrivalEnqueue(submission: arrival.submission, flags: flags, context: user.auditContext(requestID: context.id)))
         let status = result.isDuplicate ? "200 OK" : "201 Created"
         let response = FHIRTransactionResponse(entry: arrival.entryTypes.map { type in
             .init(response: .init(status: status, location: type == "Encounter" ? "Encounter/\(result.arrivalID)" : nil))

@@ -13,6 +13,8 @@ import TriageStore
 /// the engine sends again later, as it would after a lost ACK.
 struct HL7Intake: Sendable {
     let queue: any ArrivalQueue
+    /// Registrations from all connections, committed together while they arrive together.
+    let arrivals: ArrivalBatcher
     let worklist: any WorklistRepository
     let validator: ArrivalValidator
     let logger: Logger
@@ -54,7 +56,8 @@ struct HL7Intake: Sendable {
             return ER7Acknowledgement(.accepted, text: "not applied: \(why)")
         case .arrival(let submission):
             let flags = try validator.validate(submission)
-            let result = try await queue.enqueue(submission, flags: flags, context: context(submission.source, controlID))
+            let result = try await arrivals.enqueue(
+                ArrivalEnqueue(submission: submission, flags: flags, context: context(submission.source, controlID)))
             return ER7Acknowledgement(.accepted, text: result.isDuplicate ? "already received" : nil)
         case .vitals(let visit, let vitals):
             guard let arrival = try await queue.arrival(source: visit.source, externalID: visit.externalID) else {

@@ -5,6 +5,8 @@ import TriageStore
 /// Arrivals: enqueue, new vitals (re-triage), discharge from the board, and their images.
 struct ArrivalController: Sendable {
     let queue: any ArrivalQueue
+    /// New arrivals, committed together with those that come in at the same time.
+    let arrivals: ArrivalBatcher
     let worklist: any WorklistRepository
     let assessments: any AssessmentRepository
     /// Where each read of an image is recorded.
@@ -39,7 +41,8 @@ struct ArrivalController: Sendable {
         let submission = try await request.decodeJSON(ArrivalSubmission.self, limit: arrivalBodyLimit)
         let flags = try validator.validate(submission)
         let user = try context.requireIdentity()
-        let result = try await queue.enqueue(submission, flags: flags, context: user.auditContext(requestID: context.id))
+        let result = try await arrivals.enqueue(
+            ArrivalEnqueue(submission: submission, flags: flags, context: user.auditContext(requestID: context.id)))
         return try JSONResponse(status: result.isDuplicate ? .ok : .accepted,
                                 body: Accepted(arrivalID: result.arrivalID, duplicate: result.isDuplicate))
             .response(from: request, context: context)

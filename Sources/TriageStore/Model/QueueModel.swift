@@ -2,6 +2,19 @@ import Foundation
 import TriageCore
 
 /// Where an arrival is in the inbound queue.
+/// One arrival to enqueue, with the validator's flags and who sent it.
+public struct ArrivalEnqueue: Sendable {
+    public var submission: ArrivalSubmission
+    public var flags: [Finding]
+    public var context: AuditContext
+
+    public init(submission: ArrivalSubmission, flags: [Finding], context: AuditContext) {
+        self.submission = submission
+        self.flags = flags
+        self.context = context
+    }
+}
+
 public enum ArrivalQueueState: String, Codable, Sendable, CaseIterable {
     case queued, processing, done, failed
 }

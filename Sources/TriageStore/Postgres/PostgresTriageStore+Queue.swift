@@ -7,48 +7,91 @@ extension PostgresTriageStore {
     public func enqueue(_ submission: ArrivalSubmission, flags: [Finding], context: AuditContext) async throws
         -> EnqueueResult
     {
+        try checkImageSizes(submission)
+        return try await client.transaction(logger: logger) { connection in
+            try await insert(submission, flags: flags, context: context, on: connection)
+        }
+    }
+
+    public func enqueue(batch: [ArrivalEnqueue]) async -> [Result<EnqueueResult, any Error>] {
+        guard batch.count > 1 else { return await enqueueEach(batch) }
+        do {
+            for item in batch { try checkImageSizes(item.submission) }
+            let results = try await client.transaction(logger: logger) { connection in
+                var results: [EnqueueResult] = []
+                for item in batch {
+                    results.append(try await insert(item.submission, flags: item.flags, context: item.context, on: connection))
+                }
+                return results
+            }
+            return results.map { .success($0) }
+        } catch where DatabaseFailure.isUnavailable(error) {
+            return batch.map { _ in .failure(error) }
+        } catch {
+            // One item the database refused (a conflicting re-send, an oversized image) fails the batch's
+            // transaction: each is then stored alone, so only that one is refused.
+            return await enqueueEach(batch)
+        }
+    }
+
+    private func enqueueEach(_ batch: [ArrivalEnqueue]) async -> [Result<EnqueueResult, any Error>] {
+        var results: [Result<EnqueueResult, any Error>] = []
+        for item in batch {
+            do {
+                results.append(.success(try await enqueue(item.submission, flags: item.flags, context: item.context)))
+            } catch {
+                results.append(.failure(error))
+            }
+        }
+        return results
+    }
+
+    private func checkImageSizes(_ submission: ArrivalSubmission) throws {
         for (index, image) in submission.images.enumerated() where image.data.count > configuration.maxImageBytes {
             throw QueueError.invalidInput(
                 "images[\(index)]: \(image.data.count) bytes exceeds the limit of \(configuration.maxImageBytes)")
         }
+    }
+
+    /// The arrival, its images and its `arrival.accepted` row; or, for a re-delivery, the arrival it already is.
+    private func insert(_ submission: ArrivalSubmission, flags: [Finding], context: AuditContext,
+                        on connection: PostgresConnection) async throws -> EnqueueResult {
         let payload = try jsonText(submission.presentation)
         let flagsJSON = try jsonText(flags)
-        return try await client.transaction(logger: logger) { connection in
-            let inserted = try await connection.firstRow("""
-                INSERT INTO arrivals (source, external_id, patient_ref, received_at, payload, intake_flags)
-                VALUES (\(submission.source), \(submission.externalID), \(submission.patientRef),
-                        COALESCE(\(submission.receivedAt), now()), \(payload)::jsonb, \(flagsJSON)::jsonb)
-                ON CONFLICT (source, external_id) DO NOTHING
-                RETURNING id
-                """, logger: logger)
-            guard let inserted else {
-                // A re-delivery is the same message: the same presentation, patient and images.
-                let hashes = submission.images.map(\.sha256)
-                guard let existing = try await connection.firstRow("""
-                    SELECT a.id, a.payload = \(payload)::jsonb AND a.patient_ref IS NOT DISTINCT FROM \(submission.patientRef)
-                           AND COALESCE((SELECT array_agg(i.sha256 ORDER BY i.position) FROM arrival_images i
-                                         WHERE i.arrival_id = a.id), '{}') = \(hashes)::text[] AS same
-                    FROM arrivals a WHERE a.source = \(submission.source) AND a.external_id = \(submission.externalID)
-                    """, logger: logger) else { throw UnexpectedDatabaseState("conflicting arrival vanished") }
-                let id: Int = try existing.value("id")
-                guard try existing.value("same", as: Bool.self) else { throw QueueError.conflictingResend(arrivalID: id) }
-                return EnqueueResult(arrivalID: id, isDuplicate: true)
-            }
-            let id: Int = try inserted.value("id")
-            for (index, image) in submission.images.enumerated() {
-                try await connection.query("""
-                    INSERT INTO arrival_images (arrival_id, position, content_type, data, sha256, byte_size)
-                    VALUES (\(id), \(index), \(image.contentType), \(image.data),
-                            encode(sha256(\(image.data)), 'hex'), \(image.data.count))
-                    """, logger: logger)
-            }
-            try await recordAcceptance(id, context, after: .object([
-                "source": .string(submission.source),
-                "images": .int(submission.images.count),
-                "intake_flags": .array(flags.map { .string($0.rule) }),
-            ]), on: connection)
-            return EnqueueResult(arrivalID: id, isDuplicate: false)
+        let inserted = try await connection.firstRow("""
+            INSERT INTO arrivals (source, external_id, patient_ref, received_at, payload, intake_flags)
+            VALUES (\(submission.source), \(submission.externalID), \(submission.patientRef),
+                    COALESCE(\(submission.receivedAt), now()), \(payload)::jsonb, \(flagsJSON)::jsonb)
+            ON CONFLICT (source, external_id) DO NOTHING
+            RETURNING id
+            """, logger: logger)
+        guard let inserted else {
+            // A re-delivery is the same message: the same presentation, patient and images.
+            let hashes = submission.images.map(\.sha256)
+            guard let existing = try await connection.firstRow("""
+                SELECT a.id, a.payload = \(payload)::jsonb AND a.patient_ref IS NOT DISTINCT FROM \(submission.patientRef)
+                       AND COALESCE((SELECT array_agg(i.sha256 ORDER BY i.position) FROM arrival_images i
+                                     WHERE i.arrival_id = a.id), '{}') = \(hashes)::text[] AS same
+                FROM arrivals a WHERE a.source = \(submission.source) AND a.external_id = \(submission.externalID)
+                """, logger: logger) else { throw UnexpectedDatabaseState("conflicting arrival vanished") }
+            let id: Int = try existing.value("id")
+            guard try existing.value("same", as: Bool.self) else { throw QueueError.conflictingResend(arrivalID: id) }
+            return EnqueueResult(arrivalID: id, isDuplicate: true)
         }
+        let id: Int = try inserted.value("id")
+        for (index, image) in submission.images.enumerated() {
+            try await connection.query("""
+                INSERT INTO arrival_images (arrival_id, position, content_type, data, sha256, byte_size)
+                VALUES (\(id), \(index), \(image.contentType), \(image.data),
+                        encode(sha256(\(image.data)), 'hex'), \(image.data.count))
+                """, logger: logger)
+        }
+        try await recordAcceptance(id, context, after: .object([
+            "source": .string(submission.source),
+            "images": .int(submission.images.count),
+            "intake_flags": .array(flags.map { .string($0.rule) }),
+        ]), on: connection)
+        return EnqueueResult(arrivalID: id, isDuplicate: false)
     }
 
     /// Appends `arrival.accepted` and links it from the arrival.
