@@ -179,8 +179,12 @@ __attribute__((target("avx512f"))) static int64_t f16_bf16_exact_avx512(const ui
 
 int gk_bf16_products(gk_isa isa) {
 #if defined(__x86_64__)
-    __builtin_cpu_init();
-    return gk_usable_isa(isa) >= GK_ISA_AVX512 && __builtin_cpu_supports("avx512bf16");
+    static int hardware = -1;  // a benign race: every thread stores the same value
+    if (hardware < 0) {
+        __builtin_cpu_init();
+        hardware = __builtin_cpu_supports("avx512bf16") ? 1 : 0;
+    }
+    return gk_usable_isa(isa) >= GK_ISA_AVX512 && hardware;
 #else
     (void)isa;
     return 0;
@@ -295,6 +299,7 @@ int gk_matmul_panels(gk_isa isa, int type, const void *weights, size_t row_bytes
 }
 
 int gk_bf16_exact(gk_isa isa, int type, const void *values, int64_t count) {
+    (void)isa;  // used by the x86 path only
     const uint8_t *bytes = values;
     int64_t i = 0;
     switch (type) {

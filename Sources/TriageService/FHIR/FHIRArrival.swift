@@ -37,7 +37,6 @@ struct FHIRArrival {
 /// Collects what the entries say, remembering where each part came from.
 private struct EntryReader {
     var patientRef: String?
-    var age: PatientAge?
     var birthDate: Date?
     var sex = Sex.unknown
     var visit: (system: String, value: String)?
@@ -48,7 +47,6 @@ private struct EntryReader {
     var notes: [String] = []
     var images: [ImageSubmission] = []
     var origins: [String: String] = [:]
-    var sawPatient = false, sawEncounter = false
 
     mutating func read(_ resource: FHIRIncoming.Resource, at path: String) throws(Problem) {
         switch resource.resourceType {
@@ -65,8 +63,7 @@ private struct EntryReader {
     }
 
     private mutating func readPatient(_ patient: FHIRIncoming.Resource, at path: String) throws(Problem) {
-        guard !sawPatient else { throw FHIRArrival.invalid("one Patient per bundle", at: path) }
-        sawPatient = true
+        guard patientRef == nil else { throw FHIRArrival.invalid("one Patient per bundle", at: path) }
         guard let value = patient.identifier?.first?.value, !value.isEmpty else {
             throw FHIRArrival.invalid("the Patient needs an identifier (the patient reference)", at: path + ".identifier")
         }
@@ -82,8 +79,7 @@ private struct EntryReader {
     }
 
     private mutating func readEncounter(_ encounter: FHIRIncoming.Resource, at path: String) throws(Problem) {
-        guard !sawEncounter else { throw FHIRArrival.invalid("one Encounter per bundle", at: path) }
-        sawEncounter = true
+        guard visit == nil else { throw FHIRArrival.invalid("one Encounter per bundle", at: path) }
         guard encounter.class?.code == "EMER" else {
             throw FHIRArrival.invalid("the Encounter's class must be EMER (v3 ActCode): an emergency visit", at: path + ".class")
         }
@@ -170,8 +166,8 @@ private struct EntryReader {
     }
 
     func submission(receivedAt now: Date) throws(Problem) -> ArrivalSubmission {
-        guard sawPatient, let patientRef, let birthDate else { throw FHIRArrival.invalid("the bundle has no Patient", at: "Bundle.entry") }
-        guard sawEncounter, let visit else { throw FHIRArrival.invalid("the bundle has no Encounter", at: "Bundle.entry") }
+        guard let patientRef, let birthDate else { throw FHIRArrival.invalid("the bundle has no Patient", at: "Bundle.entry") }
+        guard let visit else { throw FHIRArrival.invalid("the bundle has no Encounter", at: "Bundle.entry") }
         guard let chiefComplaint else {
             throw FHIRArrival.invalid("no chief complaint: an Observation with LOINC 8661-1", at: "Bundle.entry")
         }

@@ -114,7 +114,7 @@ struct FHIRController: Sendable {
     private func boardRow(arrivalID: Int) async throws -> (WorklistRow, AssessmentDetail) {
         guard let row = try await worklist.row(arrivalID: arrivalID),
               let detail = try await assessments.assessment(id: row.assessmentID)
-        else { throw Problem.notFound("no patient on the board with this id; the resource") }
+        else { throw Problem(.notFound, "no patient on the board has this id") }
         return (row, detail)
     }
 

@@ -30,11 +30,6 @@ enum FHIRTriage {
                                    text: "ESI \(level.rawValue)")
     }
 
-    /// The level from an answer code, for reading FHIR back; nil for any other code.
-    static func level(answerCode: String) -> ESILevel? {
-        ESILevel.allCases.first { answer($0).coding?.first?.code == answerCode }
-    }
-
     static func observationID(arrivalID: Int) -> String { "esi-\(arrivalID)" }
     static func riskAssessmentID(assessmentID: Int) -> String { "model-\(assessmentID)" }
 
