@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import TriageStore
 import TriageStoreTestSupport
 
@@ -51,6 +52,34 @@ struct CommandRunner {
 
     func run(_ arguments: [String], stdin: Data? = nil) async throws -> Output {
         try await ExternalProgram.run(Self.executable.path, arguments, environment: environment, stdin: stdin)
+    }
+
+    /// A development token for `role` (`EDTRIAGE_AUTH_ALLOW_DEV_TOKENS` must be set in `environment`).
+    func token(_ role: String) async throws -> String {
+        try await run(["token", "--role", role] + configArguments).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// `serve` with the configuration file, once `/readyz` on `port` answers 200; the caller terminates it.
+    func serve(port: Int) async throws -> Process {
+        let (process, _, _) = try start(["serve"] + configArguments)
+        var ready = false
+        for _ in 0..<300 where !ready {
+            try await Task.sleep(for: .milliseconds(100))
+            ready = (try? await httpStatus("http://127.0.0.1:\(port)/readyz")) == 200
+        }
+        if !ready { process.terminate() }
+        try #require(ready, "serve did not become ready")
+        return process
+    }
+
+    /// Waits until something accepts TCP connections on `port` (the HL7 v2 listener) or 15 s pass.
+    static func waitForListener(port: Int) async throws {
+        var connected = false
+        for _ in 0..<150 where !connected {
+            try await Task.sleep(for: .milliseconds(100))
+            connected = (try? await ExternalProgram.run("bash", ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"]))?.status == 0
+        }
+        try #require(connected, "nothing listens on \(port)")
     }
 }
 

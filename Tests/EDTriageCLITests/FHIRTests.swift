@@ -36,17 +36,11 @@ struct FHIRTests {
             cli.environment["EDTRIAGE_HL7_PORT"] = String(hl7Port)
             cli.environment["EDTRIAGE_AUTH_ALLOW_DEV_TOKENS"] = "true"
             cli.environment["EDTRIAGE_MODEL_PATH"] = TestModel.path
-            let nurse = try await cli.run(["token", "--role", "nurse"] + cli.configArguments)
-                .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            let (process, _, _) = try cli.start(["serve"] + cli.configArguments)
+            let nurse = try await cli.token("nurse")
+            let process = try await cli.serve(port: port)
             defer { process.terminate() }
             let base = "http://127.0.0.1:\(port)"
-            var ready = false
-            for _ in 0..<300 where !ready {
-                try await Task.sleep(for: .milliseconds(100))
-                ready = (try? await httpStatus(base + "/readyz")) == 200
-            }
-            try #require(ready)
+            try await CommandRunner.waitForListener(port: hl7Port)
             #expect(try await HL7ListenerTests.send(["samples/hl7/a04-chest-pain.hl7"], port: hl7Port).map(\.code) == ["AA"])
 
             // The arrival on the board, once the model has had its say.
@@ -110,8 +104,9 @@ struct FHIRTests {
     }
 
     /// A transaction Bundle from a registration system (`samples/fhir/`) is one arrival: re-sent, the same one;
-    /// a wrong unit, an impossible vital sign or a visit that is not an emergency is refused naming the bundle
-    /// element, writing nothing. Every answer passes the validator.
+    /// a wrong unit, an impossible vital sign, a visit that is not an emergency or an image format triage does not
+    /// read is refused naming the bundle element, writing nothing; a Media photo is stored with its arrival. Every
+    /// answer passes the validator.
     @Test func transactionBundleIsOneArrival() async throws {
         let sample = try Data(contentsOf: CommandRunner.packageRoot.appendingPathComponent("samples/fhir/transaction-wrist-injury.json"))
         let text = String(decoding: sample, as: UTF8.self)
@@ -122,21 +117,10 @@ struct FHIRTests {
             let port = TestPorts.random()
             var cli = CommandRunner(database: database, port: port)
             cli.environment["EDTRIAGE_AUTH_ALLOW_DEV_TOKENS"] = "true"
-            let intake = try await cli.run(["token", "--role", "intake"] + cli.configArguments)
-                .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            let nurse = try await cli.run(["token", "--role", "nurse"] + cli.configArguments)
-                .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            let admin = try await cli.run(["token", "--role", "admin"] + cli.configArguments)
-                .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            let (process, _, _) = try cli.start(["serve"] + cli.configArguments)
+            let (intake, nurse, admin) = (try await cli.token("intake"), try await cli.token("nurse"), try await cli.token("admin"))
+            let process = try await cli.serve(port: port)
             defer { process.terminate() }
             let base = "http://127.0.0.1:\(port)"
-            var ready = false
-            for _ in 0..<300 where !ready {
-                try await Task.sleep(for: .milliseconds(100))
-                ready = (try? await httpStatus(base + "/readyz")) == 200
-            }
-            try #require(ready)
             func post(_ body: Data) async throws -> (status: Int, contentType: String?, eTag: String?, body: Data) {
                 try await httpRequest(base + "/fhir/r4", method: "POST", bearer: intake,
                                       headers: ["Content-Type": "application/fhir+json"], body: body)
@@ -171,6 +155,25 @@ struct FHIRTests {
                 AND payload->'vitals'->>'sbp' = '148' AND payload->>'arrival_mode' = 'walk-in'
                 """) == 1)
 
+            // Images: a Media photo is stored with the arrival; a Binary in a format triage does not read is refused.
+            let png = try Data(contentsOf: CommandRunner.packageRoot.appendingPathComponent(
+                "Tests/GemmaEngineTests/Fixtures/vision/square-40x40.png")).base64EncodedString()
+            func withImage(_ image: [String: Any], visit: String) throws -> Data {
+                var bundle = try Self.json(variant(("V20261203-FHIR-0001", visit)))
+                bundle["entry"] = (bundle["entry"] as? [Any] ?? []) + [["resource": image]]
+                return try JSONSerialization.data(withJSONObject: bundle)
+            }
+            let photo = try await post(try withImage(["resourceType": "Media", "status": "completed",
+                                                      "content": ["contentType": "image/png", "data": png]],
+                                                     visit: "V20261203-FHIR-0003"))
+            let gif = try await post(try withImage(["resourceType": "Binary", "contentType": "image/gif", "data": png],
+                                                   visit: "V20261203-FHIR-0004"))
+            #expect(photo.status == 200 && gif.status == 422)
+            let gifExpression = ((try Self.json(gif.body)["issue"] as? [[String: Any]])?.first?["expression"] as? [String]) ?? []
+            #expect(gifExpression == ["Bundle.entry[10].resource.contentType"])
+            #expect(try await database.count("arrival_images", where: "content_type = 'image/png'") == 1)
+            #expect(try await database.count("arrivals") == 2)
+
             let arrivalID = location.dropFirst("Encounter/".count)
             var observation = (status: 0, contentType: String?.none, eTag: String?.none, body: Data())
             for _ in 0..<300 where observation.status != 200 {
@@ -187,9 +190,10 @@ struct FHIRTests {
             #expect(events.first?["action"] as? String == "C")
             #expect(try await httpRequest(base + "/fhir/r4/AuditEvent", bearer: nurse).status == 403)
 
-            let verdicts = try await Self.validate([created, resent, badUnit, impossible, notEmergency, observation, audit].map(\.body))
+            let verdicts = try await Self.validate([created, resent, badUnit, impossible, notEmergency, photo, gif,
+                                                    observation, audit].map(\.body))
             #expect(verdicts == ["ok Bundle", "ok Bundle"] + Array(repeating: "ok OperationOutcome", count: 3)
-                                 + ["ok Observation", "ok Bundle"], "\(verdicts)")
+                                 + ["ok Bundle", "ok OperationOutcome", "ok Observation", "ok Bundle"], "\(verdicts)")
         }
     }
 }

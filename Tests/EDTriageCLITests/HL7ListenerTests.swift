@@ -48,12 +48,7 @@ struct HL7ListenerTests {
             cli.environment["EDTRIAGE_HL7_PORT"] = String(hl7Port)
             let (process, _, _) = try cli.start(["serve"] + cli.configArguments)
             defer { process.terminate() }
-            var connected = false
-            for _ in 0..<150 where !connected {
-                try await Task.sleep(for: .milliseconds(100))
-                connected = (try? await ExternalProgram.run("bash", ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(hl7Port)"]))?.status == 0
-            }
-            try #require(connected)
+            try await CommandRunner.waitForListener(port: hl7Port)
 
             let registered = try await Self.send(["samples/hl7/a04-chest-pain.hl7", "samples/hl7/a04-chest-pain.hl7",
                                                   badUnit.path, notHL7.path], port: hl7Port)
@@ -102,12 +97,7 @@ struct HL7ListenerTests {
             cli.environment["EDTRIAGE_HTTP_TLS_KEY_FILE"] = keyFile.path
             let (process, _, _) = try cli.start(["serve"] + cli.configArguments)
             defer { process.terminate() }
-            var connected = false
-            for _ in 0..<150 where !connected {
-                try await Task.sleep(for: .milliseconds(100))
-                connected = (try? await ExternalProgram.run("bash", ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(hl7Port)"]))?.status == 0
-            }
-            try #require(connected)
+            try await CommandRunner.waitForListener(port: hl7Port)
             let plain = try await Self.send(["samples/hl7/a04-chest-pain.hl7"], port: hl7Port, expectSent: false)
             #expect(plain.isEmpty)
             #expect(try await database.count("arrivals") == 0)
