@@ -105,7 +105,7 @@ private struct EntryReader {
     private mutating func readObservation(_ observation: FHIRIncoming.Resource, at path: String) throws(Problem) {
         // Observations withdrawn by their sender are not read.
         if ["entered-in-error", "cancelled"].contains(observation.status ?? "") { return }
-        let codes = (observation.code?.coding ?? []).filter { $0.system == FHIRTriage.loinc }.compactMap(\.code)
+        let codes = Self.loincCodes(observation.code)
         if codes.contains(VitalSignCode.chiefComplaintLOINC) {
             chiefComplaint = try text(of: observation, at: path)
             origins["chief_complaint"] = path
@@ -114,12 +114,16 @@ private struct EntryReader {
         } else if codes.contains("85354-9") {
             // Blood pressure panel: systolic and diastolic as components.
             for (index, component) in (observation.component ?? []).enumerated() {
-                let componentCodes = (component.code?.coding ?? []).filter { $0.system == FHIRTriage.loinc }.compactMap(\.code)
-                try measure(componentCodes, component.valueQuantity, at: path + ".component[\(index)]")
+                try measure(Self.loincCodes(component.code), component.valueQuantity, at: path + ".component[\(index)]")
             }
         } else {
             try measure(codes, observation.valueQuantity, at: path)
         }
+    }
+
+    /// The LOINC codes among a concept's codings.
+    private static func loincCodes(_ concept: FHIRCodeableConcept?) -> [String] {
+        (concept?.coding ?? []).filter { $0.system == FHIRTriage.loinc }.compactMap(\.code)
     }
 
     private mutating func measure(_ codes: [String], _ quantity: FHIRIncoming.Quantity?, at path: String) throws(Problem) {

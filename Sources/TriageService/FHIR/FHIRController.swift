@@ -79,9 +79,9 @@ struct FHIRController: Sendable {
         let search = try ObservationSearch(request.uri.queryParameters)
         var matches: [FHIRObservation] = []
         for row in try await worklist.snapshot().rows where search.matches(row) {
-            guard let detail = try await assessments.assessment(id: row.assessmentID) else { continue }
-            let observation = FHIRTriage.observation(row, detail)
-            if search.matches(lastUpdated: FHIRTriage.lastUpdated(row, detail)) { matches.append(observation) }
+            guard let detail = try await assessments.assessment(id: row.assessmentID),
+                  search.matches(lastUpdated: FHIRTriage.lastUpdated(row, detail)) else { continue }
+            matches.append(FHIRTriage.observation(row, detail))
         }
         return try respond(searchset(matches, type: "Observation", id: \.id, request), request, context)
     }
@@ -137,8 +137,27 @@ struct FHIRController: Sendable {
     }
 }
 
-/// The search parameters of `GET /fhir/r4/Observation`; any other parameter is refused (400) rather than
-/// silently ignored, so a typo never widens a search.
+/// What the FHIR searches share: only the parameters they list, and encounters named as the arrival's id.
+enum FHIRSearchParameters {
+    /// Refuses (400) a parameter not in `names` rather than ignoring it, so a typo never widens a search.
+    static func requireKnown(_ name: String, _ names: Set<String>) throws {
+        guard names.contains(name) else {
+            throw Problem(.malformedRequest, "unknown search parameter; use \(names.sorted().joined(separator: ", "))",
+                          field: name)
+        }
+    }
+
+    /// The arrival id in `Encounter/<id>` or `<id>`.
+    static func encounterID(_ value: String, parameter: String) throws -> Int {
+        let id = value.hasPrefix("Encounter/") ? value.dropFirst("Encounter/".count) : Substring(value)
+        guard let number = Int(id), number > 0 else {
+            throw Problem(.malformedRequest, "\(parameter) is Encounter/<id> or <id>", field: parameter)
+        }
+        return number
+    }
+}
+
+/// The search parameters of `GET /fhir/r4/Observation`; any other is refused (`FHIRSearchParameters`).
 struct ObservationSearch: Sendable {
     /// An identifier search on the patient: the system (nil: any) and the value.
     var patient: (system: String?, value: String)?
@@ -152,21 +171,14 @@ struct ObservationSearch: Sendable {
     init(_ parameters: some Sequence<(key: Substring, value: Substring)>) throws {
         for (name, value) in parameters {
             let name = String(name), value = String(value)
-            guard Self.parameterNames.contains(name) else {
-                throw Problem(.malformedRequest, "unknown search parameter; use \(Self.parameterNames.sorted().joined(separator: ", "))",
-                              field: name)
-            }
+            try FHIRSearchParameters.requireKnown(name, Self.parameterNames)
             guard !value.isEmpty else { throw Problem(.malformedRequest, "\(name) needs a value", field: name) }
             switch name {
             case "patient:identifier":
                 let parts = value.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                 patient = parts.count == 2 ? (parts[0].isEmpty ? nil : parts[0], parts[1]) : (nil, parts[0])
             case "encounter":
-                let id = value.hasPrefix("Encounter/") ? String(value.dropFirst("Encounter/".count)) : value
-                guard let number = Int(id), number > 0 else {
-                    throw Problem(.malformedRequest, "encounter is Encounter/<id> or <id>", field: name)
-                }
-                encounterID = number
+                encounterID = try FHIRSearchParameters.encounterID(value, parameter: name)
             default:
                 let prefix = Self.comparisonPrefixes.first { value.hasPrefix($0) }
                 guard let instant = RFC3339.date(from: String(value.dropFirst(prefix?.count ?? 0))) else {
@@ -209,10 +221,7 @@ enum AuditEventSearch {
         var filter = AuditFilter(limit: 100)
         for (name, value) in parameters {
             let name = String(name), value = String(value)
-            guard parameterNames.contains(name) else {
-                throw Problem(.malformedRequest, "unknown search parameter; use \(parameterNames.sorted().joined(separator: ", "))",
-                              field: name)
-            }
+            try FHIRSearchParameters.requireKnown(name, parameterNames)
             switch name {
             case "date":
                 // The audit's bounds: from (ge, inclusive) and before (lt, exclusive).
@@ -225,11 +234,7 @@ enum AuditEventSearch {
                 guard !value.isEmpty else { throw Problem(.malformedRequest, "agent needs a value", field: name) }
                 filter.actor = value
             case "entity":
-                let id = value.hasPrefix("Encounter/") ? String(value.dropFirst("Encounter/".count)) : value
-                guard let number = Int(id), number > 0 else {
-                    throw Problem(.malformedRequest, "entity is Encounter/<id>", field: name)
-                }
-                filter.arrivalID = number
+                filter.arrivalID = try FHIRSearchParameters.encounterID(value, parameter: name)
             default:
                 guard let count = Int(value), (1...1_000).contains(count) else {
                     throw Problem(.malformedRequest, "_count is 1 to 1000", field: name)
