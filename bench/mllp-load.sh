@@ -19,12 +19,14 @@ server=$!
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 150); do (exec 3<>"/dev/tcp/127.0.0.1/$EDTRIAGE_HL7_PORT") 2>/dev/null && break; sleep 0.2; done
 
+started=$(date +%s.%N)
 "$tools/bin/python" bench/mllp_load.py 127.0.0.1 "$EDTRIAGE_HL7_PORT" "$messages" "$connections" samples/hl7/a04-chest-pain.hl7
 # The worker may still be scoring the last arrivals: wait until the board holds them all (or a minute passes).
-for _ in $(seq 1 60); do
+for _ in $(seq 1 600); do
     [[ $(scripts/postgres.sh psql -d edtriage_bench -At -c "SELECT count(*) FROM worklist") -ge $messages ]] && break
-    sleep 1
+    sleep 0.1
 done
+awk -v from="$started" -v to="$(date +%s.%N)" 'BEGIN { printf "board complete %.1f s after the first message\n", to - from }'
 scripts/postgres.sh psql -d edtriage_bench -At -F ' ' -c "
     SELECT 'arrivals', count(*), 'distinct visits', count(DISTINCT external_id), 'on board', (SELECT count(*) FROM worklist),
            'assessments', (SELECT count(*) FROM assessments), 'dead-lettered', count(*) FILTER (WHERE state = 'failed')

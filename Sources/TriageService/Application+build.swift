@@ -23,10 +23,12 @@ func buildApplication(
     readiness: any ReadinessCheck,
     metrics: PrometheusCollectorRegistry,
     certificate: ServerCertificate? = nil,
+    arrivals: ArrivalBatcher? = nil,
     logger: Logger
 ) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(
-        configuration: configuration, repository: repository, readiness: readiness, metrics: metrics)
+        configuration: configuration, repository: repository, readiness: readiness, metrics: metrics,
+        arrivals: arrivals)
     let headLimit = TimeAmount.seconds(Int64(configuration.http.requestHeadTimeoutSeconds))
     let http1 = HTTPServerBuilder.http1(configuration: .init(
         additionalChannelHandlers: [RequestHeadDeadline(limit: headLimit)],
@@ -44,7 +46,8 @@ public func buildRouter(
     configuration: ServiceConfiguration,
     repository: any TriageRepository,
     readiness: any ReadinessCheck,
-    metrics: PrometheusCollectorRegistry
+    metrics: PrometheusCollectorRegistry,
+    arrivals: ArrivalBatcher? = nil
 ) async throws -> Router<TriageRequestContext> {
     let router = Router(context: TriageRequestContext.self)
     // Order matters: router middleware wraps the routes added after it. Problems outermost, so even
@@ -66,8 +69,9 @@ public func buildRouter(
         .addRoutes(to: routes)
     AssessmentController(assessments: repository, worklist: repository, auditTrail: repository,
                          updateBodyLimit: updateBodyLimit).addRoutes(to: routes)
-    // The API's new arrivals, JSON and FHIR alike, are committed together when they come in together.
-    let arrivals = ArrivalBatcher(queue: repository)
+    // New arrivals, JSON and FHIR alike (and HL7 when the listener shares `arrivals`), are committed together
+    // when they come in together.
+    let arrivals = arrivals ?? ArrivalBatcher(queue: repository)
     let validator = ArrivalValidator(limits: configuration.triage.arrivalLimits)
     ArrivalController(queue: repository, arrivals: arrivals, worklist: repository, assessments: repository,
                       auditTrail: repository, validator: validator,
@@ -137,16 +141,17 @@ public func buildServiceGroup(
             queue: store, registry: metrics, interval: .milliseconds(configuration.http.statusRefreshMilliseconds),
             logger: logger)
         let certificate = try configuration.http.tls.map(ServerCertificate.init(files:))
+        let arrivals = ArrivalBatcher(queue: store)
         services.append(status)
         services.append(try await buildApplication(
             configuration: configuration, repository: store, readiness: status, metrics: metrics,
-            certificate: certificate, logger: logger))
+            certificate: certificate, arrivals: arrivals, logger: logger))
         if let certificate { services.append(CertificateReloader(certificate: certificate, logger: logger)) }
         if let port = configuration.hl7.port {
             services.append(MLLPListener(
                 host: configuration.hl7.host, port: port, maxMessageBytes: configuration.hl7.maxMessageBytes,
                 certificate: configuration.hl7.tls ? certificate : nil,
-                intake: HL7Intake(queue: store, arrivals: ArrivalBatcher(queue: store), worklist: store,
+                intake: HL7Intake(queue: store, arrivals: arrivals, worklist: store,
                                   validator: ArrivalValidator(limits: configuration.triage.arrivalLimits), logger: logger),
                 logger: logger))
         }

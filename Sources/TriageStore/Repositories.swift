@@ -18,10 +18,11 @@ public protocol ArrivalQueue: Sendable {
     /// with `FOR UPDATE SKIP LOCKED`. Expired leases already at `maxAttempts` go to the dead letter.
     func claim(limit: Int, lease: Duration, maxAttempts: Int) async throws -> [ClaimedArrival]
 
-    /// Commits one scoring in one transaction: the assessment, the board row (back to
-    /// awaiting_confirmation), the revision bump, the audit row and the arrival → done.
-    /// Throws `QueueError.claimLost` when the claim no longer owns the arrival. Returns the assessment id.
-    func complete(_ claim: ClaimedArrival, presentation: ClinicalPresentation, draft: AssessmentDraft) async throws -> Int
+    /// Commits scorings in one transaction (one revision bump and one audit append for all), each as: the
+    /// assessment, the board row (back to awaiting_confirmation), its audit row and the arrival → done.
+    /// Each item's result in order: the assessment id, or `QueueError.claimLost` when that claim no longer owns
+    /// its arrival (nothing written for it). One that fails otherwise does not fail the others.
+    func complete(_ batch: [ScoredArrival]) async -> [Result<Int, any Error>]
 
     /// Records a failed attempt: back to the queue after a backoff, or the dead letter after the last attempt.
     func fail(_ claim: ClaimedArrival, reason: String, policy: RetryPolicy) async throws -> FailureOutcome
@@ -49,6 +50,15 @@ public protocol ArrivalQueue: Sendable {
     func arrivalStatus(arrivalID: Int) async throws -> ArrivalStatus?
 
     func queueDepth() async throws -> QueueDepth
+}
+
+extension ArrivalQueue {
+    /// Commits one scoring, as `complete(_:)` commits each; returns the assessment id.
+    public func complete(_ claim: ClaimedArrival, presentation: ClinicalPresentation, draft: AssessmentDraft)
+        async throws -> Int
+    {
+        try await complete([ScoredArrival(claim: claim, presentation: presentation, draft: draft)])[0].get()
+    }
 }
 
 /// The board nurses and physicians work from.

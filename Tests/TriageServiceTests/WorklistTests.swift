@@ -79,8 +79,9 @@ import TriageStore
             let delay = ContinuousClock.now - changedAt
             #expect(response.status == .ok)
             #expect(response.headers[.eTag] != etag)
-            // Woken by the change, not by the end of its 30 s wait (with room for a machine busy with other suites).
-            #expect(delay < .seconds(5), "answered \(delay) after the change")
+            // Woken by the change, not by the end of its 30 s wait: half of that leaves room for a machine busy with
+            // other suites (seen at 7 s under a full parallel run).
+            #expect(delay < .seconds(15), "answered \(delay) after the change")
         }
     }
 

@@ -151,6 +151,7 @@ struct DatabaseRoleTests {
                 "SET session_replication_role = replica",
                 "CREATE OR REPLACE FUNCTION require_audit_row() RETURNS trigger LANGUAGE sql AS 'SELECT NULL'",
                 "ALTER FUNCTION audit_append(text) OWNER TO edtriage_app",
+                "CREATE OR REPLACE FUNCTION audit_append_all(text[]) RETURNS bigint[] LANGUAGE sql AS 'SELECT NULL'",
             ]
             try await Self.expectRefused(forbidden, as: "edtriage_app", on: database)
             // The function stores only a well-formed next entry of this transaction's time.
@@ -159,14 +160,20 @@ struct DatabaseRoleTests {
                 #"SELECT audit_append('{"seq": 1000000, "actor": "x"}')"#,
                 Self.auditEntry(arrivalID: arrivalID, action: "x", after: "{}")
                     .replacingOccurrences(of: "coalesce(max(seq), 0) + 1", with: "coalesce(max(seq), 0)"),
+                // Several at once: each is checked as alone, and one bad entry stores none of them.
+                #"SELECT audit_append_all(ARRAY['{"seq": 1000000, "actor": "x"}'])"#,
+                Self.auditEntry(arrivalID: arrivalID, action: "x", after: "{}")
+                    .replacingOccurrences(of: "SELECT audit_append(", with: "SELECT audit_append_all(ARRAY[")
+                    .replacingOccurrences(of: "::jsonb)::text)", with: "::jsonb)::text, '[]'])"),
             ]
             try await Self.expectRefused(malformed, as: "edtriage_app", with: Self.checkViolation, on: database)
             // With the audit row that describes it, the same change goes through: the rule is "audited", not "never".
             let audited = Self.auditEntry(arrivalID: arrivalID, action: "decision.override",
                                           after: #"{"state": "overridden", "effective_level": 1}"#) + ";" + overrideToOne
             #expect(try await Self.sqlState(of: audited, as: "edtriage_app", on: database) == nil)
-            #expect(try await Self.sqlState(of: "SELECT audit_append('{}')", as: "edtriage_intake", on: database)
-                    == Self.insufficientPrivilege)
+            for append in ["SELECT audit_append('{}')", "SELECT audit_append_all('{}')"] {
+                #expect(try await Self.sqlState(of: append, as: "edtriage_intake", on: database) == Self.insufficientPrivilege)
+            }
 
             // Logged in as itself, the service cannot become the role that owns those functions.
             let owner = try #require(try await database.ownerQuery(

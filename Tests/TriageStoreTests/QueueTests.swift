@@ -51,10 +51,64 @@ struct QueueTests {
                 let answers = await store.enqueue(batch: mixed)
                 #expect(throws: QueueError.conflictingResend(arrivalID: first.arrivalID)) { try answers[1].get() }
                 #expect(answers.enumerated().filter { $0.offset != 1 }.allSatisfy { (try? $0.element.get().isDuplicate) == false })
+
+                // One statement stores them all: the same key twice in a batch is one arrival; images, arrival times
+                // and the order of ids follow the items.
+                let image = ImageSubmission(contentType: "image/png", data: Data([0x89, 0x50, 0x4E, 0x47]))
+                let arrived = Date(timeIntervalSince1970: 1_796_000_000.123456)
+                let repeated = [Fixtures.submission("C6", receivedAt: arrived, images: [image]),
+                                Fixtures.submission("C7"), Fixtures.submission("C6", receivedAt: arrived, images: [image])]
+                    .map { ArrivalEnqueue(submission: $0, flags: [], context: Fixtures.nurse) }
+                let stored = try await store.enqueue(batch: repeated).map { try $0.get() }
+                #expect(stored.map(\.isDuplicate) == [false, false, true])
+                #expect(stored[2].arrivalID == stored[0].arrivalID && stored[1].arrivalID > stored[0].arrivalID)
+                #expect(try await store.image(arrivalID: stored[0].arrivalID, index: 0)?.data == image.data)
                 #expect(try await store.verifyAudit().isIntact)
             }
-            #expect(try await database.count("arrivals") == 6)
-            #expect(try await database.count("audit_log", where: "action = 'arrival.accepted'") == 6)
+            #expect(try await database.count("arrivals") == 8)
+            #expect(try await database.count("arrival_images") == 1)
+            #expect(try await database.count("audit_log", where: "action = 'arrival.accepted'") == 8)
+            #expect(try await database.count("arrivals", where: "accepted_seq IS NULL") == 0)
+            // C6 and C7 were accepted in one transaction (one time), not one by one.
+            #expect(try await database.count("audit_log", where: """
+                action = 'arrival.accepted'
+                AND occurred_at = (SELECT occurred_at FROM audit_log ORDER BY seq DESC LIMIT 1)
+                """) == 2)
+            #expect(try await database.count(
+                "arrivals", where: "external_id = 'C6' AND received_at = '2026-11-30 00:53:20.123456+00'") == 1)
+        }
+    }
+
+    @Test("scorings commit together; a claim lost meanwhile writes nothing and does not stop the others")
+    func batchComplete() async throws {
+        try await TestDatabase.with { database in
+            try await database.withStore { store async throws in
+                for id in ["D1", "D2", "D3"] {
+                    _ = try await store.enqueue(Fixtures.submission(id), flags: [], context: Fixtures.nurse)
+                }
+                let claims = try await store.claim(limit: 10, lease: .seconds(900), maxAttempts: 3)
+                #expect(claims.count == 3)
+                // New vitals for the second start a new round: its claim is lost.
+                try await store.recordVitals(arrivalID: claims[1].arrivalID, vitals: Vitals(heartRate: 90),
+                                             context: Fixtures.nurse)
+                let revision = try await store.snapshot().revision
+                let scored = try claims.map { claim in
+                    let (presentation, draft) = try Fixtures.draft(for: claim)
+                    return ScoredArrival(claim: claim, presentation: presentation, draft: draft)
+                }
+                let results = await store.complete(scored)
+                #expect(throws: QueueError.claimLost(arrivalID: claims[1].arrivalID)) { try results[1].get() }
+                #expect((try? results[0].get()) != nil && (try? results[2].get()) != nil)
+                #expect(try await store.snapshot().revision == revision + 1)
+                #expect(try await store.arrivalStatus(arrivalID: claims[1].arrivalID)?.state == .queued)
+                #expect(try await store.verifyAudit().isIntact)
+            }
+            #expect(try await database.count("assessments") == 2)
+            #expect(try await database.count("worklist") == 2)
+            #expect(try await database.count("audit_log", where: """
+                action = 'assessment.written'
+                AND occurred_at = (SELECT occurred_at FROM audit_log ORDER BY seq DESC LIMIT 1)
+                """) == 2)
         }
     }
 

@@ -6,9 +6,17 @@ struct ClinicalText: Sendable {
         let words: [String]
         /// `negated[i]` is true when a negation cue precedes `words[i]` within `negationWindow` words.
         let negated: [Bool]
+
+        /// True when `phrase` starts at word `start` and that word is not negated.
+        func affirms(_ phrase: Phrase, at start: Int) -> Bool {
+            !negated[start] && phrase.matches(words, at: start)
+        }
     }
 
     let clauses: [Clause]
+    /// Where each word occurs, as (clause, word) indices: a phrase that starts with a plain word is looked for
+    /// only there, so the hundreds of concept phrases cost a lookup each rather than a pass over the note.
+    private let occurrences: [String: [(clause: Int, word: Int)]]
 
     /// Words that negate what follows them.
     static let negationCues: Set<String> = [
@@ -59,6 +67,13 @@ struct ClinicalText: Sendable {
         }
         endClause()
         self.clauses = clauses
+        var occurrences: [String: [(clause: Int, word: Int)]] = [:]
+        for (clauseIndex, clause) in clauses.enumerated() {
+            for (wordIndex, word) in clause.words.enumerated() {
+                occurrences[word, default: []].append((clauseIndex, wordIndex))
+            }
+        }
+        self.occurrences = occurrences
     }
 
     private static func isDecimalPoint(at index: Int, in characters: [Character], after word: String) -> Bool {
@@ -89,11 +104,10 @@ struct ClinicalText: Sendable {
 
     /// True when `phrase` occurs somewhere and its first word is not negated.
     func contains(_ phrase: Phrase) -> Bool {
-        clauses.contains { clause in
-            clause.words.indices.contains { start in
-                !clause.negated[start] && phrase.matches(clause.words, at: start)
-            }
+        if case .word(let first)? = phrase.tokens.first {
+            return occurrences[first, default: []].contains { clauses[$0.clause].affirms(phrase, at: $0.word) }
         }
+        return clauses.contains { clause in clause.words.indices.contains { clause.affirms(phrase, at: $0) } }
     }
 }
 

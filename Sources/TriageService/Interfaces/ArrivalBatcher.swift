@@ -4,7 +4,7 @@ import TriageStore
 /// many connections then pays one commit (one audit-chain append lock and one disk flush) per batch instead of
 /// one per arrival, and each sender still hears back only once its own arrival is committed. A lone arrival is
 /// committed at once; nothing waits on a timer.
-actor ArrivalBatcher {
+public actor ArrivalBatcher {
     private let queue: any ArrivalQueue
     /// Most arrivals in one transaction, so that one commit never holds the audit chain for long.
     private let maxBatch: Int

@@ -5,7 +5,7 @@ import TriageCore
 import TriageStore
 
 /// Scores queued arrivals: waits for a NOTIFY (or the poll interval), claims a batch, re-validates
-/// and scores each arrival, and commits the assessment with the board change in one transaction.
+/// and scores each arrival, and commits the batch's assessments with their board changes in one transaction.
 ///
 /// Failures retry with backoff, then go to the dead letter; input that fails validation goes there at
 /// once. On graceful shutdown it stops claiming, finishes the arrivals already being scored and gives
@@ -115,52 +115,76 @@ public struct TriageWorker: Service {
         }
     }
 
-    /// Scores the batch with at most `concurrency` arrivals at a time.
+    /// Scores the batch with at most `concurrency` arrivals at a time, then commits every scored one together.
     private func processBatch(_ claims: [ClaimedArrival]) async {
-        await withTaskGroup(of: Void.self) { group in
+        let scored = await withTaskGroup(of: ScoredArrival?.self) { group in
             var pending = claims[...]
             var running = 0
+            var scored: [ScoredArrival] = []
             while let claim = pending.popFirst() {
-                if running == configuration.concurrency {
-                    await group.next()
+                if running == configuration.concurrency, let done = await group.next() {
                     running -= 1
+                    if let done { scored.append(done) }
                 }
-                group.addTask { await process(claim) }
+                group.addTask { await score(claim) }
                 running += 1
             }
+            for await done in group { if let done { scored.append(done) } }
+            return scored
         }
+        await commit(scored)
     }
 
-    /// One claimed arrival, start to finish. Never throws: every outcome is recorded on the queue.
-    func process(_ claim: ClaimedArrival) async {
-        var logger = logger
-        logger[metadataKey: "arrival_id"] = "\(claim.arrivalID)"
-        logger[metadataKey: "attempt"] = "\(claim.attempt)"
+    /// One claimed arrival scored; nil when it was given back, dead-lettered or its failure recorded instead.
+    func score(_ claim: ClaimedArrival) async -> ScoredArrival? {
+        let logger = logger(for: claim)
         if Task.isShuttingDownGracefully {
             await giveBack(claim, logger: logger)
-            return
+            return nil
         }
         do {
-            let presentation: ClinicalPresentation
             switch Self.revalidate(claim, with: validator) {
-            case .success(let validated): presentation = validated
+            case .success(let presentation):
+                let draft = try await metrics.scoringLatency.time { try await scoring.score(presentation) }
+                return ScoredArrival(claim: claim, presentation: presentation, draft: draft)
             case .failure(let rejection):
                 try await queue.deadLetter(claim, reason: rejection.reason)
                 metrics.deadLetters.increment()
                 logger.warning("arrival rejected by validation", metadata: ["field": "\(rejection.field)"])
-                return
             }
-            let draft = try await metrics.scoringLatency.time { try await scoring.score(presentation) }
-            _ = try await queue.complete(claim, presentation: presentation, draft: draft)
-            metrics.assessments.increment()
-            modelDoorbell.continuation.yield()
-            logger.debug("assessment written", metadata: ["level": "\(draft.proposedLevel.rawValue)"])
         } catch let error as QueueError {
-            // The claim was lost (lease reclaimed, or new vitals started a new round): not ours to record.
             logger.info("claim lost before commit", metadata: ["reason": "\(error)"])
         } catch {
             await recordFailure(claim, error: error, logger: logger)
         }
+        return nil
+    }
+
+    /// Commits the scored arrivals in one transaction; each outcome is recorded on the queue.
+    private func commit(_ scored: [ScoredArrival]) async {
+        guard !scored.isEmpty else { return }
+        let results = await queue.complete(scored)
+        for (item, result) in zip(scored, results) {
+            let logger = logger(for: item.claim)
+            switch result {
+            case .success:
+                metrics.assessments.increment()
+                logger.debug("assessment written", metadata: ["level": "\(item.draft.proposedLevel.rawValue)"])
+            case .failure(let error as QueueError):
+                // The claim was lost (lease reclaimed, or new vitals started a new round): not ours to record.
+                logger.info("claim lost before commit", metadata: ["reason": "\(error)"])
+            case .failure(let error):
+                await recordFailure(item.claim, error: error, logger: logger)
+            }
+        }
+        modelDoorbell.continuation.yield()
+    }
+
+    private func logger(for claim: ClaimedArrival) -> Logger {
+        var logger = logger
+        logger[metadataKey: "arrival_id"] = "\(claim.arrivalID)"
+        logger[metadataKey: "attempt"] = "\(claim.attempt)"
+        return logger
     }
 
     /// Why a stored arrival can never be scored; its text names a field, never a value.

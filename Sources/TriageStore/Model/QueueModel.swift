@@ -75,6 +75,19 @@ public struct ClaimedArrival: Sendable, Hashable {
     }
 }
 
+/// A claimed arrival with the assessment its scoring drafted, ready to commit.
+public struct ScoredArrival: Sendable {
+    public var claim: ClaimedArrival
+    public var presentation: ClinicalPresentation
+    public var draft: AssessmentDraft
+
+    public init(claim: ClaimedArrival, presentation: ClinicalPresentation, draft: AssessmentDraft) {
+        self.claim = claim
+        self.presentation = presentation
+        self.draft = draft
+    }
+}
+
 /// When a failed attempt is retried: exponential backoff with jitter, then the dead letter.
 public struct RetryPolicy: Sendable, Hashable {
     /// Claims per scoring round before the arrival goes to `failed`.

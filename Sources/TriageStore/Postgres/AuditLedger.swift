@@ -44,23 +44,40 @@ enum AuditLedger {
     static let appendLockKey = 0x6175_6469_74
 
     /// Appends `record` inside the caller's transaction; returns the new sequence number.
-    ///
-    /// The service role cannot insert into `audit_log`: `audit_append` (migration 0010) takes the canonical
-    /// content, checks it names the next row and this transaction's time, and stores and hashes exactly it.
-    /// The lock is taken here first so the head read to number the content is still the head there.
     @discardableResult
     static func append(_ record: AuditRecord, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+        guard let seq = try await append([record], on: connection, logger: logger).first else {
+            throw UnexpectedDatabaseState("audit_append_all returned no sequence number")
+        }
+        return seq
+    }
+
+    /// Appends `records` in order inside the caller's transaction; returns their sequence numbers.
+    ///
+    /// The service role cannot insert into `audit_log`: `audit_append` (migration 0010) takes the canonical
+    /// content, checks it names the next row and this transaction's time, and stores and hashes exactly it;
+    /// `audit_append_all` (0011) calls it for each content in one round trip. The lock is taken here first so
+    /// the head read to number the contents is still the head there.
+    static func append(_ records: [AuditRecord], on connection: PostgresConnection, logger: Logger) async throws
+        -> [Int]
+    {
+        guard !records.isEmpty else { return [] }
         try await connection.query("SELECT pg_advisory_xact_lock(\(appendLockKey))", logger: logger)
         guard let head = try await connection.firstRow("""
             SELECT (SELECT seq FROM audit_log ORDER BY seq DESC LIMIT 1) AS seq,
                    (extract(epoch FROM now()) * 1000000)::int8 AS now_us
             """, logger: logger) else { throw UnexpectedDatabaseState("no audit head row") }
-        let seq = (try head.value("seq", as: Int?.self) ?? 0) + 1
-        let content = canonicalContent(seq: seq, occurredMicros: try head.value("now_us", as: Int.self), record)
+        let first = (try head.value("seq", as: Int?.self) ?? 0) + 1
+        let now: Int = try head.value("now_us")
+        let contents = records.enumerated().map { offset, record in
+            String(decoding: canonicalContent(seq: first + offset, occurredMicros: now, record), as: UTF8.self)
+        }
         guard let appended = try await connection.firstRow(
-            "SELECT audit_append(\(String(decoding: content, as: UTF8.self))) AS seq", logger: logger)
-        else { throw UnexpectedDatabaseState("audit_append returned nothing") }
-        return try appended.value("seq")
+            "SELECT audit_append_all(\(contents)) AS seqs", logger: logger)
+        else { throw UnexpectedDatabaseState("audit_append_all returned nothing") }
+        let seqs: [Int] = try appended.value("seqs")
+        guard seqs.count == records.count else { throw UnexpectedDatabaseState("audit_append_all skipped a row") }
+        return seqs
     }
 
     /// The bytes hashed for one row. Absent before/after are left out (so SQL NULL and JSON null differ).

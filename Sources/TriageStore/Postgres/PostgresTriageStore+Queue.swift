@@ -9,7 +9,7 @@ extension PostgresTriageStore {
     {
         try checkImageSizes(submission)
         return try await client.transaction(logger: logger) { connection in
-            try await insert(submission, flags: flags, context: context, on: connection)
+            try await insert([ArrivalEnqueue(submission: submission, flags: flags, context: context)], on: connection)[0]
         }
     }
 
@@ -18,11 +18,7 @@ extension PostgresTriageStore {
         do {
             for item in batch { try checkImageSizes(item.submission) }
             let results = try await client.transaction(logger: logger) { connection in
-                var results: [EnqueueResult] = []
-                for item in batch {
-                    results.append(try await insert(item.submission, flags: item.flags, context: item.context, on: connection))
-                }
-                return results
+                try await insert(batch, on: connection)
             }
             return results.map { .success($0) }
         } catch where DatabaseFailure.isUnavailable(error) {
@@ -53,53 +49,84 @@ extension PostgresTriageStore {
         }
     }
 
-    /// The arrival, its images and its `arrival.accepted` row; or, for a re-delivery, the arrival it already is.
-    private func insert(_ submission: ArrivalSubmission, flags: [Finding], context: AuditContext,
-                        on connection: PostgresConnection) async throws -> EnqueueResult {
-        let payload = try jsonText(submission.presentation)
-        let flagsJSON = try jsonText(flags)
-        let inserted = try await connection.firstRow("""
+    /// The arrivals, their images and their `arrival.accepted` rows, in order; for a re-delivery, the arrival it
+    /// already is. The rows go in as one statement and the audit rows as one append, so a batch costs a few
+    /// round trips whatever its size.
+    private func insert(_ items: [ArrivalEnqueue], on connection: PostgresConnection) async throws -> [EnqueueResult] {
+        let rows = try jsonText(items.map(ArrivalRowContent.init))
+        let inserted = try await connection.rows("""
             INSERT INTO arrivals (source, external_id, patient_ref, received_at, payload, intake_flags)
-            VALUES (\(submission.source), \(submission.externalID), \(submission.patientRef),
-                    COALESCE(\(submission.receivedAt), now()), \(payload)::jsonb, \(flagsJSON)::jsonb)
+            SELECT r.source, r.external_id, r.patient_ref,
+                   COALESCE(timestamptz 'epoch' + r.received_at_us * interval '1 microsecond', now()),
+                   r.payload, r.intake_flags
+            FROM ROWS FROM (jsonb_to_recordset(\(rows)::jsonb) AS (source text, external_id text, patient_ref text,
+                            received_at_us bigint, payload jsonb, intake_flags jsonb)) WITH ORDINALITY
+                 AS r(source, external_id, patient_ref, received_at_us, payload, intake_flags, position)
+            ORDER BY r.position
             ON CONFLICT (source, external_id) DO NOTHING
-            RETURNING id
+            RETURNING id, source, external_id
             """, logger: logger)
-        guard let inserted else {
-            // A re-delivery is the same message: the same presentation, patient and images.
-            let hashes = submission.images.map(\.sha256)
-            guard let existing = try await connection.firstRow("""
-                SELECT a.id, a.payload = \(payload)::jsonb AND a.patient_ref IS NOT DISTINCT FROM \(submission.patientRef)
-                       AND COALESCE((SELECT array_agg(i.sha256 ORDER BY i.position) FROM arrival_images i
-                                     WHERE i.arrival_id = a.id), '{}') = \(hashes)::text[] AS same
-                FROM arrivals a WHERE a.source = \(submission.source) AND a.external_id = \(submission.externalID)
-                """, logger: logger) else { throw UnexpectedDatabaseState("conflicting arrival vanished") }
-            let id: Int = try existing.value("id")
-            guard try existing.value("same", as: Bool.self) else { throw QueueError.conflictingResend(arrivalID: id) }
-            return EnqueueResult(arrivalID: id, isDuplicate: true)
+        var newIDs: [ArrivalKey: Int] = [:]
+        for row in inserted {
+            newIDs[ArrivalKey(source: try row.value("source"), externalID: try row.value("external_id"))] =
+                try row.value("id")
         }
-        let id: Int = try inserted.value("id")
-        for (index, image) in submission.images.enumerated() {
-            try await connection.query("""
-                INSERT INTO arrival_images (arrival_id, position, content_type, data, sha256, byte_size)
-                VALUES (\(id), \(index), \(image.contentType), \(image.data),
-                        encode(sha256(\(image.data)), 'hex'), \(image.data.count))
-                """, logger: logger)
+        var results: [EnqueueResult] = []
+        var acceptances: [(arrivalID: Int, record: AuditRecord)] = []
+        for item in items {
+            let submission = item.submission
+            // A key sent twice in one batch is inserted once: the second is a re-delivery of the first.
+            guard let id = newIDs.removeValue(forKey: ArrivalKey(source: submission.source,
+                                                                 externalID: submission.externalID)) else {
+                results.append(try await redelivery(of: submission, on: connection))
+                continue
+            }
+            for (index, image) in submission.images.enumerated() {
+                try await connection.query("""
+                    INSERT INTO arrival_images (arrival_id, position, content_type, data, sha256, byte_size)
+                    VALUES (\(id), \(index), \(image.contentType), \(image.data),
+                            encode(sha256(\(image.data)), 'hex'), \(image.data.count))
+                    """, logger: logger)
+            }
+            acceptances.append((id, .arrival(id, item.context, action: "arrival.accepted", after: .object([
+                "source": .string(submission.source),
+                "images": .int(submission.images.count),
+                "intake_flags": .array(item.flags.map { .string($0.rule) }),
+            ]))))
+            results.append(EnqueueResult(arrivalID: id, isDuplicate: false))
         }
-        try await recordAcceptance(id, context, after: .object([
-            "source": .string(submission.source),
-            "images": .int(submission.images.count),
-            "intake_flags": .array(flags.map { .string($0.rule) }),
-        ]), on: connection)
-        return EnqueueResult(arrivalID: id, isDuplicate: false)
+        try await recordAcceptances(acceptances, on: connection)
+        return results
     }
 
-    /// Appends `arrival.accepted` and links it from the arrival.
-    private func recordAcceptance(_ id: Int, _ context: AuditContext, after: JSONValue,
-                                  on connection: PostgresConnection) async throws {
-        let seq = try await AuditLedger.append(.arrival(id, context, action: "arrival.accepted", after: after),
-                                               on: connection, logger: logger)
-        try await connection.query("UPDATE arrivals SET accepted_seq = \(seq) WHERE id = \(id)", logger: logger)
+    /// A re-delivery is the same message: the same presentation, patient and images. Returns the arrival it is,
+    /// or throws `conflictingResend`.
+    private func redelivery(of submission: ArrivalSubmission, on connection: PostgresConnection) async throws
+        -> EnqueueResult
+    {
+        let payload = try jsonText(submission.presentation)
+        let hashes = submission.images.map(\.sha256)
+        guard let existing = try await connection.firstRow("""
+            SELECT a.id, a.payload = \(payload)::jsonb AND a.patient_ref IS NOT DISTINCT FROM \(submission.patientRef)
+                   AND COALESCE((SELECT array_agg(i.sha256 ORDER BY i.position) FROM arrival_images i
+                                 WHERE i.arrival_id = a.id), '{}') = \(hashes)::text[] AS same
+            FROM arrivals a WHERE a.source = \(submission.source) AND a.external_id = \(submission.externalID)
+            """, logger: logger) else { throw UnexpectedDatabaseState("conflicting arrival vanished") }
+        let id: Int = try existing.value("id")
+        guard try existing.value("same", as: Bool.self) else { throw QueueError.conflictingResend(arrivalID: id) }
+        return EnqueueResult(arrivalID: id, isDuplicate: true)
+    }
+
+    /// Appends each arrival's acceptance row and links it from the arrival.
+    private func recordAcceptances(_ acceptances: [(arrivalID: Int, record: AuditRecord)],
+                                   on connection: PostgresConnection) async throws {
+        guard !acceptances.isEmpty else { return }
+        let seqs = try await AuditLedger.append(acceptances.map(\.record), on: connection, logger: logger)
+        try await connection.query("""
+            UPDATE arrivals a SET accepted_seq = u.seq
+            FROM unnest(\(acceptances.map(\.arrivalID))::bigint[], \(seqs)::bigint[]) AS u(id, seq)
+            WHERE a.id = u.id
+            """, logger: logger)
     }
 
     public func claim(limit: Int, lease: Duration, maxAttempts: Int) async throws -> [ClaimedArrival] {
@@ -123,12 +150,13 @@ extension PostgresTriageStore {
                           a.accepted_seq IS NULL AS unaudited
                 """, logger: logger)
             // Rows a producer inserted with plain SQL get their acceptance audited now, by the role that inserted them.
-            for row in claimed where try row.value("unaudited", as: Bool.self) {
+            try await recordAcceptances(claimed.filter { try $0.value("unaudited", as: Bool.self) }.map { row in
+                let id: Int = try row.value("id")
                 let producer = AuditContext(actor: try row.value("inserted_by"), role: "sql")
-                try await recordAcceptance(try row.value("id"), producer, after: .object([
+                return (id, .arrival(id, producer, action: "arrival.accepted", after: .object([
                     "source": .string(try row.value("source")), "via": .string("sql"),
-                ]), on: connection)
-            }
+                ])))
+            }, on: connection)
             let ids: [Int] = try claimed.map { try $0.value("id") }
             let images = try await imagesByArrival(ids, on: connection)
             return try claimed.map { row in
@@ -189,30 +217,63 @@ extension PostgresTriageStore {
         return try row.value("attempts")
     }
 
-    public func complete(_ claim: ClaimedArrival, presentation: ClinicalPresentation, draft: AssessmentDraft)
-        async throws -> Int
+    public func complete(_ batch: [ScoredArrival]) async -> [Result<Int, any Error>] {
+        guard batch.count > 1 else { return await completeEach(batch) }
+        do {
+            return try await client.transaction(logger: logger) { connection in try await commit(batch, on: connection) }
+        } catch where DatabaseFailure.isUnavailable(error) {
+            return batch.map { _ in .failure(error) }
+        } catch {
+            // What failed one scoring (an assessment already written for its round) fails the transaction:
+            // each is then committed alone, so only that one fails.
+            return await completeEach(batch)
+        }
+    }
+
+    private func completeEach(_ batch: [ScoredArrival]) async -> [Result<Int, any Error>] {
+        var results: [Result<Int, any Error>] = []
+        for item in batch {
+            do {
+                results.append(contentsOf: try await client.transaction(logger: logger) { connection in
+                    try await commit([item], on: connection)
+                })
+            } catch {
+                results.append(.failure(error))
+            }
+        }
+        return results
+    }
+
+    /// Writes each scoring whose claim still owns its arrival: the assessment, the board row, the model job,
+    /// the arrival → done; then one revision bump and the audit rows in one append, so the board's revision
+    /// row and the audit chain are held once per batch, at its end. A lost claim writes nothing.
+    private func commit(_ batch: [ScoredArrival], on connection: PostgresConnection) async throws
+        -> [Result<Int, any Error>]
     {
-        let row = try AssessmentRow(arrivalID: claim.arrivalID, scoringRound: claim.scoringRound, attempt: claim.attempt,
-                                    phase: "rules", presentation: presentation, draft: draft)
-        return try await client.transaction(logger: logger) { connection in
-            _ = try await lockClaim(claim, on: connection)
-            let before = try await lockedBoardLevels(arrivalID: claim.arrivalID, on: connection)
+        let owned = try await lockOwnedClaims(batch.map(\.claim), on: connection)
+        let boards = try await lockedBoardLevels(arrivalIDs: batch.map(\.claim.arrivalID), on: connection)
+        var results: [Result<Int, any Error>] = []
+        var records: [AuditRecord] = []
+        for item in batch {
+            let claim = item.claim, draft = item.draft
+            guard owned.contains(claim.arrivalID) else {
+                results.append(.failure(QueueError.claimLost(arrivalID: claim.arrivalID)))
+                continue
+            }
+            let row = try AssessmentRow(arrivalID: claim.arrivalID, scoringRound: claim.scoringRound,
+                                        attempt: claim.attempt, phase: "rules", presentation: item.presentation,
+                                        draft: draft)
             guard let assessmentID = try await row.insert(on: connection, logger: logger) else {
                 throw UnexpectedDatabaseState("this scoring round already has an assessment")
             }
             let after = try await putOnBoard(arrivalID: claim.arrivalID, assessmentID: assessmentID,
-                                             level: draft.proposedLevel, before: before, on: connection)
+                                             level: draft.proposedLevel, before: boards[claim.arrivalID],
+                                             on: connection)
             if draft.model?.status == .pending {
                 try await enqueueModelJob(arrivalID: claim.arrivalID, scoringRound: claim.scoringRound,
                                           rulesAssessmentID: assessmentID, on: connection)
             }
-            _ = try await bumpRevision(on: connection)
-            try await connection.query("""
-                UPDATE arrivals
-                SET state = 'done', lease_token = NULL, lease_until = NULL, last_error = NULL, updated_at = now()
-                WHERE id = \(claim.arrivalID)
-                """, logger: logger)
-            try await AuditLedger.append(.arrival(claim.arrivalID, .worker, action: "assessment.written", after: .object([
+            records.append(.arrival(claim.arrivalID, .worker, action: "assessment.written", after: .object([
                 "assessment_id": .int(assessmentID),
                 "scoring_round": .int(claim.scoringRound),
                 "attempt": .int(claim.attempt),
@@ -222,9 +283,33 @@ extension PostgresTriageStore {
                 "rules_version": .string(draft.rulesVersion),
                 "input_sha256": .string(draft.inputSHA256),
                 "board": after.json,
-            ])), on: connection, logger: logger)
-            return assessmentID
+            ])))
+            results.append(.success(assessmentID))
         }
+        guard !owned.isEmpty else { return results }
+        try await connection.query("""
+            UPDATE arrivals
+            SET state = 'done', lease_token = NULL, lease_until = NULL, last_error = NULL, updated_at = now()
+            WHERE id = ANY(\(Array(owned)))
+            """, logger: logger)
+        _ = try await bumpRevision(on: connection)
+        try await AuditLedger.append(records, on: connection, logger: logger)
+        return results
+    }
+
+    /// Locks, in id order, the arrivals whose claims still own them; returns their ids.
+    private func lockOwnedClaims(_ claims: [ClaimedArrival], on connection: PostgresConnection) async throws
+        -> Set<Int>
+    {
+        let rows = try await connection.rows("""
+            SELECT a.id FROM arrivals a
+            JOIN unnest(\(claims.map(\.arrivalID))::bigint[], \(claims.map(\.leaseToken))::uuid[]) AS c(id, token)
+                 ON a.id = c.id AND a.lease_token = c.token
+            WHERE a.state = 'processing'
+            ORDER BY a.id
+            FOR UPDATE OF a
+            """, logger: logger)
+        return Set(try rows.map { try $0.value("id", as: Int.self) })
     }
 
     public func fail(_ claim: ClaimedArrival, reason: String, policy: RetryPolicy) async throws -> FailureOutcome {
@@ -392,5 +477,37 @@ extension PostgresTriageStore {
         }) else { throw UnexpectedDatabaseState("count returned no row") }
         return QueueDepth(queued: try row.value("queued"), processing: try row.value("processing"),
                           failed: try row.value("failed"), ready: try row.value("ready"))
+    }
+}
+
+/// How a producer names an arrival: its id is unique per source.
+private struct ArrivalKey: Hashable {
+    var source: String
+    var externalID: String
+}
+
+/// One arrival row as the batch insert reads it with `jsonb_to_recordset`.
+private struct ArrivalRowContent: Encodable {
+    var source: String
+    var externalID: String
+    var patientRef: String
+    /// Microseconds since 1970: exact in PostgreSQL, where a JSON date string would be parsed by its rules.
+    var receivedAtMicroseconds: Int64?
+    var payload: ClinicalPresentation
+    var intakeFlags: [Finding]
+
+    init(_ item: ArrivalEnqueue) {
+        source = item.submission.source
+        externalID = item.submission.externalID
+        patientRef = item.submission.patientRef
+        receivedAtMicroseconds = item.submission.receivedAt.map { Int64(($0.timeIntervalSince1970 * 1e6).rounded()) }
+        payload = item.submission.presentation
+        intakeFlags = item.flags
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case source, payload
+        case externalID = "external_id", patientRef = "patient_ref", receivedAtMicroseconds = "received_at_us"
+        case intakeFlags = "intake_flags"
     }
 }

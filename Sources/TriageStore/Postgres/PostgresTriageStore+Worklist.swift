@@ -206,17 +206,26 @@ extension PostgresTriageStore {
     /// Locks the patient's board row and reads its levels; nil when the patient is not on the board yet.
     /// Call inside the transaction that holds the arrival's row lock (lock order: arrival, then board row).
     func lockedBoardLevels(arrivalID: Int, on connection: PostgresConnection) async throws -> BoardLevels? {
-        guard let row = try await connection.firstRow("""
-            SELECT status, proposed_level, effective_level, review_level FROM worklist
-            WHERE arrival_id = \(arrivalID) FOR UPDATE
+        try await lockedBoardLevels(arrivalIDs: [arrivalID], on: connection)[arrivalID]
+    }
+
+    /// The board rows of `arrivalIDs` that exist, locked in id order.
+    func lockedBoardLevels(arrivalIDs: [Int], on connection: PostgresConnection) async throws -> [Int: BoardLevels] {
+        let rows = try await connection.rows("""
+            SELECT arrival_id, status, proposed_level, effective_level, review_level FROM worklist
+            WHERE arrival_id = ANY(\(arrivalIDs)) ORDER BY arrival_id FOR UPDATE
             """, logger: logger)
-        else { return nil }
-        guard let state = BoardState(rawValue: try row.value("status")) else {
-            throw UnexpectedDatabaseState("unknown board state")
+        var levels: [Int: BoardLevels] = [:]
+        for row in rows {
+            guard let state = BoardState(rawValue: try row.value("status")) else {
+                throw UnexpectedDatabaseState("unknown board state")
+            }
+            levels[try row.value("arrival_id")] = BoardLevels(
+                state: state, proposedLevel: try ESILevel.column(row, "proposed_level"),
+                effectiveLevel: try ESILevel.column(row, "effective_level"),
+                reviewLevel: try ESILevel.optionalColumn(row, "review_level"))
         }
-        return BoardLevels(state: state, proposedLevel: try ESILevel.column(row, "proposed_level"),
-                           effectiveLevel: try ESILevel.column(row, "effective_level"),
-                           reviewLevel: try ESILevel.optionalColumn(row, "review_level"))
+        return levels
     }
 
     /// Puts a new assessment on the patient's board row, whose locked levels are `before`, under
