@@ -52,6 +52,13 @@ public protocol ArrivalQueue: Sendable {
     func queueDepth() async throws -> QueueDepth
 }
 
+extension WorklistRepository {
+    /// The patient's row while on the board.
+    public func row(arrivalID: Int) async throws -> WorklistRow? {
+        try await row(arrivalID: arrivalID, includingDischarged: false)
+    }
+}
+
 extension ArrivalQueue {
     /// Commits one scoring, as `complete(_:)` commits each; returns the assessment id.
     public func complete(_ claim: ClaimedArrival, presentation: ClinicalPresentation, draft: AssessmentDraft)
@@ -65,8 +72,9 @@ extension ArrivalQueue {
 public protocol WorklistRepository: Sendable {
     func snapshot() async throws -> WorklistSnapshot
 
-    /// One board row (nil when not on the board), e.g. for an ETag before a decision.
-    func row(arrivalID: Int) async throws -> WorklistRow?
+    /// One patient's row, e.g. for an ETag before a decision: nil when not on the board, or, with
+    /// `includingDischarged`, when never on it (a discharged patient's row keeps its last levels and decision).
+    func row(arrivalID: Int, includingDischarged: Bool) async throws -> WorklistRow?
 
     func revision() async throws -> Int
 

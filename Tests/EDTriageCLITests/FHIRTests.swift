@@ -94,12 +94,25 @@ struct FHIRTests {
             let performer = (finalJSON["performer"] as? [[String: Any]])?.first?["identifier"] as? [String: Any]
             #expect(performer?["value"] as? String == "dev-nurse")
 
+            // Discharged (A03): off the board, but the EHR still reads the result and the finished visit.
+            #expect(try await HL7ListenerTests.send(["samples/hl7/a03-discharge.hl7"], port: hl7Port).map(\.code) == ["AA"])
+            let afterDischarge = try await httpRequest(fhir + "/Observation/esi-\(scored.arrivalID)", bearer: nurse)
+            #expect(try Self.json(afterDischarge.body)["status"] as? String == "final")
+            let finished = try await httpRequest(fhir + "/Encounter/\(scored.arrivalID)", bearer: nurse)
+            #expect(try Self.json(finished.body)["status"] as? String == "finished")
+            let byEncounter = try await httpRequest(fhir + "/Observation?encounter=Encounter/\(scored.arrivalID)",
+                                                    bearer: nurse)
+            #expect(try Self.json(byEncounter.body)["total"] as? Int == 1)
+            let onBoard = try await httpRequest(fhir + "/Observation?\(patient)", bearer: nurse)
+            #expect(try Self.json(onBoard.body)["total"] as? Int == 0, "a patient search covers the board")
+
             let bodies = [metadata, search, observation, encounter, risk, missing, unknownParameter, badDate, anonymous,
-                          later, final].map(\.body)
+                          later, final, afterDischarge, finished, byEncounter].map(\.body)
             let verdicts = try await Self.validate(bodies)
             #expect(verdicts == ["ok CapabilityStatement", "ok Bundle", "ok Observation", "ok Encounter",
                                  "ok RiskAssessment"] + Array(repeating: "ok OperationOutcome", count: 4)
-                                 + ["ok Bundle", "ok Observation"], "\(verdicts)")
+                                 + ["ok Bundle", "ok Observation", "ok Observation", "ok Encounter", "ok Bundle"],
+                    "\(verdicts)")
         }
     }
 

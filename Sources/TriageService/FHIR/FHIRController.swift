@@ -65,7 +65,7 @@ struct FHIRController: Sendable {
     @Sendable func riskAssessment(_ request: Request, context: TriageRequestContext) async throws -> Response {
         let assessmentID = try Self.id(context, prefix: "model-", of: "the RiskAssessment")
         guard let detail = try await assessments.assessment(id: assessmentID),
-              let row = try await worklist.row(arrivalID: detail.arrivalID),
+              let row = try await worklist.row(arrivalID: detail.arrivalID, includingDischarged: true),
               let risk = FHIRTriage.riskAssessment(row, detail)
         else { throw Problem.notFound("the RiskAssessment") }
         try await auditTrail.appendAccess(.assessment(arrivalID: detail.arrivalID, assessmentID: detail.id),
@@ -74,11 +74,17 @@ struct FHIRController: Sendable {
     }
 
     /// `GET /fhir/r4/Observation?patient:identifier=[system|]value&encounter=Encounter/N&_lastUpdated=geT…`:
-    /// the ESI Observations of the patients on the board that match every parameter given.
+    /// the ESI Observations that match every parameter given: of that encounter, discharged or not, or of the
+    /// patients on the board.
     @Sendable func searchObservations(_ request: Request, context: TriageRequestContext) async throws -> Response {
         let search = try ObservationSearch(request.uri.queryParameters)
+        let rows = if let encounterID = search.encounterID {
+            try await worklist.row(arrivalID: encounterID, includingDischarged: true).map { [$0] } ?? []
+        } else {
+            try await worklist.snapshot().rows
+        }
         var matches: [FHIRObservation] = []
-        for row in try await worklist.snapshot().rows where search.matches(row) {
+        for row in rows where search.matches(row) {
             guard let detail = try await assessments.assessment(id: row.assessmentID),
                   search.matches(lastUpdated: FHIRTriage.lastUpdated(row, detail)) else { continue }
             matches.append(FHIRTriage.observation(row, detail))
@@ -110,11 +116,11 @@ struct FHIRController: Sendable {
         try respond(FHIRCapabilities.statement, request, context)
     }
 
-    /// The board row of an arrival and the assessment it shows; 404 once the patient has left the board.
+    /// The row of an arrival, on the board or discharged, and the assessment it shows.
     private func boardRow(arrivalID: Int) async throws -> (WorklistRow, AssessmentDetail) {
-        guard let row = try await worklist.row(arrivalID: arrivalID),
+        guard let row = try await worklist.row(arrivalID: arrivalID, includingDischarged: true),
               let detail = try await assessments.assessment(id: row.assessmentID)
-        else { throw Problem(.notFound, "no patient on the board has this id") }
+        else { throw Problem(.notFound, "no triaged patient has this id") }
         return (row, detail)
     }
 

@@ -84,12 +84,13 @@ enum FHIRTriage {
             note: notes.isEmpty ? nil : notes)
     }
 
-    /// The visit: `triaged` while on the board, class EMER, the effective level as its priority.
+    /// The visit: `triaged` while on the board and `finished` once discharged, class EMER, the effective level as
+    /// its priority.
     static func encounter(_ row: WorklistRow, _ assessment: AssessmentDetail) -> FHIREncounter {
         FHIREncounter(
             id: String(row.arrivalID),
             meta: FHIRMeta(versionId: String(row.version), lastUpdated: instant(lastUpdated(row, assessment))),
-            status: "triaged",
+            status: row.state == .discharged ? "finished" : "triaged",
             class: FHIRCoding(system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "EMER", display: "emergency"),
             priority: answer(row.effectiveLevel),
             subject: patient(row),

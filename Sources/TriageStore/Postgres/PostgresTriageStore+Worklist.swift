@@ -17,18 +17,19 @@ extension PostgresTriageStore {
         }
     }
 
-    public func row(arrivalID: Int) async throws -> WorklistRow? {
+    public func row(arrivalID: Int, includingDischarged: Bool) async throws -> WorklistRow? {
         try await client.withConnection { connection in
-            guard let row = try await connection.firstRow(boardQuery(arrivalID: arrivalID), logger: logger) else {
+            guard let row = try await connection.firstRow(
+                boardQuery(arrivalID: arrivalID, includingDischarged: includingDischarged), logger: logger) else {
                 return nil
             }
             return try boardRow(row, now: try row.value("now"))
         }
     }
 
-    /// Board rows in board order; one row when `arrivalID` is given. Beside each row: the assessment the
-    /// clinician decided on (for the advisory), the open model job, and the model lanes alive now.
-    private func boardQuery(arrivalID: Int?) -> PostgresQuery {
+    /// Board rows in board order; one row when `arrivalID` is given (discharged too when asked). Beside each row:
+    /// the assessment the clinician decided on (for the advisory), the open model job, and the model lanes alive now.
+    private func boardQuery(arrivalID: Int?, includingDischarged: Bool = false) -> PostgresQuery {
         """
         SELECT w.arrival_id, w.assessment_id, a.patient_ref, a.payload::text AS payload,
                a.intake_flags::text AS intake_flags, a.received_at, w.proposed_level, w.effective_level,
@@ -51,7 +52,8 @@ extension PostgresTriageStore {
                            min(reason) FILTER (WHERE NOT available) AS reason
                     FROM model_lanes
                     WHERE heartbeat_at > now() - make_interval(secs => \(Self.modelLaneLifetime.seconds))) lanes
-        WHERE w.status <> 'discharged' AND (\(arrivalID)::int8 IS NULL OR w.arrival_id = \(arrivalID))
+        WHERE (w.status <> 'discharged' OR \(includingDischarged))
+          AND (\(arrivalID)::int8 IS NULL OR w.arrival_id = \(arrivalID))
         ORDER BY w.effective_level, a.received_at, w.arrival_id
         """
     }
