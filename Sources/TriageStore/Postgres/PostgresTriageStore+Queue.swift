@@ -7,38 +7,38 @@ extension PostgresTriageStore {
     public func enqueue(_ submission: ArrivalSubmission, flags: [Finding], context: AuditContext) async throws
         -> EnqueueResult
     {
-        try checkImageSizes(submission)
-        return try await client.transaction(logger: logger) { connection in
-            try await insert([ArrivalEnqueue(submission: submission, flags: flags, context: context)], on: connection)[0]
-        }
+        try await enqueue(batch: [ArrivalEnqueue(submission: submission, flags: flags, context: context)])[0].get()
     }
 
     public func enqueue(batch: [ArrivalEnqueue]) async -> [Result<EnqueueResult, any Error>] {
-        guard batch.count > 1 else { return await enqueueEach(batch) }
-        do {
-            for item in batch { try checkImageSizes(item.submission) }
-            let results = try await client.transaction(logger: logger) { connection in
-                try await insert(batch, on: connection)
-            }
-            return results.map { .success($0) }
-        } catch where DatabaseFailure.isUnavailable(error) {
-            return batch.map { _ in .failure(error) }
-        } catch {
-            // One item the database refused (a conflicting re-send, an oversized image) fails the batch's
-            // transaction: each is then stored alone, so only that one is refused.
-            return await enqueueEach(batch)
+        await inOneTransaction(batch) { items, connection in
+            try await insert(items, on: connection).map { .success($0) }
         }
     }
 
-    private func enqueueEach(_ batch: [ArrivalEnqueue]) async -> [Result<EnqueueResult, any Error>] {
-        var results: [Result<EnqueueResult, any Error>] = []
-        for item in batch {
+    /// Writes a batch in one transaction, each item's result in order. When the database refuses the batch for one
+    /// item's sake (a conflicting re-send, an oversized image, a round already assessed), each item is written in a
+    /// transaction of its own, so only that one fails; an unreachable database fails them all.
+    private func inOneTransaction<Item: Sendable, Output: Sendable>(
+        _ batch: [Item],
+        _ write: @escaping @Sendable ([Item], PostgresConnection) async throws -> [Result<Output, any Error>]
+    ) async -> [Result<Output, any Error>] {
+        func alone(_ item: Item) async -> [Result<Output, any Error>] {
             do {
-                results.append(.success(try await enqueue(item.submission, flags: item.flags, context: item.context)))
+                return try await client.transaction(logger: logger) { try await write([item], $0) }
             } catch {
-                results.append(.failure(error))
+                return [.failure(error)]
             }
         }
+        if batch.count > 1 {
+            do {
+                return try await client.transaction(logger: logger) { try await write(batch, $0) }
+            } catch where DatabaseFailure.isUnavailable(error) {
+                return batch.map { _ in .failure(error) }
+            } catch {}
+        }
+        var results: [Result<Output, any Error>] = []
+        for item in batch { results += await alone(item) }
         return results
     }
 
@@ -53,6 +53,7 @@ extension PostgresTriageStore {
     /// already is. The rows go in as one statement and the audit rows as one append, so a batch costs a few
     /// round trips whatever its size.
     private func insert(_ items: [ArrivalEnqueue], on connection: PostgresConnection) async throws -> [EnqueueResult] {
+        for item in items { try checkImageSizes(item.submission) }
         let rows = try jsonText(items.map(ArrivalRowContent.init))
         let inserted = try await connection.rows("""
             INSERT INTO arrivals (source, external_id, patient_ref, received_at, payload, intake_flags)
@@ -218,30 +219,7 @@ extension PostgresTriageStore {
     }
 
     public func complete(_ batch: [ScoredArrival]) async -> [Result<Int, any Error>] {
-        guard batch.count > 1 else { return await completeEach(batch) }
-        do {
-            return try await client.transaction(logger: logger) { connection in try await commit(batch, on: connection) }
-        } catch where DatabaseFailure.isUnavailable(error) {
-            return batch.map { _ in .failure(error) }
-        } catch {
-            // What failed one scoring (an assessment already written for its round) fails the transaction:
-            // each is then committed alone, so only that one fails.
-            return await completeEach(batch)
-        }
-    }
-
-    private func completeEach(_ batch: [ScoredArrival]) async -> [Result<Int, any Error>] {
-        var results: [Result<Int, any Error>] = []
-        for item in batch {
-            do {
-                results.append(contentsOf: try await client.transaction(logger: logger) { connection in
-                    try await commit([item], on: connection)
-                })
-            } catch {
-                results.append(.failure(error))
-            }
-        }
-        return results
+        await inOneTransaction(batch) { items, connection in try await commit(items, on: connection) }
     }
 
     /// Writes each scoring whose claim still owns its arrival: the assessment, the board row, the model job,
