@@ -10,12 +10,13 @@ struct EvalCommand: AsyncParsableCommand {
 
     enum Format: String, ExpressibleByArgument { case text, json }
 
-    @Option(help: "JSONL file of cases with expected_esi.") var cases: String
+    @Option(help: "JSONL file of cases with expected_esi; repeat for several (e.g. one per note language).")
+    var cases: [String]
     @Option(help: "text or json.") var format: Format = .text
     @OptionGroup var modelOptions: ModelScoringOptions
 
     func run() async throws {
-        let cases = try VignetteCase.parseJSONLines(try Data(contentsOf: URL(fileURLWithPath: cases)))
+        let cases = try self.cases.flatMap { try VignetteCase.parseJSONLines(try Data(contentsOf: URL(fileURLWithPath: $0))) }
         // With --model: rules, model and combined side by side (levels only: no rationale is generated).
         if let scorer = try await modelOptions.scorer(rationale: false) {
             let evaluation = try await ModelEvaluation.run(cases: cases, scorer: scorer, threshold: modelOptions.threshold)

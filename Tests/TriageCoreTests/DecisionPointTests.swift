@@ -167,6 +167,6 @@ import TriageCore
     @Test func assessmentIsDeterministic() throws {
         let presentation = patient(.years(63), complaint: "black stools", note: "Lightheaded on standing.")
         #expect(assess(presentation) == assess(presentation))
-        #expect(assess(presentation).result.scorer == ScorerIdentity(name: "rules", version: "esi-rules/2"))
+        #expect(assess(presentation).result.scorer == ScorerIdentity(name: "rules", version: "esi-rules/3"))
     }
 }

@@ -52,7 +52,7 @@ import TriageCore
         let report = TriageEvaluation(rows: Self.rows).textReport()
         #expect(report.hasPrefix("cases 4   accuracy 50.0%   under-triage 25.0%   over-triage 25.0%\n"))
         #expect(report.contains("ESI 2                     0      0      1      0      0\n"))
-        #expect(report.contains("b     ESI 2     ESI 3     under\n"))
+        #expect(report.contains("b     en        ESI 2     ESI 3     under\n"))
     }
 
     @Test func jsonUsesSnakeCase() throws {

@@ -30,11 +30,18 @@ struct ClinicalText: Sendable {
     /// reading "no fever and cough" as affirming cough errs towards more care, the safe side.
     static let negationTerminators: Set<String> = ["and", "with", "now", "then"]
 
+    /// The language the complaint and note are written in; the words above are English either way (a note in a
+    /// language with a term table is read through it).
+    let language: NoteLanguage
+
     init(_ presentation: ClinicalPresentation) {
-        self.init(presentation.chiefComplaint + ". " + presentation.note)
+        let text = presentation.chiefComplaint + ". " + presentation.note
+        let language = NoteLanguage.detect(text)
+        self.init(TermTranslation.english(text, in: language), language: language)
     }
 
-    init(_ text: String) {
+    init(_ text: String, language: NoteLanguage = .english) {
+        self.language = language
         var clauses: [Clause] = []
         var words: [String] = []
         var current = ""

@@ -2,7 +2,7 @@
 /// shock index computed alongside. Same input, same output, always; no I/O.
 public struct TriageRules: Sendable {
     /// Stored with every assessment; bump when any rule or table changes.
-    public static let version = "esi-rules/2"
+    public static let version = "esi-rules/3"
     public static let identity = ScorerIdentity(name: "rules", version: version)
 
     public init() {}
@@ -31,17 +31,30 @@ public struct TriageRules: Sendable {
         }
 
         let review = DangerZoneRules.review(dangerZone, proposed: decision.level)
-        let findings = [review].compactMap { $0 } + Self.mostImportantFirst(
+        let unreadNote = Self.unreadNoteFinding(input)
+        let findings = [unreadNote, review].compactMap { $0 } + Self.mostImportantFirst(
             lifeSaving + highRisk + [neonatalFever].compactMap { $0 } + dangerZone + floor
                 + [resources.finding] + Self.shockIndexFinding(input))
         let completeness = MeasurementCompleteness(input)
-        let explanation = Self.explain(decision.level, decision.point, findings: findings, review: review,
-                                       resources: resources, completeness: completeness)
+        let explanation = Self.explain(decision.level, decision.point, findings: findings,
+                                       notices: [unreadNote, review].compactMap { $0 }, resources: resources,
+                                       completeness: completeness)
         let result = ScorerResult(level: decision.level, findings: findings, explanation: explanation,
                                   confidence: completeness.confidence, scorer: Self.identity)
         return RulesAssessment(result: result, scores: input.scores, decisionPoint: decision.point,
                                expectedResources: resources.count,
                                flags: ArrivalValidator.extremeValueFlags(presentation.vitals))
+    }
+
+    /// A note in a language the rules have no term table for is never silently ignored: the nurse is told first
+    /// that the level rests on the vital signs and whatever English the note holds.
+    static func unreadNoteFinding(_ input: RuleInput) -> Finding? {
+        let language = input.text.language
+        guard !language.isRead else { return nil }
+        return Finding(rule: "note.language_not_read",
+                       summary: "Triage note in \(language) was not read by the rules: check it",
+                       observed: language.code,
+                       source: "Rules read English, Korean and Spanish notes; language by script and common words")
     }
 
     /// An elevated shock index is shown even when it decides nothing, so the nurse sees it.
@@ -63,13 +76,13 @@ public struct TriageRules: Sendable {
         }.map(\.element)
     }
 
-    static func explain(_ level: ESILevel, _ point: ESIDecisionPoint, findings: [Finding], review: Finding?,
+    static func explain(_ level: ESILevel, _ point: ESIDecisionPoint, findings: [Finding], notices: [Finding],
                         resources: ResourceEstimate, completeness: MeasurementCompleteness) -> String {
         let reasons = findings.filter { $0.impliedLevel == level }.prefix(3).map(\.summary)
         var text = "\(level) (decision point \(point.rawValue)): "
         text += reasons.isEmpty ? resources.finding.summary : reasons.joined(separator: "; ")
         text += "."
-        if let review { text += " \(review.summary)." }
+        for notice in notices { text += " \(notice.summary)." }
         if point != .resources { text += " Expected resources: \(resources.count)." }
         if !completeness.missing.isEmpty {
             text += " Not measured: \(completeness.missing.joined(separator: ", "))."
