@@ -136,7 +136,7 @@ public struct TriageWorker: Service {
     }
 
     /// One claimed arrival scored; nil when it was given back, dead-lettered or its failure recorded instead.
-    func score(_ claim: ClaimedArrival) async -> ScoredArrival? {
+    private func score(_ claim: ClaimedArrival) async -> ScoredArrival? {
         let logger = logger(for: claim)
         if Task.isShuttingDownGracefully {
             await giveBack(claim, logger: logger)

@@ -74,10 +74,12 @@ struct HangulReader: Sendable {
                 index += length
                 continue
             }
-            if TermTranslation.clauseBreaks.contains(character) {
+            let decimalPoint = character == "." && asciiWord.last?.isNumber == true
+                && characters.indices.contains(index + 1) && characters[index + 1].isNumber
+            if TermTranslation.clauseBreaks.contains(character) && !decimalPoint {
                 close(negated: false)
                 output.append(String(character))
-            } else if character.isASCII && (character.isLetter || character.isNumber || character == "/") {
+            } else if decimalPoint || character.isASCII && (character.isLetter || character.isNumber || character == "/") {
                 asciiWord.append(character)
             } else {
                 endWord()
