@@ -57,7 +57,7 @@ import TriageStore
     }
 
     /// A client trickling header lines (never idle, never finishing its request head) is cut off at
-    /// `http.request_head_timeout_seconds`; bash writes one header line every half second for 20 s. The close may
+    /// `http.request_head_timeout_seconds`; bash writes one header line every half second for 40 s. The close may
     /// reach `cat` as end of file or, with header bytes still unread at the server, as a reset: both count.
     @Test func slowRequestHeadsAreCutOff() async throws {
         try await LiveService.run(environment: ["EDTRIAGE_HTTP_REQUEST_HEAD_TIMEOUT_SECONDS": "2"]) { service in
@@ -66,15 +66,16 @@ import TriageStore
             slow.arguments = ["-c", """
                 exec 3<>/dev/tcp/127.0.0.1/\(service.base.port ?? 0) || exit 2
                 printf 'GET /healthz HTTP/1.1\\r\\nHost: edtriage\\r\\n' >&3
-                ( trap '' PIPE; for i in $(seq 1 40); do printf 'X-Slow-%d: a\\r\\n' "$i" >&3 || exit 0; sleep 0.5; done ) &
-                timeout 30 cat <&3 >/dev/null
+                ( trap '' PIPE; for i in $(seq 1 80); do printf 'X-Slow-%d: a\\r\\n' "$i" >&3 || exit 0; sleep 0.5; done ) &
+                timeout 60 cat <&3 >/dev/null
                 [ $? -eq 124 ] && exit 124 || exit 0
                 """]
             let started = ContinuousClock.now
             try slow.run()
             while slow.isRunning { try await Task.sleep(for: .milliseconds(100)) }
-            #expect(slow.terminationStatus == 0, "closed by the server, not by the 30 s timeout")
-            #expect(ContinuousClock.now - started < .seconds(10), "cut off at the head deadline, not after the trickle")
+            #expect(slow.terminationStatus == 0, "closed by the server, not by the 60 s timeout")
+            // Half the trickle: room for a machine busy with other suites (seen at 10.06 s under a full parallel run).
+            #expect(ContinuousClock.now - started < .seconds(20), "cut off at the head deadline, not after the trickle")
         }
     }
 }
