@@ -27,7 +27,7 @@ import TriageCore
         for item in translated {
             let twin = try #require(english[item.id], "\(item.id) has no English original")
             #expect(item.expectedLevel == twin.expectedLevel && item.presentation.vitals == twin.presentation.vitals)
-            #expect(NoteLanguage.detect(item.presentation.chiefComplaint + ". " + item.presentation.note).code == language,
+            #expect(NoteLanguage.of(item.presentation).code == language,
                     "\(item.id)")
             let level = rules.assess(item.presentation).result.level
             let englishLevel = rules.assess(twin.presentation).result.level

@@ -28,7 +28,7 @@ public struct TriageEvaluation: Codable, Sendable, Hashable {
             let presentation = `case`.presentation
             self.init(id: `case`.id, expected: `case`.expectedLevel, proposed: proposed,
                       ageBand: EvaluationAgeBand(presentation.age),
-                      language: NoteLanguage.detect(presentation.chiefComplaint + ". " + presentation.note))
+                      language: NoteLanguage.of(presentation))
         }
 
         private enum CodingKeys: String, CodingKey {

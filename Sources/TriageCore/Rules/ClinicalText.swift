@@ -35,9 +35,8 @@ struct ClinicalText: Sendable {
     let language: NoteLanguage
 
     init(_ presentation: ClinicalPresentation) {
-        let text = presentation.chiefComplaint + ". " + presentation.note
-        let language = NoteLanguage.detect(text)
-        self.init(TermTranslation.english(text, in: language), language: language)
+        let language = NoteLanguage.of(presentation)
+        self.init(TermTranslation.english(presentation.complaintAndNote, in: language), language: language)
     }
 
     init(_ text: String, language: NoteLanguage = .english) {

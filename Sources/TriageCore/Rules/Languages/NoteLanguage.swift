@@ -25,7 +25,12 @@ public struct NoteLanguage: Sendable, Hashable, Codable, CustomStringConvertible
     /// Whether the rules read notes in this language.
     public var isRead: Bool { Self.read.contains(self) }
 
-    /// The language of `text` (chief complaint and note together).
+    /// The language of the presentation's complaint and note, taken together as the rules read them.
+    public static func of(_ presentation: ClinicalPresentation) -> NoteLanguage {
+        detect(presentation.complaintAndNote)
+    }
+
+    /// The language of `text`.
     public static func detect(_ text: String) -> NoteLanguage {
         // Letters weighted by what they carry: a Hangul syllable, a Han character or a kana about three Latin letters.
         var letters = 0
@@ -144,4 +149,9 @@ public struct NoteLanguage: Sendable, Hashable, Codable, CustomStringConvertible
         }
         return best.score >= 2 ? best.language : .english
     }
+}
+
+extension ClinicalPresentation {
+    /// The chief complaint and the note as one text: what the rules read and what its language is detected from.
+    var complaintAndNote: String { chiefComplaint + ". " + note }
 }
