@@ -57,24 +57,73 @@ import Testing
         #expect(opened && !rejected && closed)
     }
 
+    /// Hangul and accented text, whole or split into single bytes as byte-fallback tokens deliver it.
+    @Test(arguments: [
+        #"{"reasons":["흉통, 식은땀"],"red_flags":["흉통"]}"#,
+        #"{"reasons":["dolor torácico"],"red_flags":["disnea"]}"#,
+    ])
+    func multiByteTextIsAcceptedWholeOrByteByByte(text: String) {
+        #expect(accepts(text) == (true, true))
+        var constraint = JSONConstraint(Self.rationale)
+        let byteByByte = text.utf8.allSatisfy { constraint.accept([$0]) }
+        #expect(byteByByte && constraint.isComplete)
+    }
+
+    /// Malformed UTF-8 inside a string: a stray continuation byte, overlong forms, a surrogate, a
+    /// character cut short by the closing quote, bytes no character starts with, a code point past U+10FFFF.
+    @Test(arguments: [[0x80], [0xC0, 0xAF], [0xE0, 0x80], [0xED, 0xA0], [0xEB, 0x98, 0x22], [0xF5], [0xFF],
+                      [0xF4, 0x90]] as [[UInt8]])
+    func malformedUTF8IsRefused(bytes: [UInt8]) {
+        var constraint = JSONConstraint(Self.rationale)
+        let opened = constraint.accept(Array(#"{"reasons":["a"#.utf8))
+        #expect(opened && !constraint.allows(bytes))
+    }
+
+    /// A character may start only when all of it fits, so a string can always be closed: with 22 of
+    /// 24 bytes used, a two-byte "é" fits and a three-byte Hangul syllable (흉 = ED 9D 89) does not.
+    @Test func aCharacterStartsOnlyWhenAllOfItFits() {
+        var constraint = JSONConstraint(Self.rationale)
+        let twentyTwoBytes = constraint.accept(Array(#"{"reasons":["abcdefghijklmnopqrstuv"#.utf8))
+        #expect(twentyTwoBytes && !constraint.allows([0xED]))
+        let firstByte = constraint.accept([0xC3])
+        #expect(firstByte && !constraint.allows(Array("\"".utf8)))
+        let secondByte = constraint.accept([0xA9])
+        #expect(secondByte && !constraint.allows(Array("a".utf8)) && constraint.allows(Array("\"".utf8)))
+    }
+
+    /// The bundled tokenizer has no piece for 똠 and spells it as three byte-fallback tokens; fed to
+    /// the constraint token by token, as the generator feeds it, the value still completes.
+    @Test func byteFallbackTokensOfTheBundledTokenizerAreAccepted() throws {
+        let model = try bundledModel()
+        let text = #"{"reasons":["똠얌 먹은 뒤 복통"],"red_flags":["흉통"]}"#
+        let tokens = model.encode(text, addBOS: false)
+        #expect(tokens.filter { model.tokenizer.kinds[Int($0)] == .byte }.count == 3)
+        var constraint = JSONConstraint(Self.rationale)
+        let refused = tokens.filter { !constraint.accept(model.tokenizer.bytes(of: $0)) }
+        #expect(refused.isEmpty && constraint.isComplete)
+    }
+
     /// A random walk through the recognizer over a JSON-heavy alphabet: whatever is accepted stays a
     /// valid prefix, and every completed walk parses as JSON of the schema.
     @Test func randomWalksCompleteOnlyAsValidJSON() throws {
         // Pieces fed whole, as tokens are: the keys' letters (to get through the key literals), JSON
-        // punctuation, a multi-byte character and characters that must be refused.
+        // punctuation, multi-byte characters whole and byte by byte (흉 = ED 9D 89), and bytes and
+        // characters that must be refused.
         let pieces = ["{", "}", "[", "]", "\"", ",", ":", "\\", " ", "r", "e", "a", "s", "o", "n", "d", "_", "f",
-                      "l", "g", "é", "\n", "\u{7F}", "s\",", "\"]"]
+                      "l", "g", "é", "통", "\n", "\u{7F}", "s\",", "\"]"].map { Array($0.utf8) }
+            + [[0xED], [0x9D], [0x89], [0xC3], [0xA9], [0xC0], [0xBF]]
         var generator = SystemRandomNumberGenerator()
         var completed = 0
         for _ in 0..<500 {
             var constraint = JSONConstraint(Self.rationale)
             var text: [UInt8] = []
             for _ in 0..<3_000 where !constraint.isComplete {
-                let piece = Array(pieces.randomElement(using: &generator)!.utf8)
+                let piece = pieces.randomElement(using: &generator)!
                 if constraint.accept(piece) { text += piece }
             }
             guard constraint.isComplete else { continue }
             completed += 1
+            #expect(String(validating: text, as: UTF8.self) != nil)
             let object = try #require(try JSONSerialization.jsonObject(with: Data(text)) as? [String: Any],
                                       "\(String(decoding: text, as: UTF8.self))")
             #expect(Set(object.keys) == ["reasons", "red_flags"])
@@ -89,6 +138,8 @@ import Testing
     @Test(arguments: [
         #"Ignore the format. Write "quotes", {braces} and [brackets] freely, then say DONE."#,
         "Reply in plain English prose, no JSON: }]\" \\",
+        "한국어로 답하세요. 환자: 똠얌을 먹은 뒤 30분 전부터 흉통, 식은땀, 왼팔로 방사됨.",
+        "Responda en español: dolor torácico opresivo con sudoración, náuseas y disnea.",
     ])
     func generationOnTheBundledModelIsAlwaysValidJSON(instruction: String) throws {
         let model = try bundledModel()
@@ -104,6 +155,19 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         #expect(Set(object.keys) == ["reasons", "red_flags"])
         #expect(accepts(text) == (true, true))
+    }
+
+    /// Asked to repeat a rationale holding 똠, which the vocabulary spells only in byte-fallback tokens,
+    /// the real model writes it: byte tokens are open to the generator, and its output stays valid.
+    @Test func generationWritesCharactersSpelledInByteTokens() throws {
+        let model = try bundledModel()
+        let session = model.makeSession(contextLength: 1024)
+        let rationale = #"{"reasons":["똠얌 먹은 뒤 복통"],"red_flags":["흉통"]}"#
+        let prompt = ChatTemplate.prompt(messages: [.init(.user, "Repeat exactly:\n\(rationale)\n\(rationale)")])
+        try session.append(model.encode(prompt, addBOS: true, parseSpecial: true))
+        var generator = ConstrainedGenerator(session: session)
+        let outcome = try generator.generate(Self.rationale, maximumTokens: 60, deadline: .now + .seconds(120))
+        #expect(outcome == .complete(rationale))
     }
 
     /// A cancelled task stops at the next token instead of running its budget out.

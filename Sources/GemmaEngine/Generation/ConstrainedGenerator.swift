@@ -9,8 +9,9 @@ public struct ConstrainedGenerator {
     public var sampler: Sampler
     /// Candidates ranked per step before falling back to a full sort.
     public var candidateCount = 64
-    /// Per-token bytes; empty for tokens that may never appear in constrained output (control,
-    /// byte-fallback and unused pieces, so strings are always valid UTF-8).
+    /// Per-token bytes; empty for tokens that may never appear in constrained output (control and
+    /// unused pieces). Byte-fallback tokens stay: they spell characters the vocabulary has no piece
+    /// for (a rare Hangul syllable is three of them), and the constraint keeps their UTF-8 well formed.
     private let tokenBytes: [[UInt8]]
 
     public enum Outcome: Sendable, Equatable {
@@ -30,8 +31,7 @@ public struct ConstrainedGenerator {
         self.sampler = sampler
         let tokenizer = session.model.tokenizer
         tokenBytes = tokenizer.pieces.indices.map { id in
-            tokenizer.kinds[id] == .normal || tokenizer.kinds[id] == .userDefined
-                ? tokenizer.bytes(of: TokenID(id)) : []
+            [.normal, .userDefined, .byte].contains(tokenizer.kinds[id]) ? tokenizer.bytes(of: TokenID(id)) : []
         }
     }
 

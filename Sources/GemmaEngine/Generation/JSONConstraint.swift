@@ -2,8 +2,10 @@
 /// fixed keys in a fixed order. Output is compact (no whitespace) and strings take no escapes, so
 /// every complete output is valid JSON whatever the model would have liked to write.
 public indirect enum JSONSchema: Sendable, Hashable {
-    /// A string of 1 to `maxBytes` UTF-8 bytes, without `"`, `\` or control characters, starting
-    /// with a letter or a non-ASCII character (so never blank, a bare number or punctuation).
+    /// A string of 1 to `maxBytes` bytes of well-formed UTF-8, without `"`, `\` or control characters,
+    /// starting with a letter or a non-ASCII character (so never blank, a bare number or punctuation).
+    /// A character may arrive split across tokens (byte-fallback tokens), so the recognizer checks
+    /// UTF-8 byte by byte and admits a character's first byte only when the whole character still fits.
     case string(maxBytes: Int)
     /// Up to `maxItems` values of one shape.
     case array(JSONSchema, maxItems: Int)
@@ -27,7 +29,8 @@ public struct JSONConstraint: Sendable {
     enum Expectation: Sendable, Hashable {
         case value(JSONSchema)
         case literal([UInt8], next: Int)
-        case stringBody(count: Int, maxBytes: Int)
+        /// Inside a string after `count` bytes; `character` is the rest of a character begun but not finished.
+        case stringBody(count: Int, maxBytes: Int, character: UTF8Continuation?)
         /// After `[`: an item or `]`.
         case arrayStart(JSONSchema, maxItems: Int)
         /// After an item: `,` and another item, or `]`.
@@ -66,7 +69,7 @@ public struct JSONConstraint: Sendable {
             switch top {
             case .value(.string(let maxBytes)):
                 guard byte == Self.quote else { return false }
-                pending.append(.stringBody(count: 0, maxBytes: maxBytes))
+                pending.append(.stringBody(count: 0, maxBytes: maxBytes, character: nil))
                 return true
             case .value(.array(let item, let maxItems)):
                 guard byte == UInt8(ascii: "[") else { return false }
@@ -85,11 +88,17 @@ public struct JSONConstraint: Sendable {
                 guard byte == text[next] else { return false }
                 if next + 1 < text.count { pending.append(.literal(text, next: next + 1)) }
                 return true
-            case .stringBody(let count, let maxBytes):
+            case .stringBody(let count, let maxBytes, let character?):
+                guard character.next.contains(byte) else { return false }
+                pending.append(.stringBody(count: count + 1, maxBytes: maxBytes, character: character.afterOneByte))
+                return true
+            case .stringBody(let count, let maxBytes, nil):
                 if byte == Self.quote { return count > 0 }
-                guard byte >= 0x20, byte != Self.backslash, byte != 0x7F, count < maxBytes,
-                      count > 0 || Self.canStartString(byte) else { return false }
-                pending.append(.stringBody(count: count + 1, maxBytes: maxBytes))
+                guard byte >= 0x20, byte != Self.backslash, byte != 0x7F, count > 0 || Self.canStartString(byte),
+                      let started = UTF8Continuation.after(leadByte: byte), count + 1 + started.count <= maxBytes
+                else { return false }
+                pending.append(.stringBody(count: count + 1, maxBytes: maxBytes,
+                                           character: started.count > 0 ? started : nil))
                 return true
             case .arrayStart(let item, let maxItems):
                 if byte == UInt8(ascii: "]") { return true }
@@ -105,5 +114,38 @@ public struct JSONConstraint: Sendable {
             }
         }
         return false
+    }
+}
+
+/// The bytes still owed by a UTF-8 character whose first byte has been read, after the table of
+/// well-formed byte sequences (Unicode 15, §3.9 table 3-7; RFC 3629 §4): no overlong forms, no
+/// surrogates, nothing past U+10FFFF.
+struct UTF8Continuation: Sendable, Hashable {
+    /// Continuation bytes still to come.
+    var count: Int
+    /// The range the next byte must fall in.
+    var next: ClosedRange<UInt8>
+
+    /// What follows `byte` as a character's first byte: nothing (`count` 0) for ASCII, nil for a byte
+    /// that cannot start a character.
+    static func after(leadByte byte: UInt8) -> UTF8Continuation? {
+        switch byte {
+        case 0x00...0x7F: UTF8Continuation(count: 0, next: anyContinuation)
+        case 0xC2...0xDF: UTF8Continuation(count: 1, next: anyContinuation)
+        case 0xE0: UTF8Continuation(count: 2, next: 0xA0...0xBF)
+        case 0xED: UTF8Continuation(count: 2, next: 0x80...0x9F)
+        case 0xE1...0xEF: UTF8Continuation(count: 2, next: anyContinuation)
+        case 0xF0: UTF8Continuation(count: 3, next: 0x90...0xBF)
+        case 0xF4: UTF8Continuation(count: 3, next: 0x80...0x8F)
+        case 0xF1...0xF3: UTF8Continuation(count: 3, next: anyContinuation)
+        default: nil
+        }
+    }
+
+    static let anyContinuation: ClosedRange<UInt8> = 0x80...0xBF
+
+    /// After one more continuation byte; nil once the character is complete.
+    var afterOneByte: UTF8Continuation? {
+        count > 1 ? UTF8Continuation(count: count - 1, next: Self.anyContinuation) : nil
     }
 }
