@@ -124,7 +124,8 @@ public func buildServiceGroup(
             everyAppends: configuration.audit.checkpointEveryAppends,
             interval: .seconds(configuration.audit.checkpointIntervalSeconds), logger: logger))
     }
-    let scoring = parts.contains(.worker) ? await ScoringSetup.load(configuration.model, logger: logger) : .rulesOnly
+    let scoring = parts.contains(.worker) ? await ScoringSetup.load(
+        configuration.model, rationaleLanguage: configuration.triage.rationaleLanguage, logger: logger) : .rulesOnly
     if parts.contains(.worker) {
         services.append(TriageWorker(
             queue: store, scoring: scoring.rulesPhase,

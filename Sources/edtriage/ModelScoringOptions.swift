@@ -22,6 +22,16 @@ struct ModelScoringOptions: ParsableArguments {
     @Option(help: "Token budget of the model's JSON rationale (0 = none).")
     var rationaleTokens: Int = 96
 
+    @Option(help: "Language of the rationale: en, or note for the triage note's language.")
+    var rationaleLanguage = "en"
+
+    func validate() throws {
+        guard RationaleLanguage(rawValue: rationaleLanguage) != nil else {
+            throw ValidationError("--rationale-language must be one of "
+                + RationaleLanguage.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+    }
+
     /// The scorer, or nil when no model was asked for; a model that cannot load is an error here
     /// (the service, unlike this command, degrades to the rules).
     func scorer(rationale: Bool) async throws -> ModelScorer? {
@@ -32,7 +42,8 @@ struct ModelScoringOptions: ParsableArguments {
             let backend = try EmbeddedTriageModel(path: model, threads: threads,
                                                   rationaleMaxTokens: budget?.maximumTokens ?? 0,
                                                   mmproj: mmproj, maxImagePixels: maxImagePixels)
-            return try await ModelScorer(backend: backend, rationaleBudget: budget)
+            return try await ModelScorer(backend: backend, rationaleBudget: budget,
+                                         rationaleLanguage: RationaleLanguage(rawValue: rationaleLanguage) ?? .english)
         } catch {
             throw ValidationError("\(error)\n(run scripts/fetch-model.sh to get the default model)")
         }

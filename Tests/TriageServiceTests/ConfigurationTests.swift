@@ -15,6 +15,7 @@ import Testing
         #expect(configuration.database.url.username == "edtriage_app")
         #expect(configuration.auth.hs256Secret == nil)
         #expect(configuration.logLevel == .info)
+        #expect(configuration.triage.rationaleLanguage == .english)
     }
 
     @Test func environmentOverridesTheFile() async throws {
@@ -23,12 +24,14 @@ import Testing
             "EDTRIAGE_DATABASE_URL": "postgres://someone:pw@db.local:6543/triage?sslmode=disable",
             "EDTRIAGE_TRIAGE_REASSESSMENT_MINUTES_ESI3": "45",
             "EDTRIAGE_TRIAGE_IMAGE_CONTENT_TYPES": "image/png",
+            "EDTRIAGE_TRIAGE_RATIONALE_LANGUAGE": "note",
         ])
         #expect(configuration.http.port == 9090)
         #expect(configuration.database.url.host == "db.local")
         #expect(configuration.database.url.password == "pw")
         #expect(configuration.triage.reassessmentMinutes[.urgent] == 45)
         #expect(configuration.triage.imageContentTypes == ["image/png"])
+        #expect(configuration.triage.rationaleLanguage == .note)
     }
 
     /// The shipped YAML lists exactly the keys of `ServiceConfiguration.keys`, each at its default.
@@ -112,6 +115,10 @@ import Testing
             try await ServiceConfiguration.load(file: nil, environment: ["EDTRIAGE_HTTP_PORT": "70000"])
         }
         #expect(range?.key == "http.port")
+        let choice = await #expect(throws: ConfigurationError.self) {
+            try await ServiceConfiguration.load(file: nil, environment: ["EDTRIAGE_TRIAGE_RATIONALE_LANGUAGE": "ko"])
+        }
+        #expect(choice?.key == "triage.rationale_language")
     }
 
     @Test func secretsInTheFileAreRefused() async throws {

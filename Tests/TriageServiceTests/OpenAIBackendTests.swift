@@ -169,20 +169,35 @@ struct OpenAIBackendTests {
         }
     }
 
-    @Test("a rationale is accepted only as JSON of the schema; anything else is a recorded failure")
+    /// The one user message of a chat request.
+    static func userMessage(_ request: [String: Any]) -> String {
+        ((request["messages"] as? [[String: Any]])?.first?["content"] as? String) ?? ""
+    }
+
+    @Test("a rationale is accepted only as JSON of the schema, in the language asked for; anything else is a recorded failure")
     func rationaleIsCheckedAgainstTheSchema() async throws {
         let budget = RationaleBudget(maximumTokens: 64, timeout: .seconds(5))
         let server = FakeChatServer(.rationale(#"{"reasons":["crushing chest pain"],"red_flags":["possible ACS"]}"#))
         try await server.serve { url in
             let backend = Self.backend(url)
-            let rationale = try await backend.rationale(patient: Self.patient, level: .emergent, budget: budget)
+            let rationale = try await backend.rationale(patient: Self.patient, level: .emergent, language: .english,
+                                                        budget: budget)
             #expect(rationale == ModelRationale(reasons: ["crushing chest pain"], redFlags: ["possible ACS"]))
-            let format = try #require(FakeChatServer.object(await server.lastRequest())["response_format"] as? [String: Any])
+            let request = FakeChatServer.object(await server.lastRequest())
+            let format = try #require(request["response_format"] as? [String: Any])
             #expect(format["type"] as? String == "json_schema")
+            #expect(Self.userMessage(request).hasSuffix("Give the reasons as JSON only."))
+
+            await server.set(.rationale(#"{"reasons":["쥐어짜는 흉통","식은땀"],"red_flags":["급성 관상동맥 증후군"]}"#))
+            let korean = try await backend.rationale(patient: Self.patient, level: .emergent, language: .korean,
+                                                     budget: budget)
+            #expect(korean == ModelRationale(reasons: ["쥐어짜는 흉통", "식은땀"], redFlags: ["급성 관상동맥 증후군"]))
+            #expect(Self.userMessage(FakeChatServer.object(await server.lastRequest()))
+                .hasSuffix("Give the reasons as JSON only, written in Korean."))
             for broken in [#"Sure! {"reasons":[]}"#, #"{"reasons":["a","b","c","d"],"red_flags":[]}"#, "{}"] {
                 await server.set(.rationale(broken))
                 await #expect(throws: RationaleFailure.self) {
-                    try await backend.rationale(patient: Self.patient, level: .emergent, budget: budget)
+                    try await backend.rationale(patient: Self.patient, level: .emergent, language: .english, budget: budget)
                 }
             }
         }

@@ -125,6 +125,38 @@ struct ModelScorerTests {
         }
     }
 
+    @Test("with rationale_language note the rationale is asked for in the note's language; the level is the same")
+    func rationaleInTheNotesLanguage() async throws {
+        let shared = try await BundledModel.scorer()
+        let recorder = RationaleLanguageRecorder(shared.backend)
+        let budget = RationaleBudget(maximumTokens: 96, timeout: .seconds(60))
+        let inEnglish = try await ModelScorer(backend: recorder, rationaleBudget: budget)
+        let inTheNotes = try await ModelScorer(backend: recorder, rationaleBudget: budget, rationaleLanguage: .note)
+        let notes = [
+            ("흉통", "30분 전부터 쥐어짜는 듯한 흉통, 식은땀, 왼팔로 방사됨", "Korean"),
+            ("dolor torácico", "Dolor torácico opresivo desde hace 30 minutos, con sudoración, irradiado al brazo izquierdo",
+             "Spanish"),
+            ("douleur thoracique", "Douleur thoracique oppressive depuis trente minutes avec des sueurs", "French"),
+            ("chest pain", Self.chestPain.note, "English"),
+            ("", "", "English"),  // nothing to detect: English
+        ]
+        var asked: [String] = []
+        for (complaint, note, language) in notes {
+            var presentation = Self.chestPain
+            (presentation.chiefComplaint, presentation.note) = (complaint, note)
+            let rules = TriageRules().assess(presentation)
+            let english = try await inEnglish.assess(presentation, rules: rules)
+            let theNotes = try await inTheNotes.assess(presentation, rules: rules)
+            #expect(english.distribution == theNotes.distribution)
+            #expect(theNotes.rationale != nil && theNotes.rationaleError == nil, "\(language)")
+            asked += ["English", language]
+        }
+        #expect(recorder.languages.map(\.name) == asked)
+        #expect(TriagePrompt.rationaleStem(level: .emergent, language: .korean).map(\.text)
+                == ["2\nReasons as JSON, written in Korean: "])
+        #expect(TriagePrompt.rationaleStem(level: .emergent, language: .english).map(\.text) == ["2\nReasons as JSON: "])
+    }
+
     @Test("a model file that is missing or not a GGUF model is reported with a reason")
     func unusableModelFiles() throws {
         let corrupt = FileManager.default.temporaryDirectory.appendingPathComponent("corrupt-\(UUID()).gguf")

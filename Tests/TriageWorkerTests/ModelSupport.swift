@@ -19,6 +19,40 @@ enum BundledModel {
     static func scorer() async throws -> ModelScorer { try await loading.value }
 }
 
+/// A backend that answers with `inner` and records the language each rationale is asked in.
+final class RationaleLanguageRecorder: TriageModelBackend, @unchecked Sendable {
+    private let lock = NSLock()
+    private var asked: [NoteLanguage] = []
+    let inner: any TriageModelBackend
+
+    init(_ inner: any TriageModelBackend) { self.inner = inner }
+
+    var languages: [NoteLanguage] { lock.withLock { asked } }
+    var identity: ModelIdentity { inner.identity }
+    var imagesUnreadableReason: String? { inner.imagesUnreadableReason }
+
+    func fit(_ presentation: ClinicalPresentation, rules: RulesAssessment, images: [String]) async throws
+        -> [TriagePrompt.Segment]
+    {
+        try await inner.fit(presentation, rules: rules, images: images)
+    }
+
+    func readImages(_ images: [ImageSubmission]) async throws -> [ImageAnalysis] {
+        try await inner.readImages(images)
+    }
+
+    func levelDistribution(patient: [TriagePrompt.Segment]) async throws -> LevelDistribution {
+        try await inner.levelDistribution(patient: patient)
+    }
+
+    func rationale(patient: [TriagePrompt.Segment], level: ESILevel, language: NoteLanguage, budget: RationaleBudget)
+        async throws -> ModelRationale
+    {
+        lock.withLock { asked.append(language) }
+        return try await inner.rationale(patient: patient, level: level, language: language, budget: budget)
+    }
+}
+
 /// Wraps a model phase: holds every call until `open()` (so a test can look at the board before the
 /// model writes), fails the first `failures` calls, and counts the calls per presentation. Its `images`
 /// behaviour can claim to read images and then fail, or hold until `openImages()`, every call that reads them.

@@ -96,6 +96,8 @@ extension ServiceConfiguration {
         .init("triage.image_content_types", .stringArray(["image/jpeg", "image/png", "image/webp"]),
               "Accepted image media types."),
         .init("triage.top_findings", .int(3), "Findings shown per worklist row."),
+        .init("triage.rationale_language", .string("en"),
+              "Language of the model's rationale: `en`, or `note` for the triage note's language where it is detected (the prompt's instruction stays in English; the level does not depend on this)."),
         .init("auth.issuer", .string("edtriage"), "Required `iss` claim of bearer tokens."),
         .init("auth.audience", .string("edtriage-api"), "Required `aud` claim of bearer tokens."),
         .init("auth.hs256_secret_file", nil,

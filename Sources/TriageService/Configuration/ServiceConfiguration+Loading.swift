@@ -115,7 +115,8 @@ extension ServiceConfiguration {
             maxImages: try values.int("triage.max_images", in: 0...64),
             maxImageBytes: try values.int("triage.max_image_bytes", in: 1...(1 << 30)),
             imageContentTypes: try values.stringArray("triage.image_content_types"),
-            topFindings: try values.int("triage.top_findings", in: 0...20))
+            topFindings: try values.int("triage.top_findings", in: 0...20),
+            rationaleLanguage: try values.choice("triage.rationale_language"))
         let es256KeyFile = try values.optionalString("auth.es256_public_key_file")
         auth = Auth(
             issuer: try values.string("auth.issuer"),

@@ -103,6 +103,7 @@ public struct ServiceConfiguration: Sendable {
         public var imageContentTypes: [String]
         /// Findings shown per worklist row.
         public var topFindings: Int
+        public var rationaleLanguage: RationaleLanguage
 
         /// What the arrival validator accepts.
         public var arrivalLimits: ArrivalLimits {

@@ -124,12 +124,12 @@ public actor EmbeddedTriageModel: TriageModelBackend {
         return distribution
     }
 
-    public func rationale(patient: [TriagePrompt.Segment], level: ESILevel, budget: RationaleBudget) throws
-        -> ModelRationale
+    public func rationale(patient: [TriagePrompt.Segment], level: ESILevel, language: NoteLanguage,
+                          budget: RationaleBudget) throws -> ModelRationale
     {
         let deadline = ContinuousClock.now + budget.timeout
         try evaluate(patient)
-        try session.append(tokens(TriagePrompt.rationaleStem(level: level), addBOS: false))
+        try session.append(tokens(TriagePrompt.rationaleStem(level: level, language: language), addBOS: false))
         var generator = ConstrainedGenerator(session: session)
         switch try generator.generate(TriagePrompt.rationaleSchema, maximumTokens: budget.maximumTokens, deadline: deadline) {
         case .complete(let json):

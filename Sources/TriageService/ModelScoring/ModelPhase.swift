@@ -45,6 +45,7 @@ public actor CalibratedModelPhase: ModelPhase {
     /// Minimum P(more urgent than the rules) for the model to raise the level (`model.raise_threshold`).
     let threshold: Double
     let rationaleBudget: RationaleBudget?
+    let rationaleLanguage: RationaleLanguage
     /// Images read per arrival (`model.max_images_per_arrival`); the others are listed as not analysed.
     let maxImages: Int
     let rules = TriageRules()
@@ -54,11 +55,12 @@ public actor CalibratedModelPhase: ModelPhase {
     }
 
     public init(backend: any TriageModelBackend, threshold: Double, rationaleBudget: RationaleBudget? = nil,
-                maxImages: Int = 4) {
+                rationaleLanguage: RationaleLanguage = .english, maxImages: Int = 4) {
         modelName = backend.identity.name
         self.backend = backend
         self.threshold = threshold
         self.rationaleBudget = rationaleBudget
+        self.rationaleLanguage = rationaleLanguage
         self.maxImages = maxImages
     }
 
@@ -68,6 +70,7 @@ public actor CalibratedModelPhase: ModelPhase {
         backend = scorer.backend
         self.threshold = threshold
         rationaleBudget = scorer.rationaleBudget
+        rationaleLanguage = scorer.rationaleLanguage
         self.maxImages = maxImages
         self.scorer = scorer
     }
@@ -116,7 +119,8 @@ public actor CalibratedModelPhase: ModelPhase {
 
     private func readyScorer() async throws -> ModelScorer {
         if let scorer { return scorer }
-        let measured = try await ModelScorer(backend: backend, rationaleBudget: rationaleBudget)
+        let measured = try await ModelScorer(backend: backend, rationaleBudget: rationaleBudget,
+                                                 rationaleLanguage: rationaleLanguage)
         scorer = measured
         return measured
     }

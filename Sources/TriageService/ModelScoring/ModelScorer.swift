@@ -16,12 +16,15 @@ public struct ModelScorer: Sendable {
     public let seed: UInt64
     /// Bounds on the rationale; nil skips it (the rules' explanation stands).
     public let rationaleBudget: RationaleBudget?
+    public let rationaleLanguage: RationaleLanguage
 
     /// Measures the prior with `backend`; throws `ModelUnavailable` when the model cannot answer.
-    public init(backend: any TriageModelBackend, rationaleBudget: RationaleBudget? = nil, seed: UInt64 = 0) async throws {
+    public init(backend: any TriageModelBackend, rationaleBudget: RationaleBudget? = nil,
+                rationaleLanguage: RationaleLanguage = .english, seed: UInt64 = 0) async throws {
         self.backend = backend
         self.seed = seed
         self.rationaleBudget = rationaleBudget
+        self.rationaleLanguage = rationaleLanguage
         let prior = try await backend.levelDistribution(patient: TriagePrompt.contentFreeSegments)
         guard prior.probabilities.allSatisfy({ $0 > 0 }) else {
             throw ModelUnavailable("the model gives a level zero probability for a content-free patient")
@@ -41,7 +44,9 @@ public struct ModelScorer: Sendable {
         if let rationaleBudget, let level = distribution?.mostLikely {
             try Task.checkCancellation()
             do {
-                assessment.rationale = try await backend.rationale(patient: patient, level: level, budget: rationaleBudget)
+                assessment.rationale = try await backend.rationale(
+                    patient: patient, level: level, language: rationaleLanguage.language(for: presentation),
+                    budget: rationaleBudget)
             } catch {
                 // A cancelled request fails in the backend's own way (an engine stop, a URL error).
                 if Task.isCancelled { throw CancellationError() }

@@ -77,13 +77,14 @@ public actor OpenAITriageModel: TriageModelBackend {
         return try Self.answerOnlyDistribution(choice.message.content ?? "")
     }
 
-    public func rationale(patient: [TriagePrompt.Segment], level: ESILevel, budget: RationaleBudget) async throws
-        -> ModelRationale
+    public func rationale(patient: [TriagePrompt.Segment], level: ESILevel, language: NoteLanguage,
+                          budget: RationaleBudget) async throws -> ModelRationale
     {
         let request = ChatRequest(
             model: configuration.model,
             messages: [.init(role: "user", content: Self.userText(patient)
-                + "\n\nThe level is ESI \(level.rawValue). Give the reasons as JSON only.")],
+                + "\n\nThe level is ESI \(level.rawValue). Give the reasons as JSON only"
+                + TriagePrompt.writtenIn(language) + ".")],
             maxTokens: budget.maximumTokens, temperature: 0, seed: 0, logprobs: nil, topLogprobs: nil,
             responseFormat: .rationale)
         let text = try await send(request).choices.first?.message.content ?? ""

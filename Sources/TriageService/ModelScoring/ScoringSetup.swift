@@ -41,8 +41,10 @@ public struct ScoringSetup: Sendable {
     }
 
     /// Loads the configured backend (embedded: `model.path`, loaded and calibrated now; openai:
-    /// `model.openai.*`, made ready by the lane); with neither configured, the rules alone.
-    public static func load(_ configuration: ServiceConfiguration.Model, logger: Logger) async -> ScoringSetup {
+    /// `model.openai.*`, made ready by the lane), its rationale written in `rationaleLanguage`; with
+    /// neither configured, the rules alone.
+    public static func load(_ configuration: ServiceConfiguration.Model, rationaleLanguage: RationaleLanguage = .english,
+                            logger: Logger) async -> ScoringSetup {
         do {
             let phase: CalibratedModelPhase
             switch (configuration.backend, configuration.path, configuration.openAI) {
@@ -54,6 +56,7 @@ public struct ScoringSetup: Sendable {
                                                       maxImagePixels: configuration.maxImagePixels)
                 phase = CalibratedModelPhase(backend: backend, threshold: configuration.raiseThreshold,
                                              rationaleBudget: configuration.rationaleBudget,
+                                             rationaleLanguage: rationaleLanguage,
                                              maxImages: configuration.maxImagesPerArrival)
                 try await phase.prepare()
                 logger.info("model loaded", metadata: [
@@ -67,6 +70,7 @@ public struct ScoringSetup: Sendable {
                 phase = CalibratedModelPhase(backend: OpenAITriageModel(configuration: server),
                                              threshold: configuration.raiseThreshold,
                                              rationaleBudget: configuration.rationaleBudget,
+                                             rationaleLanguage: rationaleLanguage,
                                              maxImages: configuration.maxImagesPerArrival)
                 logger.info("model server configured", metadata: ["model": "\(server.model)"])
             default:

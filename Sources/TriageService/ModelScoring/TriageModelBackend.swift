@@ -21,10 +21,10 @@ public protocol TriageModelBackend: Sendable {
     /// answer stem, renormalized over those five. `patient` is the part after the fixed prefix.
     func levelDistribution(patient: [TriagePrompt.Segment]) async throws -> LevelDistribution
 
-    /// A short rationale for `level`, always of `TriagePrompt.rationaleSchema`, within `budget`;
-    /// throws `RationaleFailure` when the budget runs out first.
-    func rationale(patient: [TriagePrompt.Segment], level: ESILevel, budget: RationaleBudget) async throws
-        -> ModelRationale
+    /// A short rationale for `level` in `language`, always of `TriagePrompt.rationaleSchema`, within
+    /// `budget`; throws `RationaleFailure` when the budget runs out first.
+    func rationale(patient: [TriagePrompt.Segment], level: ESILevel, language: NoteLanguage, budget: RationaleBudget)
+        async throws -> ModelRationale
 }
 
 extension TriageModelBackend {

@@ -8,7 +8,7 @@ import TriageCore
 ///
 /// Any change to the text is a new `version`: the version is stored with every model assessment.
 public enum TriagePrompt {
-    public static let version = "triage-prompt/2"
+    public static let version = "triage-prompt/3"
 
     /// A piece of the prompt. Patient text is never parsed for special tokens, so a note containing
     /// `<end_of_turn>` stays text and cannot close the turn or impersonate the model.
@@ -53,9 +53,15 @@ public enum TriagePrompt {
     /// The text the level tokens continue: "1" … "5" after the stem.
     public static let levelTexts = ESILevel.allCases.map { "\($0.rawValue)" }
 
-    /// After the level digit: opens the rationale, which constrained decoding keeps to `rationaleSchema`.
-    public static func rationaleStem(level: ESILevel) -> [Segment] {
-        [.markup("\(level.rawValue)\nReasons as JSON: ")]
+    /// After the level digit: opens the rationale, which constrained decoding keeps to `rationaleSchema`,
+    /// in `language` (named in English; nothing is added for English itself).
+    public static func rationaleStem(level: ESILevel, language: NoteLanguage) -> [Segment] {
+        [.markup("\(level.rawValue)\nReasons as JSON\(writtenIn(language)): ")]
+    }
+
+    /// ", written in Korean", or nothing for English.
+    static func writtenIn(_ language: NoteLanguage) -> String {
+        language == .english ? "" : ", written in \(language.name)"
     }
 
     /// The rationale's fixed shape (see `ModelRationale`); short strings keep it on a board row.
