@@ -109,7 +109,7 @@ import TriageStoreTestSupport
 
     @Test("a model server that is down at start-up is probed again, and the arrivals that came meanwhile get scored")
     func serverDownAtStartUpScoresLater() async throws {
-        let server = FakeChatServer(.failing(status: 503))
+        let server = FakeCompletionServer(.failing(status: 503))
         try await server.serve { url in
             try await LiveService.run(environment: [
                 "EDTRIAGE_MODEL_BACKEND": "openai", "EDTRIAGE_MODEL_OPENAI_URL": url.absoluteString,

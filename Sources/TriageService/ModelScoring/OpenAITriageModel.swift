@@ -5,10 +5,10 @@ import FoundationNetworking
 import GemmaEngine
 import TriageCore
 
-/// Where and how to reach an OpenAI-compatible `/v1/chat/completions` server (llama.cpp's
-/// llama-server, vLLM, Ollama), e.g. a site's MedGemma 27B on a GPU machine inside the hospital.
+/// Where and how to reach an OpenAI-compatible `/v1/completions` server (llama.cpp's llama-server or
+/// `llama_cpp.server`, vLLM), e.g. a site's MedGemma 27B on a GPU machine inside the hospital.
 public struct OpenAIBackendConfiguration: Sendable, Hashable {
-    /// Base URL; requests go to `baseURL/v1/chat/completions`.
+    /// Base URL; requests go to `baseURL/v1/completions`.
     public var baseURL: URL
     /// The served model's name (the request's `model`).
     public var model: String
@@ -37,16 +37,23 @@ public struct OpenAIBackendConfiguration: Sendable, Hashable {
     }
 }
 
-/// A triage backend over an OpenAI-compatible server. The level distribution comes from the first
-/// reply token's `top_logprobs` when the server returns them; otherwise from the answered digit
-/// alone (most of the mass on it, see `answerOnlyDistribution`). The rationale asks for the JSON
-/// schema and is checked against it with the same recognizer the embedded engine decodes with.
+/// A triage backend over an OpenAI-compatible server, read the way the embedded engine reads it:
+/// the whole Gemma prompt as text (instruction prefix, the patient's facts, the answer stem) goes to
+/// `/v1/completions`, and the level distribution is the next token's log-probabilities of the five
+/// level digits. That works for base and instruction-tuned models alike, where a chat completion
+/// depends on the server's template. A server that returns no log-probabilities still gives its
+/// answer (most of the mass on it, see `answerOnlyDistribution`). The rationale continues the
+/// prompt after the level with the rationale stem and is checked against the rationale schema with
+/// the recognizer the embedded engine decodes with.
 public actor OpenAITriageModel: TriageModelBackend {
     public nonisolated let identity: ModelIdentity
     let configuration: OpenAIBackendConfiguration
     private let session: URLSession
     private var consecutiveFailures = 0
     private var openUntil: ContinuousClock.Instant?
+    /// Log-probabilities asked for: the level digits are among them unless the model is sure of
+    /// something else (vLLM serves up to 20 by default).
+    static let topLogprobs = 20
 
     public init(configuration: OpenAIBackendConfiguration) {
         self.configuration = configuration
@@ -65,41 +72,82 @@ public actor OpenAITriageModel: TriageModelBackend {
     }
 
     public func levelDistribution(patient: [TriagePrompt.Segment]) async throws -> LevelDistribution {
-        let request = ChatRequest(
-            model: configuration.model,
-            messages: [.init(role: "user", content: Self.userText(patient) + "\n\nReply with the ESI level number only.")],
-            maxTokens: 1, temperature: 0, seed: 0, logprobs: true, topLogprobs: 20, responseFormat: nil)
-        let reply = try await send(request)
+        let reply = try await send(CompletionRequest(
+            model: configuration.model, prompt: Self.promptText(TriagePrompt.prefix + patient), maxTokens: 1,
+            logprobs: Self.topLogprobs, grammar: nil))
         guard let choice = reply.choices.first else { throw ModelUnavailable("the model server returned no choice") }
-        if let top = choice.logprobs?.content?.first?.topLogprobs, !top.isEmpty {
+        if let top = choice.logprobs?.firstTokenAlternatives, !top.isEmpty {
             return try Self.distribution(fromTopLogprobs: top)
         }
-        return try Self.answerOnlyDistribution(choice.message.content ?? "")
+        return try Self.answerOnlyDistribution(choice.text)
     }
 
     public func rationale(patient: [TriagePrompt.Segment], level: ESILevel, language: NoteLanguage,
                           budget: RationaleBudget) async throws -> ModelRationale
     {
-        let request = ChatRequest(
-            model: configuration.model,
-            messages: [.init(role: "user", content: Self.userText(patient)
-                + "\n\nThe level is ESI \(level.rawValue). Give the reasons as JSON only"
-                + TriagePrompt.writtenIn(language) + ".")],
-            maxTokens: budget.maximumTokens, temperature: 0, seed: 0, logprobs: nil, topLogprobs: nil,
-            responseFormat: .rationale)
-        let text = try await send(request).choices.first?.message.content ?? ""
-        var constraint = JSONConstraint(TriagePrompt.rationaleSchema)
-        guard constraint.accept(Array(text.utf8)), constraint.isComplete,
-              let rationale = try? JSONDecoder().decode(ModelRationale.self, from: Data(text.utf8))
-        else { throw RationaleFailure("the server's rationale is not JSON of the rationale schema") }
+        let prompt = TriagePrompt.prefix + patient + TriagePrompt.rationaleStem(level: level, language: language)
+        let reply = try await send(CompletionRequest(
+            model: configuration.model, prompt: Self.promptText(prompt), maxTokens: budget.maximumTokens, logprobs: nil,
+            grammar: Self.rationaleGrammar))
+        guard let rationale = Self.rationale(in: reply.choices.first?.text ?? "") else {
+            throw RationaleFailure("the server's rationale is not JSON of the rationale schema")
+        }
         return rationale
     }
 
-    /// The instruction and the patient's facts as one plain user message (the server applies its own
-    /// chat template).
-    static func userText(_ patient: [TriagePrompt.Segment]) -> String {
-        let facts = patient.compactMap { if case .patient(let text) = $0 { text } else { nil } }.joined()
-        return TriagePrompt.instruction + "\n\nPatient:\n" + facts
+    /// Sent with the rationale request: llama.cpp's servers then decode within the schema; a server that
+    /// does not know the field ignores it, and its text is checked all the same.
+    static let rationaleGrammar = TriagePrompt.rationaleSchema.grammar
+
+    /// The prompt as the server's tokenizer will read it. Servers parse special tokens in a completion
+    /// prompt, so patient text shaped like one (`<end_of_turn>`) is written with look-alike brackets
+    /// (`‹end_of_turn›`): it stays readable and cannot close the turn or speak for the model. The
+    /// server adds the BOS token itself.
+    static func promptText(_ segments: [TriagePrompt.Segment]) -> String {
+        segments.map { segment in
+            if case .patient(let text) = segment { return text.replacing(tokenShaped) { "‹\($0.output.1)›" } }
+            return segment.text
+        }.joined()
+    }
+
+    /// `<name>` or `</name>`: the shape of Gemma's control tokens (`<start_of_turn>`, `<bos>`, `<unused0>`).
+    nonisolated(unsafe) static let tokenShaped = /<(\/?[A-Za-z_][A-Za-z0-9_]*)>/
+
+    /// The first JSON object in `text`, if it is a rationale of the schema; a model without server-side
+    /// constraints may write on after it, or lay it out with spaces.
+    static func rationale(in text: String) -> ModelRationale? {
+        guard let object = firstObject(in: text),
+              let rationale = try? JSONDecoder().decode(ModelRationale.self, from: Data(object.utf8))
+        else { return nil }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // The schema's limits (sizes, no escapes, no control characters), checked on the compact form.
+        var constraint = JSONConstraint(TriagePrompt.rationaleSchema)
+        guard let compact = try? encoder.encode(rationale), constraint.accept(Array(compact)), constraint.isComplete
+        else { return nil }
+        return rationale
+    }
+
+    /// The text of the first balanced `{…}` in `text`, braces inside strings not counted.
+    static func firstObject(in text: String) -> Substring? {
+        guard let start = text.firstIndex(of: "{") else { return nil }
+        var depth = 0, inString = false, escaped = false
+        for index in text[start...].indices {
+            let character = text[index]
+            if inString {
+                if escaped { escaped = false } else if character == "\\" { escaped = true } else if character == "\"" { inString = false }
+                continue
+            }
+            switch character {
+            case "\"": inString = true
+            case "{": depth += 1
+            case "}":
+                depth -= 1
+                if depth == 0 { return text[start...index] }
+            default: break
+            }
+        }
+        return nil
     }
 
     /// Softmax over the level digits' log-probabilities; a level missing from the top list gets the
@@ -130,7 +178,7 @@ public actor OpenAITriageModel: TriageModelBackend {
 
     // MARK: transport, retries, circuit breaker
 
-    private func send(_ request: ChatRequest) async throws -> ChatResponse {
+    private func send(_ request: CompletionRequest) async throws -> CompletionResponse {
         if let openUntil, ContinuousClock.now < openUntil {
             throw ModelUnavailable("model server circuit open after \(consecutiveFailures) consecutive failures")
         }
@@ -157,8 +205,8 @@ public actor OpenAITriageModel: TriageModelBackend {
         throw ModelUnavailable("model server unreachable: \(String(reflecting: type(of: lastError)))")
     }
 
-    private func post(_ body: ChatRequest) async throws -> ChatResponse {
-        var request = URLRequest(url: configuration.baseURL.appendingPathComponent("v1/chat/completions"))
+    private func post(_ body: CompletionRequest) async throws -> CompletionResponse {
+        var request = URLRequest(url: configuration.baseURL.appendingPathComponent("v1/completions"))
         request.httpMethod = "POST"
         request.timeoutInterval = Self.seconds(configuration.timeout)
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
@@ -168,7 +216,7 @@ public actor OpenAITriageModel: TriageModelBackend {
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard (200..<300).contains(status) else { throw ServerError(status: status) }
         do {
-            return try JSONDecoder().decode(ChatResponse.self, from: data)
+            return try JSONDecoder().decode(CompletionResponse.self, from: data)
         } catch {
             throw ServerError(status: status, malformed: true)
         }
@@ -180,7 +228,7 @@ public actor OpenAITriageModel: TriageModelBackend {
         /// Server errors and rate limits may pass; a bad request or a malformed reply will not.
         var isRetryable: Bool { !malformed && (status >= 500 || status == 429) }
         var description: String {
-            malformed ? "model server reply is not a chat completion" : "model server answered HTTP \(status)"
+            malformed ? "model server reply is not a completion" : "model server answered HTTP \(status)"
         }
     }
 
@@ -189,53 +237,23 @@ public actor OpenAITriageModel: TriageModelBackend {
     }
 }
 
-// MARK: wire format (OpenAI chat completions, the fields used here)
+// MARK: wire format (OpenAI completions, the fields used here)
 
-struct ChatRequest: Encodable, Sendable {
-    struct Message: Codable, Sendable {
-        var role: String
-        var content: String?
-    }
-
-    struct ResponseFormat: Encodable, Sendable {
-        var type = "json_schema"
-        var jsonSchema: [String: JSONValue]
-
-        /// `TriagePrompt.rationaleSchema` as JSON Schema, for servers that constrain their output.
-        static let rationale = ResponseFormat(jsonSchema: [
-            "name": .string("rationale"), "strict": .bool(true),
-            "schema": .object([
-                "type": .string("object"), "additionalProperties": .bool(false),
-                "required": .array([.string("reasons"), .string("red_flags")]),
-                "properties": .object([
-                    "reasons": .object(["type": .string("array"), "maxItems": .number(Double(ModelRationale.maxReasons)),
-                                        "items": .object(["type": .string("string"), "minLength": .number(1)])]),
-                    "red_flags": .object(["type": .string("array"), "maxItems": .number(Double(ModelRationale.maxRedFlags)),
-                                          "items": .object(["type": .string("string"), "minLength": .number(1)])]),
-                ]),
-            ]),
-        ])
-
-        enum CodingKeys: String, CodingKey {
-            case type
-            case jsonSchema = "json_schema"
-        }
-    }
-
+/// Greedy and seeded, so the same prompt gives the same answer on a deterministic server.
+struct CompletionRequest: Encodable, Sendable {
     var model: String
-    var messages: [Message]
+    var prompt: String
     var maxTokens: Int
-    var temperature: Double
-    var seed: UInt64
-    var logprobs: Bool?
-    var topLogprobs: Int?
-    var responseFormat: ResponseFormat?
+    var temperature = 0.0
+    var seed: UInt64 = 0
+    /// How many alternatives to return per generated token; nil for none.
+    var logprobs: Int?
+    /// A GBNF grammar the output must follow (llama.cpp's servers).
+    var grammar: String?
 
     enum CodingKeys: String, CodingKey {
-        case model, messages, temperature, seed, logprobs
+        case model, prompt, temperature, seed, logprobs, grammar
         case maxTokens = "max_tokens"
-        case topLogprobs = "top_logprobs"
-        case responseFormat = "response_format"
     }
 }
 
@@ -244,25 +262,39 @@ struct TopLogprob: Codable, Sendable {
     var logprob: Double
 }
 
-struct ChatResponse: Decodable, Sendable {
+struct CompletionResponse: Decodable, Sendable {
     struct Choice: Decodable, Sendable {
-        var message: ChatRequest.Message
+        var text: String
         var logprobs: Logprobs?
     }
 
+    /// Two layouts are served: OpenAI's completions layout (vLLM, `llama_cpp.server`), one
+    /// token → log-probability map per generated token; and llama-server's, per-token entries with a
+    /// `top_logprobs` list as in chat completions.
     struct Logprobs: Decodable, Sendable {
         struct Entry: Decodable, Sendable {
-            var token: String
-            var logprob: Double
             var topLogprobs: [TopLogprob]?
 
             enum CodingKeys: String, CodingKey {
-                case token, logprob
                 case topLogprobs = "top_logprobs"
             }
         }
 
+        var topLogprobs: [[String: Double]?]?
         var content: [Entry]?
+
+        enum CodingKeys: String, CodingKey {
+            case content
+            case topLogprobs = "top_logprobs"
+        }
+
+        /// The alternatives for the first generated token, in either layout.
+        var firstTokenAlternatives: [TopLogprob]? {
+            if let first = topLogprobs?.first, let first {
+                return first.map { TopLogprob(token: $0.key, logprob: $0.value) }
+            }
+            return content?.first?.topLogprobs
+        }
     }
 
     var choices: [Choice]
