@@ -24,11 +24,12 @@ func buildApplication(
     metrics: PrometheusCollectorRegistry,
     certificate: ServerCertificate? = nil,
     arrivals: ArrivalBatcher? = nil,
+    boardChanges: BoardChangeFeed? = nil,
     logger: Logger
 ) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(
         configuration: configuration, repository: repository, readiness: readiness, metrics: metrics,
-        arrivals: arrivals)
+        arrivals: arrivals, boardChanges: boardChanges)
     let headLimit = TimeAmount.seconds(Int64(configuration.http.requestHeadTimeoutSeconds))
     let http1 = HTTPServerBuilder.http1(configuration: .init(
         additionalChannelHandlers: [RequestHeadDeadline(limit: headLimit)],
@@ -41,13 +42,15 @@ func buildApplication(
         logger: logger)
 }
 
-/// The router with every endpoint of `Endpoint.all`, each behind its access-table check.
+/// The router with every endpoint of `Endpoint.all`, each behind its access-table check. Long-polls wait on
+/// `boardChanges`, which the caller runs; without one they end at their timeout.
 public func buildRouter(
     configuration: ServiceConfiguration,
     repository: any TriageRepository,
     readiness: any ReadinessCheck,
     metrics: PrometheusCollectorRegistry,
-    arrivals: ArrivalBatcher? = nil
+    arrivals: ArrivalBatcher? = nil,
+    boardChanges: BoardChangeFeed? = nil
 ) async throws -> Router<TriageRequestContext> {
     let router = Router(context: TriageRequestContext.self)
     // Order matters: router middleware wraps the routes added after it. Problems outermost, so even
@@ -64,7 +67,9 @@ public func buildRouter(
     MetricsController(registry: metrics).addRoutes(to: routes)
     OpenAPIController().addRoutes(to: routes)
     try BoardController().addRoutes(to: routes)
-    WorklistController(worklist: repository, maxWait: .seconds(configuration.http.longPollMaxSeconds),
+    let boardChanges = boardChanges ?? BoardChangeFeed(
+        listenURL: nil, worklist: repository, capacity: configuration.http.longPollMaxWaiting, logger: Logger(label: "edtriage"))
+    WorklistController(worklist: repository, changes: boardChanges, maxWait: .seconds(configuration.http.longPollMaxSeconds),
                        wallScreensSeeLess: configuration.auth.dashboardView == .minimal)
         .addRoutes(to: routes)
     AssessmentController(assessments: repository, worklist: repository, auditTrail: repository,
@@ -143,10 +148,13 @@ public func buildServiceGroup(
             logger: logger)
         let certificate = try configuration.http.tls.map(ServerCertificate.init(files:))
         let arrivals = ArrivalBatcher(queue: store)
+        let boardChanges = BoardChangeFeed(listenURL: configuration.database.url, worklist: store,
+                                           capacity: configuration.http.longPollMaxWaiting, logger: logger)
         services.append(status)
+        services.append(boardChanges)
         services.append(try await buildApplication(
             configuration: configuration, repository: store, readiness: status, metrics: metrics,
-            certificate: certificate, arrivals: arrivals, logger: logger))
+            certificate: certificate, arrivals: arrivals, boardChanges: boardChanges, logger: logger))
         if let certificate { services.append(CertificateReloader(certificate: certificate, logger: logger)) }
         if let port = configuration.hl7.port {
             services.append(MLLPListener(

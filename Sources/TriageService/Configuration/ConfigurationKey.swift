@@ -52,6 +52,8 @@ extension ServiceConfiguration {
         .init("http.request_head_timeout_seconds", .int(15),
               "A request's line and headers must have arrived this long after the connection opened or the last response ended; slower clients are cut off."),
         .init("http.long_poll_max_seconds", .int(30), "Upper bound for `GET /v1/worklist?wait=`."),
+        .init("http.long_poll_max_waiting", .int(1_000),
+              "Most long-polls waiting at once in one process; past it a long-poll gets 503 with `Retry-After`."),
         .init("http.status_refresh_ms", .int(5_000),
               "How often readiness (`/readyz`) and the queue gauges (`/metrics`) are refreshed in the background; requests to them never touch the database."),
         .init("http.tls.certificate_file", nil,

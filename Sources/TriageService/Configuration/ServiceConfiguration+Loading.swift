@@ -77,6 +77,7 @@ extension ServiceConfiguration {
             idleTimeoutSeconds: try values.int("http.idle_timeout_seconds", in: 1...3_600),
             requestHeadTimeoutSeconds: try values.int("http.request_head_timeout_seconds", in: 1...600),
             longPollMaxSeconds: try values.int("http.long_poll_max_seconds", in: 0...300),
+            longPollMaxWaiting: try values.int("http.long_poll_max_waiting", in: 1...100_000),
             statusRefreshMilliseconds: try values.int("http.status_refresh_ms", in: 100...600_000),
             tls: try values.pairedPaths("http.tls.certificate_file", "http.tls.key_file")
                 .map { ServerCertificate.Files(certificate: $0, key: $1) })

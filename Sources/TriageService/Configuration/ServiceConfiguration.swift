@@ -30,6 +30,7 @@ public struct ServiceConfiguration: Sendable {
         public var requestHeadTimeoutSeconds: Int
         /// Upper bound for `GET /v1/worklist?wait=`, so a board cannot hold a connection forever.
         public var longPollMaxSeconds: Int
+        public var longPollMaxWaiting: Int
         /// How often `/readyz`'s state and `/metrics`' queue gauges are refreshed in the background.
         public var statusRefreshMilliseconds: Int
         /// PEM certificate chain and key for HTTPS; plain HTTP when nil.

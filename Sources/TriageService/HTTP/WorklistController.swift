@@ -6,6 +6,7 @@ import TriageStore
 /// `GET /v1/worklist`: the board, with revision ETags, `If-None-Match` → 304 and `?wait=` long-polling.
 struct WorklistController: Sendable {
     let worklist: any WorklistRepository
+    let changes: BoardChangeFeed
     /// Longest honoured `?wait=`.
     let maxWait: Duration
     /// Whether `dashboard` tokens get the reduced wall-board rows (`auth.dashboard_view: minimal`).
@@ -36,14 +37,18 @@ struct WorklistController: Sendable {
     }
 
     /// Waits for a newer revision, but gives up at graceful shutdown so a long-polling board never holds
-    /// the server open: the board simply polls again.
+    /// the server open: the board simply polls again. With every waiting place taken, the board is told
+    /// to come back shortly.
     private func waitForChange(after revision: Int, timeout: Duration) async throws -> Int {
         do {
             return try await cancelWhenGracefulShutdown {
-                try await worklist.waitForChange(after: revision, timeout: timeout)
+                try await changes.waitForChange(after: revision, timeout: timeout)
             }
         } catch is CancellationError {
             return revision
+        } catch is BoardChangeFeed.Full {
+            throw Problem(.unavailable, "\(changes.capacity) boards are already waiting for a change: poll again shortly",
+                          headers: [.retryAfter: "2"])
         }
     }
 

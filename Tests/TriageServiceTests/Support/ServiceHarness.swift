@@ -24,6 +24,8 @@ struct ServiceHarness: Sendable {
     let metrics: PrometheusCollectorRegistry
     /// What `/readyz` and `/metrics` report; refreshed before `body` runs, then only when a test asks.
     let status: BackgroundStatus
+    /// What long-polls wait on; it runs for as long as the harness.
+    let boardChanges: BoardChangeFeed
 
     /// Configuration from the defaults plus `environment` (with the test HS256 secret), like production.
     static func configuration(_ environment: [String: String] = [:]) async throws -> ServiceConfiguration {
@@ -50,14 +52,20 @@ struct ServiceHarness: Sendable {
                                             logger: TestDatabase.logger),
                     queue: store, registry: metrics, interval: .seconds(3_600), logger: logger)
                 await status.refresh()
+                let boardChanges = BoardChangeFeed(listenURL: database.appURL, worklist: store,
+                                                   capacity: configuration.http.longPollMaxWaiting, logger: logger)
                 let app = try await buildApplication(
                     configuration: configuration, repository: store, readiness: status,
-                    metrics: metrics, logger: logger)
+                    metrics: metrics, boardChanges: boardChanges, logger: logger)
                 let verifier = try await TokenVerifier(configuration: configuration.auth)
-                try await app.test(.router) { client in
-                    try await body(ServiceHarness(configuration: configuration, store: store, database: database,
-                                                  client: client, verifier: verifier, metrics: metrics,
-                                                  status: status))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await boardChanges.run() }
+                    try await app.test(.router) { client in
+                        try await body(ServiceHarness(configuration: configuration, store: store, database: database,
+                                                      client: client, verifier: verifier, metrics: metrics,
+                                                      status: status, boardChanges: boardChanges))
+                    }
+                    group.cancelAll()
                 }
             }
         }

@@ -154,7 +154,7 @@ async function poll(generation, signal) {
         openPendingDetail();
       } else if (response.status !== 304) {
         setStatus(`Worklist unavailable: ${await problemText(response)}. Retrying…`);
-        await pause(5000);
+        await pause(1000 * (Number(response.headers.get("Retry-After")) || 5));
         continue;
       }
       setStatus(`Live · updated ${new Date().toLocaleTimeString()}`);

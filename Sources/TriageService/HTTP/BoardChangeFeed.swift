@@ -1,0 +1,102 @@
+import Logging
+import ServiceLifecycle
+import TriageStore
+
+/// The board's revision as this process last read it, and the long-polls waiting for it to move.
+///
+/// One LISTEN connection per process on the board's notification (every revision bump notifies it)
+/// wakes all waiting `GET /v1/worklist?wait=` requests at once: the database sees one revision read per
+/// change, not one per waiting board every tenth of a second. Past `capacity` waiting requests a new
+/// long-poll is refused (`Full`), so a flood of boards cannot pin the process's connections.
+/// While the connection is down a wait ends at its timeout; on reconnecting the revision is read
+/// again, so a change made meanwhile still wakes the boards.
+public actor BoardChangeFeed: Service {
+    /// As many long-polls wait as the feed allows.
+    public struct Full: Error {}
+
+    static let channel = "edtriage_worklist"
+
+    /// Nil: the feed is never rung, and every wait ends at its timeout (tests that only build the router).
+    private let listenURL: DatabaseURL?
+    private let worklist: any WorklistRepository
+    /// Most long-polls waiting at once (`http.long_poll_max_waiting`).
+    public let capacity: Int
+    private let logger: Logger
+    private var revision = 0
+    private var waiters: [Int: Waiter] = [:]
+    private var nextWaiter = 0
+
+    private struct Waiter {
+        var after: Int
+        var continuation: CheckedContinuation<Int, any Error>
+        var timer: Task<Void, Never>?
+    }
+
+    public init(listenURL: DatabaseURL?, worklist: any WorklistRepository, capacity: Int, logger: Logger) {
+        self.listenURL = listenURL
+        self.worklist = worklist
+        self.capacity = capacity
+        self.logger = logger
+    }
+
+    /// How many long-polls are waiting now.
+    public var waiting: Int { waiters.count }
+
+    /// Listens until graceful shutdown, reading the revision once per notification (notifications that
+    /// arrive during a read are folded into the next one).
+    public func run() async throws {
+        guard let listenURL else { return }
+        let (rings, doorbell) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let listener = NotificationListener(url: listenURL, channel: Self.channel, reconnectDelay: .milliseconds(100),
+                                            maxReconnectDelay: .seconds(5), logger: logger)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await listener.run { doorbell.yield() } }
+            await withGracefulShutdownHandler {
+                for await _ in rings { await refresh() }
+            } onGracefulShutdown: {
+                doorbell.finish()
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// The revision once it is past `known`, or `known` when `timeout` passes first; throws `Full` when
+    /// `capacity` requests already wait, and `CancellationError` when the calling task is cancelled.
+    public func waitForChange(after known: Int, timeout: Duration) async throws -> Int {
+        if revision > known { return revision }
+        guard waiters.count < capacity else { throw Full() }
+        let id = nextWaiter
+        nextWaiter += 1
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let timer = Task { [weak self] in
+                    try? await Task.sleep(for: timeout)
+                    await self?.end(id, with: .success(known))
+                }
+                waiters[id] = Waiter(after: known, continuation: continuation, timer: timer)
+            }
+        } onCancel: {
+            Task { await self.end(id, with: .failure(CancellationError())) }
+        }
+    }
+
+    private func refresh() async {
+        do {
+            advance(to: try await worklist.revision())
+        } catch {
+            logger.warning("could not read the board revision", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+        }
+    }
+
+    /// Wakes every waiter behind `current`.
+    private func advance(to current: Int) {
+        revision = max(revision, current)
+        for (id, waiter) in waiters where waiter.after < revision { end(id, with: .success(revision)) }
+    }
+
+    private func end(_ id: Int, with result: Result<Int, any Error>) {
+        guard let waiter = waiters.removeValue(forKey: id) else { return }
+        waiter.timer?.cancel()
+        waiter.continuation.resume(with: result)
+    }
+}
