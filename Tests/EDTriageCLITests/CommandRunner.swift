@@ -59,11 +59,12 @@ struct CommandRunner {
         try await run(["token", "--role", role] + configArguments).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// `serve` with the configuration file, once `/readyz` on `port` answers 200; the caller terminates it.
+    /// `serve` with the configuration file, once `/readyz` on `port` answers 200 (within 2 minutes, room for a
+    /// machine running every other suite); the caller terminates it.
     func serve(port: Int) async throws -> Process {
         let (process, _, _) = try start(["serve"] + configArguments)
         var ready = false
-        for _ in 0..<300 where !ready {
+        for _ in 0..<1_200 where !ready {
             try await Task.sleep(for: .milliseconds(100))
             ready = (try? await httpStatus("http://127.0.0.1:\(port)/readyz")) == 200
         }

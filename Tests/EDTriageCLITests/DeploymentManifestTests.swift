@@ -71,9 +71,13 @@ struct DeploymentManifestTests {
 
     // MARK: checkov
 
+    /// checkov on `target` (`--directory D` or `--file F`) with the flags every run here uses.
+    static func checkov(_ target: [String], framework: String) async throws -> CommandRunner.Output {
+        try await run("checkov", target + ["--framework", framework, "--quiet", "--compact", "--skip-download"])
+    }
+
     @Test func checkovPassesTheManifests() async throws {
-        let run = try await Self.run("checkov", ["--directory", "deploy/kubernetes", "--framework", "kubernetes",
-                                                 "--quiet", "--compact", "--skip-download"])
+        let run = try await Self.checkov(["--directory", "deploy/kubernetes"], framework: "kubernetes")
         #expect(run.status == 0 && run.stdout.contains("Failed checks: 0,"), "checkov:\n\(run.stdout)\(run.stderr)")
     }
 
@@ -82,8 +86,7 @@ struct DeploymentManifestTests {
         try await Self.withScratchFolder { folder in
             let copy = folder.appendingPathComponent("Dockerfile")
             try FileManager.default.copyItem(at: Self.root("deploy/Containerfile"), to: copy)
-            let run = try await Self.run("checkov", ["--file", copy.path, "--framework", "dockerfile",
-                                                     "--quiet", "--compact", "--skip-download"])
+            let run = try await Self.checkov(["--file", copy.path], framework: "dockerfile")
             #expect(run.status == 0 && run.stdout.contains("Failed checks: 0,"), "checkov:\n\(run.stdout)\(run.stderr)")
         }
     }
@@ -95,15 +98,13 @@ struct DeploymentManifestTests {
             try FileManager.default.removeItem(at: manifests.appendingPathComponent("deployment-api.yaml"))
             try Self.copy("deploy/kubernetes/deployment-api.yaml", replacing: "readOnlyRootFilesystem: true",
                           with: "readOnlyRootFilesystem: false", to: manifests.appendingPathComponent("deployment-api.yaml"))
-            let kubernetes = try await Self.run("checkov", ["--directory", manifests.path, "--framework", "kubernetes",
-                                                            "--quiet", "--compact", "--skip-download"])
+            let kubernetes = try await Self.checkov(["--directory", manifests.path], framework: "kubernetes")
             #expect(kubernetes.status != 0 && kubernetes.stdout.contains("CKV_K8S_22"),
                     "checkov passed a writable root filesystem:\n\(kubernetes.stdout)\(kubernetes.stderr)")
 
             let dockerfile = folder.appendingPathComponent("Dockerfile")
             try Self.copy("deploy/Containerfile", replacing: "USER 10001:10001\n", with: "", to: dockerfile)
-            let image = try await Self.run("checkov", ["--file", dockerfile.path, "--framework", "dockerfile",
-                                                       "--quiet", "--compact", "--skip-download"])
+            let image = try await Self.checkov(["--file", dockerfile.path], framework: "dockerfile")
             #expect(image.status != 0 && image.stdout.contains("CKV_DOCKER_3"),
                     "checkov passed an image that runs as root:\n\(image.stdout)\(image.stderr)")
         }

@@ -20,14 +20,8 @@ struct SchemathesisTests {
             cli.environment["EDTRIAGE_AUTH_ALLOW_DEV_TOKENS"] = "true"
             let ingest = try await cli.run(["ingest", "samples/arrivals.ndjson"] + cli.configArguments)
             #expect(ingest.status == 0, "\(ingest.stderr)")
-            let (process, _, _) = try cli.start(["serve"] + cli.configArguments)
+            let process = try await cli.serve(port: port)
             defer { process.terminate() }
-            var status: Int?
-            for _ in 0..<150 where status != 200 {
-                try await Task.sleep(for: .milliseconds(100))
-                status = try? await httpStatus("http://127.0.0.1:\(port)/readyz")
-            }
-            try #require(status == 200)
 
             for role in [nil] + Self.roles {
                 var headers: [String] = []
