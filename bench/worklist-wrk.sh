@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Worklist polling load: starts the service (release build) on the project-local PostgreSQL with a board of
+# Worklist polling load: starts the service (release build) on a fresh bench database with a board of
 # PATIENTS arrivals (the samples, repeated under new ids), then wrk on loopback polls GET /v1/worklist as
 # dashboards would: paced at RATE requests/s with full responses, paced with If-None-Match (the 304 path
 # boards use between changes), and flat out with full responses.
@@ -11,12 +11,8 @@ connections="${2:-32}"
 rate="${3:-500}"
 patients="${4:-150}"
 command -v wrk >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; }
-source scripts/dev-env.sh
-export EDTRIAGE_LOG_LEVEL=warning EDTRIAGE_HTTP_PORT="${EDTRIAGE_HTTP_PORT:-8089}"
-
-swift build -c release --product edtriage
-edtriage=.build/release/edtriage
-"$edtriage" migrate >/dev/null
+source bench/database.sh
+export EDTRIAGE_HTTP_PORT="${EDTRIAGE_HTTP_PORT:-8089}"
 "$edtriage" serve &
 server=$!
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT

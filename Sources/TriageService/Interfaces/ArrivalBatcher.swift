@@ -11,13 +11,13 @@ public actor ArrivalBatcher {
     private var waiting: [(item: ArrivalEnqueue, answer: CheckedContinuation<EnqueueResult, any Error>)] = []
     private var committing = false
 
-    init(queue: any ArrivalQueue, maxBatch: Int = 64) {
+    public init(queue: any ArrivalQueue, maxBatch: Int = 64) {
         self.queue = queue
         self.maxBatch = maxBatch
     }
 
     /// Stores the arrival as `ArrivalQueue.enqueue` does; returns once it is committed.
-    func enqueue(_ item: ArrivalEnqueue) async throws -> EnqueueResult {
+    public func enqueue(_ item: ArrivalEnqueue) async throws -> EnqueueResult {
         try await withCheckedThrowingContinuation { answer in
             waiting.append((item, answer))
             guard !committing else { return }

@@ -15,7 +15,7 @@ public struct WorkerConfiguration: Sendable, Hashable {
     public var reconnectDelay: Duration
     public var maxReconnectDelay: Duration
 
-    public init(concurrency: Int = 2, batchSize: Int = 8, lease: Duration = .seconds(60),
+    public init(concurrency: Int = 2, batchSize: Int = 32, lease: Duration = .seconds(60),
                 pollInterval: Duration = .seconds(2), retry: RetryPolicy = RetryPolicy(),
                 reconnectDelay: Duration = .milliseconds(500), maxReconnectDelay: Duration = .seconds(30)) {
         precondition(concurrency >= 1 && batchSize >= 1, "concurrency and batch size must be positive")

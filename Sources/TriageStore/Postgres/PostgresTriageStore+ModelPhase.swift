@@ -7,11 +7,14 @@ extension PostgresTriageStore: ModelPhaseQueue {
     /// A lane that has not reported for this long is taken to have stopped: three of the lanes' report intervals.
     static let modelLaneLifetime: Duration = .seconds(30)
 
-    func enqueueModelJob(arrivalID: Int, scoringRound: Int, rulesAssessmentID: Int,
-                         on connection: PostgresConnection) async throws {
+    /// Queues the model phase of each rules assessment, once per round.
+    func enqueueModelJobs(_ jobs: [(arrivalID: Int, scoringRound: Int, rulesAssessmentID: Int)],
+                          on connection: PostgresConnection) async throws {
+        guard !jobs.isEmpty else { return }
         try await connection.query("""
             INSERT INTO model_jobs (arrival_id, scoring_round, rules_assessment_id)
-            VALUES (\(arrivalID), \(scoringRound), \(rulesAssessmentID))
+            SELECT * FROM unnest(\(jobs.map(\.arrivalID))::bigint[], \(jobs.map(\.scoringRound))::integer[],
+                                 \(jobs.map(\.rulesAssessmentID))::bigint[])
             ON CONFLICT DO NOTHING
             """, logger: logger)
     }
@@ -64,7 +67,7 @@ extension PostgresTriageStore: ModelPhaseQueue {
     public func completeModelJob(_ job: ModelJob, draft: AssessmentDraft, next: ModelJob.Stage?) async throws
         -> ModelJobOutcome
     {
-        let row = try AssessmentRow(arrivalID: job.arrivalID, scoringRound: job.scoringRound, attempt: job.attempt,
+        let row = AssessmentRow(arrivalID: job.arrivalID, scoringRound: job.scoringRound, attempt: job.attempt,
                                     phase: job.stage.assessmentPhase, presentation: job.presentation, draft: draft)
         return try await client.transaction(logger: logger) { connection in
             // Lock order as in `complete` and `recordVitals`: the arrival first, then the job and the board row.
@@ -172,42 +175,83 @@ extension PostgresTriageStore: ModelPhaseQueue {
 }
 
 /// One immutable `assessments` row, for either phase.
-struct AssessmentRow: Sendable {
+/// One assessment, with a key per column as `jsonb_to_recordset` reads it.
+struct AssessmentRow: Sendable, Encodable {
     var arrivalID: Int
     var scoringRound: Int
     var attempt: Int
     var phase: String
+    var presentation: ClinicalPresentation
     var draft: AssessmentDraft
-    var scores: String
-    var findings: String
-    var input: String
-    var model: String?
-
-    init(arrivalID: Int, scoringRound: Int, attempt: Int, phase: String, presentation: ClinicalPresentation,
-         draft: AssessmentDraft) throws {
-        self.arrivalID = arrivalID
-        self.scoringRound = scoringRound
-        self.attempt = attempt
-        self.phase = phase
-        self.draft = draft
-        scores = try jsonText(draft.scores)
-        findings = try jsonText(draft.findings)
-        input = try jsonText(presentation)
-        model = try draft.model.map(jsonText)
-    }
 
     /// The new row's id, or nil when this round already has an assessment of this phase.
     func insert(on connection: PostgresConnection, logger: Logger) async throws -> Int? {
-        try await connection.firstRow("""
+        try await Self.insert([self], on: connection, logger: logger)[0]
+    }
+
+    /// Inserts `rows` in one statement; each row's new id, or nil where its round already has an assessment
+    /// of its phase.
+    static func insert(_ rows: [AssessmentRow], on connection: PostgresConnection, logger: Logger) async throws
+        -> [Int?]
+    {
+        let inserted = try await connection.rows("""
             INSERT INTO assessments (arrival_id, scoring_round, attempt, esi_level, rules_level, news2_total,
                 scores, findings, explanation, confidence, scorer_name, scorer_version, rules_version,
                 input, input_sha256, phase, model)
-            VALUES (\(arrivalID), \(scoringRound), \(attempt), \(draft.proposedLevel.rawValue),
-                \(draft.rulesLevel.rawValue), \(draft.scores.news2?.total), \(scores)::jsonb, \(findings)::jsonb,
-                \(draft.explanation), \(draft.confidence), \(draft.scorer.name), \(draft.scorer.version),
-                \(draft.rulesVersion), \(input)::jsonb, \(draft.inputSHA256), \(phase), \(model)::jsonb)
+            SELECT r.arrival_id, r.scoring_round, r.attempt, r.esi_level, r.rules_level, r.news2_total,
+                   r.scores, r.findings, r.explanation, r.confidence, r.scorer_name, r.scorer_version, r.rules_version,
+                   r.input, r.input_sha256, r.phase, r.model
+            FROM ROWS FROM (jsonb_to_recordset(\(try jsonText(rows))::jsonb) AS (
+                     arrival_id bigint, scoring_round integer, attempt integer, esi_level smallint, rules_level smallint,
+                     news2_total smallint, scores jsonb, findings jsonb, explanation text, confidence double precision,
+                     scorer_name text, scorer_version text, rules_version text, input jsonb, input_sha256 text,
+                     phase text, model jsonb)) WITH ORDINALITY
+                 AS r(arrival_id, scoring_round, attempt, esi_level, rules_level, news2_total, scores, findings,
+                      explanation, confidence, scorer_name, scorer_version, rules_version, input, input_sha256, phase,
+                      model, position)
+            ORDER BY r.position
             ON CONFLICT (arrival_id, scoring_round, phase) DO NOTHING
-            RETURNING id
-            """, logger: logger)?.value("id")
+            RETURNING id, arrival_id, scoring_round
+            """, logger: logger)
+        var ids: [RoundKey: Int] = [:]
+        for row in inserted {
+            ids[RoundKey(arrivalID: try row.value("arrival_id"), scoringRound: try row.value("scoring_round"))] =
+                try row.value("id")
+        }
+        // One phase per statement: the key of a round is enough.
+        return rows.map { ids[RoundKey(arrivalID: $0.arrivalID, scoringRound: $0.scoringRound)] }
+    }
+
+    private struct RoundKey: Hashable {
+        var arrivalID: Int
+        var scoringRound: Int
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case attempt, scores, findings, explanation, confidence, input, phase, model
+        case arrivalID = "arrival_id", scoringRound = "scoring_round", esiLevel = "esi_level"
+        case rulesLevel = "rules_level", news2Total = "news2_total", scorerName = "scorer_name"
+        case scorerVersion = "scorer_version", rulesVersion = "rules_version", inputSHA256 = "input_sha256"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(arrivalID, forKey: .arrivalID)
+        try c.encode(scoringRound, forKey: .scoringRound)
+        try c.encode(attempt, forKey: .attempt)
+        try c.encode(draft.proposedLevel.rawValue, forKey: .esiLevel)
+        try c.encode(draft.rulesLevel.rawValue, forKey: .rulesLevel)
+        try c.encodeIfPresent(draft.scores.news2?.total, forKey: .news2Total)
+        try c.encode(draft.scores, forKey: .scores)
+        try c.encode(draft.findings, forKey: .findings)
+        try c.encode(draft.explanation, forKey: .explanation)
+        try c.encode(draft.confidence, forKey: .confidence)
+        try c.encode(draft.scorer.name, forKey: .scorerName)
+        try c.encode(draft.scorer.version, forKey: .scorerVersion)
+        try c.encode(draft.rulesVersion, forKey: .rulesVersion)
+        try c.encode(presentation, forKey: .input)
+        try c.encode(draft.inputSHA256, forKey: .inputSHA256)
+        try c.encode(phase, forKey: .phase)
+        try c.encodeIfPresent(draft.model, forKey: .model)
     }
 }

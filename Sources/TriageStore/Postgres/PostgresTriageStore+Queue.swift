@@ -222,37 +222,43 @@ extension PostgresTriageStore {
         await inOneTransaction(batch) { items, connection in try await commit(items, on: connection) }
     }
 
-    /// Writes each scoring whose claim still owns its arrival: the assessment, the board row, the model job,
-    /// the arrival → done; then one revision bump and the audit rows in one append, so the board's revision
-    /// row and the audit chain are held once per batch, at its end. A lost claim writes nothing.
+    /// Writes each scoring whose claim still owns its arrival: the assessments, the board rows and the model
+    /// jobs, a statement each for the whole batch, and the arrivals → done; then one revision bump and the audit
+    /// rows in one append, so the board's revision row and the audit chain are held once per batch, at its end.
+    /// A lost claim writes nothing.
     private func commit(_ batch: [ScoredArrival], on connection: PostgresConnection) async throws
         -> [Result<Int, any Error>]
     {
         let owned = try await lockOwnedClaims(batch.map(\.claim), on: connection)
         let boards = try await lockedBoardLevels(arrivalIDs: batch.map(\.claim.arrivalID), on: connection)
-        var results: [Result<Int, any Error>] = []
-        var records: [AuditRecord] = []
-        for item in batch {
-            let claim = item.claim, draft = item.draft
-            guard owned.contains(claim.arrivalID) else {
-                results.append(.failure(QueueError.claimLost(arrivalID: claim.arrivalID)))
-                continue
-            }
-            let row = try AssessmentRow(arrivalID: claim.arrivalID, scoringRound: claim.scoringRound,
-                                        attempt: claim.attempt, phase: "rules", presentation: item.presentation,
-                                        draft: draft)
-            guard let assessmentID = try await row.insert(on: connection, logger: logger) else {
-                throw UnexpectedDatabaseState("this scoring round already has an assessment")
-            }
-            let after = try await putOnBoard(arrivalID: claim.arrivalID, assessmentID: assessmentID,
-                                             level: draft.proposedLevel, before: boards[claim.arrivalID],
-                                             on: connection)
-            if draft.model?.status == .pending {
-                try await enqueueModelJob(arrivalID: claim.arrivalID, scoringRound: claim.scoringRound,
-                                          rulesAssessmentID: assessmentID, on: connection)
-            }
-            records.append(.arrival(claim.arrivalID, .worker, action: "assessment.written", after: .object([
-                "assessment_id": .int(assessmentID),
+        let written = batch.filter { owned.contains($0.claim.arrivalID) }
+        guard !written.isEmpty else { return batch.map { .failure(QueueError.claimLost(arrivalID: $0.claim.arrivalID)) } }
+        let ids = try await AssessmentRow.insert(written.map {
+            AssessmentRow(arrivalID: $0.claim.arrivalID, scoringRound: $0.claim.scoringRound, attempt: $0.claim.attempt,
+                          phase: "rules", presentation: $0.presentation, draft: $0.draft)
+        }, on: connection, logger: logger)
+        let assessmentIDs = try ids.map { id in
+            guard let id else { throw UnexpectedDatabaseState("this scoring round already has an assessment") }
+            return id
+        }
+        let afters = try await putOnBoard(zip(written, assessmentIDs).map { item, assessmentID in
+            BoardPlacement(arrivalID: item.claim.arrivalID, assessmentID: assessmentID, level: item.draft.proposedLevel,
+                           before: boards[item.claim.arrivalID])
+        }, on: connection)
+        try await enqueueModelJobs(zip(written, assessmentIDs).compactMap { item, assessmentID in
+            item.draft.model?.status == .pending
+                ? (item.claim.arrivalID, item.claim.scoringRound, assessmentID) : nil
+        }, on: connection)
+        try await connection.query("""
+            UPDATE arrivals
+            SET state = 'done', lease_token = NULL, lease_until = NULL, last_error = NULL, updated_at = now()
+            WHERE id = ANY(\(Array(owned)))
+            """, logger: logger)
+        _ = try await bumpRevision(on: connection)
+        try await AuditLedger.append(written.indices.map { index in
+            let (claim, draft) = (written[index].claim, written[index].draft)
+            return .arrival(claim.arrivalID, .worker, action: "assessment.written", after: .object([
+                "assessment_id": .int(assessmentIDs[index]),
                 "scoring_round": .int(claim.scoringRound),
                 "attempt": .int(claim.attempt),
                 "proposed_level": .int(draft.proposedLevel.rawValue),
@@ -260,19 +266,14 @@ extension PostgresTriageStore {
                 "scorer": .string("\(draft.scorer.name) \(draft.scorer.version)"),
                 "rules_version": .string(draft.rulesVersion),
                 "input_sha256": .string(draft.inputSHA256),
-                "board": after.json,
-            ])))
-            results.append(.success(assessmentID))
+                "board": afters[index].json,
+            ]))
+        }, on: connection, logger: logger)
+        let idsByArrival = Dictionary(uniqueKeysWithValues: zip(written.map(\.claim.arrivalID), assessmentIDs))
+        return batch.map { item in
+            idsByArrival[item.claim.arrivalID].map { .success($0) }
+                ?? .failure(QueueError.claimLost(arrivalID: item.claim.arrivalID))
         }
-        guard !owned.isEmpty else { return results }
-        try await connection.query("""
-            UPDATE arrivals
-            SET state = 'done', lease_token = NULL, lease_until = NULL, last_error = NULL, updated_at = now()
-            WHERE id = ANY(\(Array(owned)))
-            """, logger: logger)
-        _ = try await bumpRevision(on: connection)
-        try await AuditLedger.append(records, on: connection, logger: logger)
-        return results
     }
 
     /// Locks, in id order, the arrivals whose claims still own them; returns their ids.

@@ -235,25 +235,63 @@ extension PostgresTriageStore {
     /// row is left as it is.
     func putOnBoard(arrivalID: Int, assessmentID: Int, level: ESILevel, before: BoardLevels?,
                     on connection: PostgresConnection) async throws -> BoardLevels {
-        guard let before else {
+        try await putOnBoard([BoardPlacement(arrivalID: arrivalID, assessmentID: assessmentID, level: level,
+                                             before: before)], on: connection)[0]
+    }
+
+    /// `putOnBoard` for many patients: one statement for the new rows and one for the rows already on the board.
+    func putOnBoard(_ placements: [BoardPlacement], on connection: PostgresConnection) async throws -> [BoardLevels] {
+        let afters = placements.map { placement in
+            guard let before = placement.before else { return BoardLevels.firstAssessment(placement.level) }
+            // A patient discharged while this round was being scored stays off the board.
+            return before.state == .discharged ? before : before.receiving(placement.level)
+        }
+        let new = placements.filter { $0.before == nil }
+        if !new.isEmpty {
             try await connection.query("""
                 INSERT INTO worklist (arrival_id, assessment_id, proposed_level, effective_level, status, assessed_at)
-                VALUES (\(arrivalID), \(assessmentID), \(level.rawValue), \(level.rawValue), 'awaiting_confirmation', now())
+                SELECT p.arrival_id, p.assessment_id, p.level, p.level, 'awaiting_confirmation', now()
+                FROM unnest(\(new.map(\.arrivalID))::bigint[], \(new.map(\.assessmentID))::bigint[],
+                            \(new.map { $0.level.rawValue })::smallint[]) AS p(arrival_id, assessment_id, level)
                 """, logger: logger)
-            return .firstAssessment(level)
         }
-        // A patient discharged while this round was being scored stays off the board.
-        guard before.state != .discharged else { return before }
-        let after = before.receiving(level)
-        try await connection.query("""
-            UPDATE worklist
-            SET assessment_id = \(assessmentID), proposed_level = \(after.proposedLevel.rawValue),
-                effective_level = \(after.effectiveLevel.rawValue), review_level = \(after.reviewLevel?.rawValue),
-                assessed_at = now(), version = version + \(after.needsNewVersion(since: before) ? 1 : 0)
-            WHERE arrival_id = \(arrivalID)
-            """, logger: logger)
-        return after
+        let moved = zip(placements, afters).compactMap { placement, after in
+            placement.before.flatMap { $0.state == .discharged ? nil : BoardMove(placement: placement, before: $0, after: after) }
+        }
+        if !moved.isEmpty {
+            // 0 stands for no review level: the array carries no NULLs.
+            try await connection.query("""
+                UPDATE worklist w
+                SET assessment_id = m.assessment_id, proposed_level = m.proposed_level,
+                    effective_level = m.effective_level, review_level = NULLIF(m.review_level, 0),
+                    assessed_at = now(), version = w.version + m.version_step
+                FROM unnest(\(moved.map { $0.placement.arrivalID })::bigint[],
+                            \(moved.map { $0.placement.assessmentID })::bigint[],
+                            \(moved.map { $0.after.proposedLevel.rawValue })::smallint[],
+                            \(moved.map { $0.after.effectiveLevel.rawValue })::smallint[],
+                            \(moved.map { $0.after.reviewLevel?.rawValue ?? 0 })::smallint[],
+                            \(moved.map { $0.after.needsNewVersion(since: $0.before) ? 1 : 0 })::integer[])
+                     AS m(arrival_id, assessment_id, proposed_level, effective_level, review_level, version_step)
+                WHERE w.arrival_id = m.arrival_id
+                """, logger: logger)
+        }
+        return afters
     }
+}
+
+/// A new assessment for a patient whose board row, locked, has the levels `before` (nil: not on the board yet).
+struct BoardPlacement {
+    var arrivalID: Int
+    var assessmentID: Int
+    var level: ESILevel
+    var before: BoardLevels?
+}
+
+/// A board row that takes a new assessment: its levels before and after.
+private struct BoardMove {
+    var placement: BoardPlacement
+    var before: BoardLevels
+    var after: BoardLevels
 }
 
 extension BoardLevels {
