@@ -89,7 +89,7 @@ init_cluster() {
 listen_addresses = '127.0.0.1'
 port = $PORT
 unix_socket_directories = ''
-max_connections = 200
+max_connections = 400
 fsync = on
 EOF
     cat >"$DATA/pg_hba.conf" <<EOF

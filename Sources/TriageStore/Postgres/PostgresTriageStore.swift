@@ -10,7 +10,8 @@ public struct StoreConfiguration: Sendable, Hashable {
     public var reassessment: ReassessmentIntervals
     /// Findings shown per board row.
     public var topFindings: Int
-    /// How often `waitForChange` re-reads the revision while a board long-polls.
+    /// How often `waitForChange` re-reads the revision (the CLI's `worklist --wait` and the queue bench; the API's
+    /// long-polls wait on the board's notification instead).
     public var revisionPollInterval: Duration
 
     public init(maxImageBytes: Int = 5 * 1024 * 1024, reassessment: ReassessmentIntervals = .default,
