@@ -34,6 +34,9 @@ struct LlamaServerTests {
             try #require(up, "llama_cpp.server did not start: \(said)")
         }
 
+        /// A test that fails half-way leaves no server behind.
+        deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
         func pause() { kill(process.processIdentifier, SIGSTOP) }
         func resume() { kill(process.processIdentifier, SIGCONT) }
 
