@@ -3,12 +3,13 @@
 #
 #   scripts/postgres.sh start    start the cluster (idempotent; installs and initialises on first use)
 #   scripts/postgres.sh stop     stop it
+#   scripts/postgres.sh crash-restart  stop it in immediate mode, as a power cut would, and start it again
 #   scripts/postgres.sh url      owner URL (superuser; runs migrations, creates test databases)
 #   scripts/postgres.sh app-url  the service's URL (role edtriage_app: no UPDATE/DELETE on audit_log)
 #   scripts/postgres.sh ca       path of the CA certificate that signed the server's TLS certificate
 #   scripts/postgres.sh psql     psql on the edtriage database as the owner
 #
-# The cluster listens on 127.0.0.1:${EDTRIAGE_PG_PORT:-54329} only, with password-less (trust) auth on
+# The cluster listens on 127.0.0.1:${EDTRIAGE_PG_PORT:-54329} only (each port its own cluster), with password-less (trust) auth on
 # loopback: it is a development database, never a production one. It speaks TLS (ssl = on) with a
 # certificate for localhost and 127.0.0.1 from a CA made here, so the URLs use sslmode=verify-full as a
 # hospital's would. PostgreSQL refuses to run as root,
@@ -25,6 +26,7 @@ APP_ROLE=edtriage_app
 APP_PASSWORD=edtriage_app
 RUN_USER=edtriage-pg
 LINK="$ROOT/.local/pg"
+[[ $PORT == 54329 ]] || LINK="$LINK-$PORT"
 
 die() { echo "postgres.sh: $*" >&2; exit 1; }
 
@@ -61,7 +63,8 @@ ensure_run_user() {
     chmod 700 "/var/lib/$RUN_USER"
 }
 
-# The data folder: .local/pg for a normal user; for root a folder in edtriage-pg's home, one per checkout.
+# The data folder: .local/pg for a normal user (.local/pg-PORT off the default port); for root a folder in
+# edtriage-pg's home, one per checkout and port.
 data_dir() {
     if is_root; then
         local key
@@ -169,15 +172,23 @@ stop() {
     fi
 }
 
+# Immediate mode kills every server process without a checkpoint: the restart replays the WAL, as after a crash.
+crash_restart() {
+    is_running || die "the cluster is not running"
+    pg_ctl_cmd -m immediate -w stop >/dev/null
+    pg_ctl_cmd -l "$DATA/server.log" -w -t 60 start >/dev/null
+}
+
 BIN="$(bin_dir)"
 DATA="$(data_dir)"
 
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
+    crash-restart) crash_restart ;;
     url) echo "postgres://$OWNER@127.0.0.1:$PORT/$DATABASE?sslmode=verify-full" ;;
     app-url) echo "postgres://$APP_ROLE:$APP_PASSWORD@127.0.0.1:$PORT/$DATABASE?sslmode=verify-full" ;;
     ca) echo "$DATA/tls/ca.crt" ;;
     psql) shift; psql_owner -d "$DATABASE" "$@" ;;
-    *) die "usage: $0 start|stop|url|app-url|ca|psql" ;;
+    *) die "usage: $0 start|stop|crash-restart|url|app-url|ca|psql" ;;
 esac

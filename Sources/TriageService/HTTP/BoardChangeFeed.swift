@@ -9,7 +9,7 @@ import TriageStore
 /// change, not one per waiting board every tenth of a second. Past `capacity` waiting requests a new
 /// long-poll is refused (`Full`), so a flood of boards cannot pin the process's connections.
 /// While the connection is down a wait ends at its timeout; on reconnecting the revision is read
-/// again, so a change made meanwhile still wakes the boards.
+/// again (and again until the read succeeds), so a change made meanwhile still wakes the boards.
 public actor BoardChangeFeed: Service {
     /// As many long-polls wait as the feed allows.
     public struct Full: Error {}
@@ -52,7 +52,15 @@ public actor BoardChangeFeed: Service {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await listener.run { doorbell.yield() } }
             await withGracefulShutdownHandler {
-                for await _ in rings { await refresh() }
+                for await _ in rings {
+                    // A read that fails (the database restarting) is tried again, or the boards would wait
+                    // out their timeouts for a change that was already made.
+                    var delay = Duration.milliseconds(250)
+                    while await !refresh(), !Task.isCancelled, !Task.isShuttingDownGracefully {
+                        try? await Task.sleep(for: delay)
+                        delay = min(delay * 2, .seconds(5))
+                    }
+                }
             } onGracefulShutdown: {
                 doorbell.finish()
             }
@@ -80,11 +88,14 @@ public actor BoardChangeFeed: Service {
         }
     }
 
-    private func refresh() async {
+    /// Reads the revision and wakes the boards behind it; false when the read failed.
+    private func refresh() async -> Bool {
         do {
             advance(to: try await worklist.revision())
+            return true
         } catch {
             logger.warning("could not read the board revision", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            return false
         }
     }
 

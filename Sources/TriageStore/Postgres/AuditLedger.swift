@@ -58,11 +58,12 @@ enum AuditLedger {
     /// content, checks it names the next row and this transaction's time, and stores and hashes exactly it;
     /// `audit_append_all` (0011) calls it for each content in one round trip. The lock is taken here first so
     /// the head read to number the contents is still the head there.
+    @discardableResult
     static func append(_ records: [AuditRecord], on connection: PostgresConnection, logger: Logger) async throws
         -> [Int]
     {
         guard !records.isEmpty else { return [] }
-        try await connection.query("SELECT pg_advisory_xact_lock(\(appendLockKey))", logger: logger)
+        try await connection.send("SELECT pg_advisory_xact_lock(\(appendLockKey))", logger: logger)
         guard let head = try await connection.firstRow("""
             SELECT (SELECT seq FROM audit_log ORDER BY seq DESC LIMIT 1) AS seq,
                    (extract(epoch FROM now()) * 1000000)::int8 AS now_us

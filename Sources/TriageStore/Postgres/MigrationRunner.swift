@@ -103,7 +103,7 @@ public struct MigrationRunner: Sendable {
     public func migrate() async throws -> [Migration] {
         let files = try migrations()
         return try await withMigrationLock { connection in
-            try await connection.query("""
+            try await connection.send("""
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version    integer PRIMARY KEY,
                     file_name  text NOT NULL,
@@ -123,13 +123,13 @@ public struct MigrationRunner: Sendable {
         _ body: @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await client.withConnection { connection in
-            try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
+            try await connection.send("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
             do {
                 let result = try await body(connection)
-                try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+                try await connection.send("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
                 return result
             } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+                _ = try? await connection.send("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
                 throw error
             }
         }
@@ -137,14 +137,14 @@ public struct MigrationRunner: Sendable {
 
     /// False before the first migration; `pending` may run as the service role, which cannot create tables.
     private func historyExists(on connection: PostgresConnection) async throws -> Bool {
-        let rows = try await connection.query(
+        let rows = try await connection.send(
             "SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger)
         for try await exists in rows.decode(Bool.self) { return exists }
         return false
     }
 
     private func unapplied(_ files: [Migration], on connection: PostgresConnection) async throws -> [Migration] {
-        let rows = try await connection.query(
+        let rows = try await connection.send(
             "SELECT version, file_name, checksum FROM schema_migrations ORDER BY version", logger: logger)
         var applied: [Int: (fileName: String, checksum: String)] = [:]
         for try await (version, fileName, checksum) in rows.decode((Int, String, String).self) {
@@ -164,9 +164,9 @@ public struct MigrationRunner: Sendable {
         logger.info("applying migration", metadata: ["migration": "\(migration.fileName)"])
         try await connection.transaction(logger: logger) { connection in
             for statement in SQLScript.statements(migration.sql) {
-                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                try await connection.send(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
-            try await connection.query("""
+            try await connection.send("""
                 INSERT INTO schema_migrations (version, file_name, checksum)
                 VALUES (\(migration.version), \(migration.fileName), \(migration.checksum))
                 """, logger: logger)

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 extension PostgresClient {
     /// Runs a client for the duration of `body`: for commands and tests. A server runs its client as a
@@ -41,20 +42,30 @@ extension PostgresConnection {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await query(begin, logger: logger)
+        try await send(begin, logger: logger)
         do {
             let result = try await body(self)
-            try await query("COMMIT", logger: logger)
+            try await send("COMMIT", logger: logger)
             return result
         } catch {
-            _ = try? await query("ROLLBACK", logger: logger)
+            // A lost connection's transaction was rolled back by the server as the connection ended.
+            if !DatabaseFailure.isConnectionLost(error) {
+                _ = try? await send("ROLLBACK", logger: logger)
+            }
             throw error
         }
     }
 
+    /// Sends `query` and returns its rows, or throws `DatabaseConnectionLost` when the connection closes first
+    /// (see `QueriesInFlight`). Every statement of the store goes through here.
+    @discardableResult
+    func send(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        try await QueriesInFlight.shared.send(query, on: self, logger: logger)
+    }
+
     /// The rows of `query` as random-access rows, for reading columns by name.
     func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRandomAccessRow] {
-        try await self.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
+        try await send(query, logger: logger).collect().map { $0.makeRandomAccess() }
     }
 
     /// The first row of `query`, or nil.
@@ -86,4 +97,79 @@ func jsonText(_ value: some Encodable) throws -> String {
 struct UnexpectedDatabaseState: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+extension PostgresClient {
+    /// `query` on a pooled connection, through `PostgresConnection.send`.
+    @discardableResult
+    func send(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
+        try await withConnection { try await $0.send(query, logger: logger).collect() }
+    }
+}
+
+/// The connection closed before the database answered a statement: the statement may or may not have run, and
+/// its transaction, if any, was rolled back.
+public struct DatabaseConnectionLost: Error, CustomStringConvertible {
+    public var description: String { "the database connection closed before the statement was answered" }
+}
+
+/// The statements waiting for an answer, per connection, failed together when their connection closes.
+///
+/// PostgresNIO never answers a statement that reaches a connection just as it closes (the write is dropped with the
+/// closed channel): after a database crash or restart, the caller, its HTTP request and its pooled connection
+/// would wait for good. Each statement runs in a task of its own and its caller waits here instead; one callback per
+/// connection on its close fails whatever is still waiting. The dropped statement's task stays suspended, holding
+/// nothing but itself.
+final class QueriesInFlight: Sendable {
+    static let shared = QueriesInFlight()
+
+    private typealias Waiter = CheckedContinuation<PostgresRowSequence, any Error>
+
+    private struct State {
+        var next = 0
+        /// Per connection being watched, its waiting statements by ticket. Keyed by identity: connection ids are
+        /// only unique within one client's pool.
+        var waiting: [ObjectIdentifier: [Int: Waiter]] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    func send(_ query: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws
+        -> PostgresRowSequence
+    {
+        try await withCheckedThrowingContinuation { (waiter: Waiter) in
+            let key = ObjectIdentifier(connection)
+            let (ticket, firstOnConnection) = state.withLock { state in
+                state.next += 1
+                let firstOnConnection = state.waiting[key] == nil
+                state.waiting[key, default: [:]][state.next] = waiter
+                return (state.next, firstOnConnection)
+            }
+            if firstOnConnection {
+                // Fires at once when the connection has already closed. It holds the connection, so its identity
+                // is not reused by another before the callback has run.
+                connection.closeFuture.whenComplete { _ in
+                    withExtendedLifetime(connection) { self.failAll(on: key) }
+                }
+            }
+            Task {
+                let answer: Result<PostgresRowSequence, any Error>
+                do {
+                    answer = .success(try await connection.query(query, logger: logger))
+                } catch {
+                    answer = .failure(error)
+                }
+                self.take(ticket, on: key)?.resume(with: answer)
+            }
+        }
+    }
+
+    private func take(_ ticket: Int, on connection: ObjectIdentifier) -> Waiter? {
+        state.withLock { $0.waiting[connection]?.removeValue(forKey: ticket) }
+    }
+
+    private func failAll(on connection: ObjectIdentifier) {
+        let waiters = state.withLock { $0.waiting.removeValue(forKey: connection) ?? [:] }
+        for waiter in waiters.values { waiter.resume(throwing: DatabaseConnectionLost()) }
+    }
 }

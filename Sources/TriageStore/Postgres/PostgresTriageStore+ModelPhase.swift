@@ -11,7 +11,7 @@ extension PostgresTriageStore: ModelPhaseQueue {
     func enqueueModelJobs(_ jobs: [(arrivalID: Int, scoringRound: Int, rulesAssessmentID: Int)],
                           on connection: PostgresConnection) async throws {
         guard !jobs.isEmpty else { return }
-        try await connection.query("""
+        try await connection.send("""
             INSERT INTO model_jobs (arrival_id, scoring_round, rules_assessment_id)
             SELECT * FROM unnest(\(jobs.map(\.arrivalID))::bigint[], \(jobs.map(\.scoringRound))::integer[],
                                  \(jobs.map(\.rulesAssessmentID))::bigint[])
@@ -21,7 +21,7 @@ extension PostgresTriageStore: ModelPhaseQueue {
 
     public func claimModelJobs(limit: Int, lease: Duration) async throws -> [ModelJob] {
         try await client.transaction(logger: logger) { connection in
-            try await connection.query("""
+            try await connection.send("""
                 UPDATE model_jobs SET state = 'dropped', lease_token = NULL, lease_until = NULL, updated_at = now()
                 WHERE (arrival_id, scoring_round) IN (
                     SELECT j.arrival_id, j.scoring_round FROM model_jobs j
@@ -88,7 +88,7 @@ extension PostgresTriageStore: ModelPhaseQueue {
                                              level: draft.proposedLevel, before: before, on: connection)
             let modelStatus = draft.model?.status ?? .unavailable
             if let next {
-                try await connection.query("""
+                try await connection.send("""
                     UPDATE model_jobs
                     SET state = 'queued', stage = \(next.rawValue), attempts = 0, lease_token = NULL, lease_until = NULL,
                         next_attempt_at = now(), last_error = NULL, updated_at = now()
@@ -122,7 +122,7 @@ extension PostgresTriageStore: ModelPhaseQueue {
     public func retryModelJob(_ job: ModelJob, reason: String, after delay: Duration) async throws {
         try await client.transaction(logger: logger) { connection in
             try await lockModelJob(job, on: connection)
-            try await connection.query("""
+            try await connection.send("""
                 UPDATE model_jobs
                 SET state = 'queued', lease_token = NULL, lease_until = NULL, last_error = \(reason),
                     next_attempt_at = now() + make_interval(secs => \(delay.seconds)), updated_at = now()
@@ -132,7 +132,7 @@ extension PostgresTriageStore: ModelPhaseQueue {
     }
 
     public func releaseModelJob(_ job: ModelJob) async throws {
-        try await client.query("""
+        try await client.send("""
             UPDATE model_jobs
             SET state = 'queued', attempts = attempts - 1, lease_token = NULL, lease_until = NULL,
                 next_attempt_at = now(), updated_at = now()
@@ -142,7 +142,7 @@ extension PostgresTriageStore: ModelPhaseQueue {
     }
 
     public func reportModelLane(_ status: ModelLaneStatus) async throws {
-        try await client.query("""
+        try await client.send("""
             INSERT INTO model_lanes (lane_id, model, available, reason, heartbeat_at)
             VALUES (\(status.laneID), \(status.model), \(status.available), \(status.reason), now())
             ON CONFLICT (lane_id) DO UPDATE
@@ -152,7 +152,7 @@ extension PostgresTriageStore: ModelPhaseQueue {
     }
 
     public func removeModelLane(_ laneID: UUID) async throws {
-        try await client.query("DELETE FROM model_lanes WHERE lane_id = \(laneID)", logger: logger)
+        try await client.send("DELETE FROM model_lanes WHERE lane_id = \(laneID)", logger: logger)
     }
 
     /// Locks the job if this claim still owns it, or throws `claimLost`.
@@ -167,7 +167,7 @@ extension PostgresTriageStore: ModelPhaseQueue {
     }
 
     private func endModelJob(_ job: ModelJob, state: String, on connection: PostgresConnection) async throws {
-        try await connection.query("""
+        try await connection.send("""
             UPDATE model_jobs SET state = \(state), lease_token = NULL, lease_until = NULL, updated_at = now()
             WHERE arrival_id = \(job.arrivalID) AND scoring_round = \(job.scoringRound)
             """, logger: logger)

@@ -83,7 +83,7 @@ extension PostgresTriageStore {
                 continue
             }
             for (index, image) in submission.images.enumerated() {
-                try await connection.query("""
+                try await connection.send("""
                     INSERT INTO arrival_images (arrival_id, position, content_type, data, sha256, byte_size)
                     VALUES (\(id), \(index), \(image.contentType), \(image.data),
                             encode(sha256(\(image.data)), 'hex'), \(image.data.count))
@@ -123,7 +123,7 @@ extension PostgresTriageStore {
                                    on connection: PostgresConnection) async throws {
         guard !acceptances.isEmpty else { return }
         let seqs = try await AuditLedger.append(acceptances.map(\.record), on: connection, logger: logger)
-        try await connection.query("""
+        try await connection.send("""
             UPDATE arrivals a SET accepted_seq = u.seq
             FROM unnest(\(acceptances.map(\.arrivalID))::bigint[], \(seqs)::bigint[]) AS u(id, seq)
             WHERE a.id = u.id
@@ -249,7 +249,7 @@ extension PostgresTriageStore {
             item.draft.model?.status == .pending
                 ? (item.claim.arrivalID, item.claim.scoringRound, assessmentID) : nil
         }, on: connection)
-        try await connection.query("""
+        try await connection.send("""
             UPDATE arrivals
             SET state = 'done', lease_token = NULL, lease_until = NULL, last_error = NULL, updated_at = now()
             WHERE id = ANY(\(Array(owned)))
@@ -299,7 +299,7 @@ extension PostgresTriageStore {
                 return .deadLettered
             }
             let delay = policy.delay(afterAttempt: attempts, jitter: Double.random(in: 0...1))
-            try await connection.query("""
+            try await connection.send("""
                 UPDATE arrivals
                 SET state = 'queued', lease_token = NULL, lease_until = NULL, last_error = \(reason),
                     next_attempt_at = now() + make_interval(secs => \(delay.seconds)), updated_at = now()
@@ -319,7 +319,7 @@ extension PostgresTriageStore {
     private func moveToDeadLetter(_ claim: ClaimedArrival, reason: String, on connection: PostgresConnection)
         async throws
     {
-        try await connection.query("""
+        try await connection.send("""
             UPDATE arrivals
             SET state = 'failed', lease_token = NULL, lease_until = NULL, last_error = \(reason), updated_at = now()
             WHERE id = \(claim.arrivalID)
@@ -330,7 +330,7 @@ extension PostgresTriageStore {
     }
 
     public func release(_ claim: ClaimedArrival) async throws {
-        try await client.query("""
+        try await client.send("""
             UPDATE arrivals
             SET state = 'queued', attempts = attempts - 1, lease_token = NULL, lease_until = NULL,
                 next_attempt_at = now(), updated_at = now()
@@ -355,7 +355,7 @@ extension PostgresTriageStore {
         try await client.transaction(logger: logger) { connection in
             let state = try await lockedState(arrivalID, on: connection)
             guard state == .failed else { throw QueueError.notFailed(arrivalID: arrivalID, state: state) }
-            try await connection.query("""
+            try await connection.send("""
                 UPDATE arrivals
                 SET state = 'queued', attempts = 0, next_attempt_at = now(), last_error = NULL, updated_at = now()
                 WHERE id = \(arrivalID)
@@ -404,11 +404,11 @@ extension PostgresTriageStore {
                 RETURNING scoring_round
                 """, logger: logger) else { throw QueueError.arrivalNotFound(arrivalID: arrivalID) }
             let round: Int = try row.value("scoring_round")
-            try await connection.query("""
+            try await connection.send("""
                 INSERT INTO vitals_observations (arrival_id, scoring_round, vitals, recorded_by)
                 VALUES (\(arrivalID), \(round), \(vitalsJSON)::jsonb, \(context.actor))
                 """, logger: logger)
-            try await connection.query("SELECT pg_notify('edtriage_arrivals', '')", logger: logger)
+            try await connection.send("SELECT pg_notify('edtriage_arrivals', '')", logger: logger)
             try await AuditLedger.append(.arrival(arrivalID, context, action: "vitals.recorded",
                                                   after: .object(["scoring_round": .int(round)])),
                                          on: connection, logger: logger)

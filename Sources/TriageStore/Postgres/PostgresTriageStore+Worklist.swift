@@ -133,7 +133,7 @@ extension PostgresTriageStore {
             let before = BoardSide(state: try row.value("status"), level: try ESILevel.column(row, "effective_level"),
                                    version: version)
             let after = try Self.outcome(of: decision, proposed: proposed, current: before, newVersion: version + 1)
-            try await connection.query("""
+            try await connection.send("""
                 UPDATE worklist
                 SET effective_level = \(after.level.rawValue), status = \(after.state), decided_by = \(context.actor),
                     decided_role = \(context.role), decided_at = now(), version = \(after.version),
@@ -248,7 +248,7 @@ extension PostgresTriageStore {
         }
         let new = placements.filter { $0.before == nil }
         if !new.isEmpty {
-            try await connection.query("""
+            try await connection.send("""
                 INSERT INTO worklist (arrival_id, assessment_id, proposed_level, effective_level, status, assessed_at)
                 SELECT p.arrival_id, p.assessment_id, p.level, p.level, 'awaiting_confirmation', now()
                 FROM unnest(\(new.map(\.arrivalID))::bigint[], \(new.map(\.assessmentID))::bigint[],
@@ -260,7 +260,7 @@ extension PostgresTriageStore {
         }
         if !moved.isEmpty {
             // 0 stands for no review level: the array carries no NULLs.
-            try await connection.query("""
+            try await connection.send("""
                 UPDATE worklist w
                 SET assessment_id = m.assessment_id, proposed_level = m.proposed_level,
                     effective_level = m.effective_level, review_level = NULLIF(m.review_level, 0),

@@ -1,0 +1,35 @@
+import Logging
+import PostgresNIO
+import Testing
+@testable import TriageStore
+import TriageStoreTestSupport
+
+/// Statements on a connection that has closed: after a database crash a pooled connection can close between its
+/// lease and the next statement, and PostgresNIO never answers a statement written to it. The store's `send`
+/// fails such a statement with `DatabaseConnectionLost` (an "unavailable" failure, retried) instead of waiting
+/// for good. The crash itself, under load, is `ReplicaChaosTests`.
+@Suite("A lost connection")
+struct ConnectionLossTests {
+    @Test(.timeLimit(.minutes(1)))
+    func statementsOnAClosedConnectionFailInsteadOfWaiting() async throws {
+        try await TestDatabase.with { database in
+            try await TestDatabase.withClient(database.appURL) { client in
+                try await client.withConnection { connection in
+                    let logger = TestDatabase.logger
+                    #expect(try await connection.rows("SELECT 1 AS one", logger: logger).count == 1)
+                    try await connection.close()
+
+                    let lost = await #expect(throws: (any Error).self) {
+                        try await connection.send("SELECT 1", logger: logger)
+                    }
+                    #expect(lost.map(DatabaseFailure.isConnectionLost) == true)
+                    #expect(lost.map(DatabaseFailure.isUnavailable) == true)
+                    // A transaction fails at its BEGIN, and does not then wait on a ROLLBACK.
+                    await #expect(throws: DatabaseConnectionLost.self) {
+                        try await connection.transaction(logger: logger) { try await $0.send("SELECT 1", logger: logger) }
+                    }
+                }
+            }
+        }
+    }
+}
