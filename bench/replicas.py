@@ -422,7 +422,7 @@ def check(arguments, psql_command, ids, retriaged, boards, kills, failed_posts, 
                (SELECT count(*) FROM arrivals WHERE id IN ({id_list}) AND scoring_round > 1),
                (SELECT count(*) FROM assessments),
                (SELECT count(*) FROM arrivals),
-               (SELECT coalesce(max(revision), 0) FROM worklist_state),
+               (SELECT coalesce(max(revision), 0) FROM departments),
                (SELECT count(*) FROM worklist)""").split("|")
     (present, not_done, gaps, duplicates, audit_mismatches, second_rounds, assessments, arrivals_total,
      revision, on_board) = map(int, rows)

@@ -60,7 +60,9 @@ public func buildRouter(
         LogRequestsMiddleware(.info)
         MetricsMiddleware()
     }
-    let verifier = try await TokenVerifier(configuration: configuration.auth)
+    let departments = configuration.triage.departments
+    let verifier = try await TokenVerifier(configuration: configuration.auth, departments: departments)
+    let gate = DepartmentGate(departments: departments, arrivals: repository)
     let routes = APIRoutes(router: router, authenticator: BearerAuthenticator(verifier: verifier, auditTrail: repository))
     let updateBodyLimit = configuration.http.updateBodyLimitBytes
     HealthController(readiness: readiness).addRoutes(to: routes)
@@ -69,25 +71,25 @@ public func buildRouter(
     try BoardController().addRoutes(to: routes)
     let boardChanges = boardChanges ?? BoardChangeFeed(
         listenURL: nil, worklist: repository, capacity: configuration.http.longPollMaxWaiting, logger: Logger(label: "edtriage"))
-    WorklistController(worklist: repository, changes: boardChanges, maxWait: .seconds(configuration.http.longPollMaxSeconds),
+    WorklistController(worklist: repository, changes: boardChanges, gate: gate, maxWait: .seconds(configuration.http.longPollMaxSeconds),
                        wallScreensSeeLess: configuration.auth.dashboardView == .minimal)
         .addRoutes(to: routes)
     AssessmentController(assessments: repository, worklist: repository, auditTrail: repository,
-                         updateBodyLimit: updateBodyLimit).addRoutes(to: routes)
+                         updateBodyLimit: updateBodyLimit, gate: gate).addRoutes(to: routes)
     // New arrivals, JSON and FHIR alike (and HL7 when the listener shares `arrivals`), are committed together
     // when they come in together.
     let arrivals = arrivals ?? ArrivalBatcher(queue: repository)
     let validator = ArrivalValidator(limits: configuration.triage.arrivalLimits)
     ArrivalController(queue: repository, arrivals: arrivals, worklist: repository, assessments: repository,
                       auditTrail: repository, validator: validator,
-                      arrivalBodyLimit: configuration.http.bodyLimitBytes, updateBodyLimit: updateBodyLimit)
+                      arrivalBodyLimit: configuration.http.bodyLimitBytes, updateBodyLimit: updateBodyLimit, gate: gate)
         .addRoutes(to: routes)
     AdminController(auditTrail: repository, queue: repository,
-                    checkpoints: try configuration.audit.checkpoints.map(AuditCheckpoints.init(files:)))
+                    checkpoints: try configuration.audit.checkpoints.map(AuditCheckpoints.init(files:)), gate: gate)
         .addRoutes(to: routes)
     FHIRController(arrivals: arrivals, validator: validator, bundleLimit: configuration.http.bodyLimitBytes,
                    worklist: repository, assessments: repository, auditTrail: repository,
-                   scheme: configuration.http.tls == nil ? "http" : "https").addRoutes(to: routes)
+                   scheme: configuration.http.tls == nil ? "http" : "https", gate: gate).addRoutes(to: routes)
     return router
 }
 
@@ -118,6 +120,7 @@ public func buildServiceGroup(
     } else {
         try await requireCurrentSchema(configuration: configuration, logger: logger)
     }
+    try await registerDepartments(configuration: configuration, logger: logger)
     let client = PostgresClient(
         configuration: configuration.database.serviceClientConfiguration,
         backgroundLogger: logger)
@@ -144,7 +147,7 @@ public func buildServiceGroup(
                 base: SchemaReadiness(client: client, migrationsDirectory: configuration.database.migrationsDirectory,
                                       logger: logger),
                 degradedReason: scoring.degradedReason, vision: scoring.vision),
-            queue: store, registry: metrics, interval: .milliseconds(configuration.http.statusRefreshMilliseconds),
+            queue: store, worklist: store, registry: metrics, interval: .milliseconds(configuration.http.statusRefreshMilliseconds),
             logger: logger)
         let certificate = try configuration.http.tls.map(ServerCertificate.init(files:))
         let arrivals = ArrivalBatcher(queue: store)
@@ -208,6 +211,13 @@ public func checkpointPublicKey(configuration: ServiceConfiguration) throws -> S
     return try AuditCheckpoints(files: files).publicKeyBase64
 }
 
+/// Makes the configured departments known to the database, so arrivals may name them.
+public func registerDepartments(configuration: ServiceConfiguration, logger: Logger) async throws {
+    try await withCheckedClient(configuration.database.url, logger: logger) { client in
+        try await PostgresTriageStore(client: client, logger: logger).registerDepartments(configuration.triage.departments)
+    }
+}
+
 /// Refuses to start on a database that lacks a migration or whose applied files have changed since.
 /// Uses the service role's connection: it only reads `schema_migrations`.
 public func requireCurrentSchema(configuration: ServiceConfiguration, logger: Logger) async throws {
@@ -219,19 +229,20 @@ public func requireCurrentSchema(configuration: ServiceConfiguration, logger: Lo
 
 /// A development token for `edtriage token --role ROLE`: only with `auth.allow_dev_tokens`, signed with the
 /// HS256 secret, and audited (`token.minted`, with the operating-system user) before it is handed out.
+/// `departments` (codes, or `*` for all) becomes its `departments` claim; nil leaves the claim out.
 public func mintDevelopmentToken(configuration: ServiceConfiguration, role: Role, actorID: String,
-                                 logger: Logger) async throws -> String {
+                                 departments: [String]? = nil, logger: Logger) async throws -> String {
     guard configuration.auth.allowDevelopmentTokens else {
         throw ConfigurationError(key: "auth.allow_dev_tokens", reason: "edtriage token mints tokens only when this "
             + "is true (development: scripts/dev-env.sh sets it); in production the identity provider issues them")
     }
     let issued = Date()
     let lifetime = TimeInterval(configuration.auth.tokenTTLSeconds)
-    let token = try await TokenVerifier(configuration: configuration.auth)
-        .mintToken(actorID: actorID, role: role, lifetime: .seconds(lifetime), now: issued)
+    let token = try await TokenVerifier(configuration: configuration.auth, departments: configuration.triage.departments)
+        .mintToken(actorID: actorID, role: role, departments: departments, lifetime: .seconds(lifetime), now: issued)
     try await withCheckedClient(configuration.database.url, logger: logger) { client in
         try await PostgresTriageStore(client: client, logger: logger).appendMintedToken(
-            subject: actorID, role: role.rawValue, expiresAt: issued.addingTimeInterval(lifetime),
+            subject: actorID, role: role.rawValue, departments: departments, expiresAt: issued.addingTimeInterval(lifetime),
             mintedBy: "os:\(ProcessInfo.processInfo.userName)")
     }
     return token

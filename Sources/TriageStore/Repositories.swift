@@ -33,8 +33,8 @@ public protocol ArrivalQueue: Sendable {
     /// Gives a claim back without counting the attempt (graceful shutdown).
     func release(_ claim: ClaimedArrival) async throws
 
-    /// Dead-lettered arrivals, oldest failure first.
-    func failedArrivals(limit: Int) async throws -> [FailedArrival]
+    /// Dead-lettered arrivals of `departments` (nil: all), oldest failure first.
+    func failedArrivals(limit: Int, departments: Set<String>?) async throws -> [FailedArrival]
 
     /// Puts a dead-lettered arrival back in the queue with fresh attempts, audited.
     func requeue(arrivalID: Int, context: AuditContext) async throws
@@ -48,6 +48,9 @@ public protocol ArrivalQueue: Sendable {
     func arrival(source: String, externalID: String) async throws -> (id: Int, presentation: ClinicalPresentation)?
 
     func arrivalStatus(arrivalID: Int) async throws -> ArrivalStatus?
+
+    /// The department the arrival belongs to; nil for an unknown arrival. It never changes.
+    func department(ofArrival arrivalID: Int) async throws -> String?
 
     func queueDepth() async throws -> QueueDepth
 }
@@ -70,16 +73,24 @@ extension ArrivalQueue {
 
 /// The board nurses and physicians work from.
 public protocol WorklistRepository: Sendable {
-    func snapshot() async throws -> WorklistSnapshot
+    /// A department's board and its revision, read together.
+    func snapshot(department: String) async throws -> WorklistSnapshot
 
     /// One patient's row, e.g. for an ETag before a decision: nil when not on the board, or, with
     /// `includingDischarged`, when never on it (a discharged patient's row keeps its last levels and decision).
     func row(arrivalID: Int, includingDischarged: Bool) async throws -> WorklistRow?
 
-    func revision() async throws -> Int
+    /// How many patients each known department has on its board in each state (zeros too), for metrics.
+    func boardCensus() async throws -> [BoardCensus]
 
-    /// Returns the revision as soon as it exceeds `revision`, or the current one after `timeout`.
-    func waitForChange(after revision: Int, timeout: Duration) async throws -> Int
+    /// A department's board revision: 0 until its board first changes.
+    func revision(department: String) async throws -> Int
+
+    /// Every known department's revision (what a change notification may have moved).
+    func revisions() async throws -> [String: Int]
+
+    /// Returns the department's revision as soon as it exceeds `revision`, or the current one after `timeout`.
+    func waitForChange(department: String, after revision: Int, timeout: Duration) async throws -> Int
 
     /// Confirms, overrides or discharges in one transaction (decision row, board row, revision, audit),
     /// only when the row is still at `expectedVersion`.
@@ -116,7 +127,8 @@ public protocol AuditTrail: Sendable {
 
     /// Audits a development token minted by `edtriage token`: for whom, with which role, until when, and the
     /// operating-system user who ran the command.
-    func appendMintedToken(subject: String, role: String, expiresAt: Date, mintedBy: String) async throws
+    func appendMintedToken(subject: String, role: String, departments: [String]?, expiresAt: Date, mintedBy: String)
+        async throws
 }
 
 /// Everything the service needs from storage.

@@ -20,12 +20,13 @@ struct IngestCommand: AsyncParsableCommand {
         let validator = ArrivalValidator(limits: configuration.triage.arrivalLimits)
         let context = AuditContext(actor: "edtriage-ingest", role: "ingest", requestID: UUID().uuidString)
         let tally = try await withStore(configuration, logger: Logger(label: "edtriage.ingest")) { store in
+            try await store.registerDepartments(configuration.triage.departments)
             var tally = IngestTally()
             for (index, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated()
             where !line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }) {
                 do {
-                    let submission = try ArrivalSubmission.decodeJSON(Data(line))
-                    let flags = try validator.validate(submission)
+                    var submission = try ArrivalSubmission.decodeJSON(Data(line))
+                    let flags = try validator.validate(&submission)
                     let result = try await store.enqueue(submission, flags: flags, context: context)
                     result.isDuplicate ? (tally.duplicates += 1) : (tally.accepted += 1)
                 } catch let error as ArrivalValidationError {

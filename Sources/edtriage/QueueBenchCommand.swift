@@ -89,8 +89,8 @@ struct QueueBenchmark: Sendable {
                     var times: [Int: ContinuousClock.Instant] = [:]
                     for index in stride(from: producer, to: arrivals, by: producers) {
                         if let interval { try await Task.sleep(until: start + interval * index, clock: clock) }
-                        let submission = Self.syntheticArrival(index, runID: String(runID))
-                        let flags = try validator.validate(submission)
+                        var submission = Self.syntheticArrival(index, runID: String(runID))
+                        let flags = try validator.validate(&submission)
                         let before = clock.now
                         let item = ArrivalEnqueue(submission: submission, flags: flags, context: context)
                         times[try await batcher.enqueue(item).arrivalID] = before
@@ -106,18 +106,20 @@ struct QueueBenchmark: Sendable {
         return Result(enqueueSeconds: enqueueSeconds, drainSeconds: (seen.last - start).seconds, latencies: latencies)
     }
 
-    /// Long-polls the worklist like a board and records when each arrival first appears.
+    /// Long-polls the worklist like a board and records when each arrival first appears (the synthetic arrivals
+    /// name no department, so they are in the default one).
     private func watchBoard(since start: ContinuousClock.Instant, clock: ContinuousClock) async throws
         -> (firstSeen: [Int: ContinuousClock.Instant], last: ContinuousClock.Instant)
     {
-        let initial = try await store.snapshot()
+        let department = Department.defaultCode
+        let initial = try await store.snapshot(department: department)
         let preexisting = Set(initial.rows.map(\.arrivalID))
         var firstSeen: [Int: ContinuousClock.Instant] = [:]
         var revision = initial.revision
         while firstSeen.count < arrivals {
-            revision = try await store.waitForChange(after: revision, timeout: .seconds(5))
+            revision = try await store.waitForChange(department: department, after: revision, timeout: .seconds(5))
             let now = clock.now
-            for row in try await store.snapshot().rows where !preexisting.contains(row.arrivalID) && firstSeen[row.arrivalID] == nil {
+            for row in try await store.snapshot(department: department).rows where !preexisting.contains(row.arrivalID) && firstSeen[row.arrivalID] == nil {
                 firstSeen[row.arrivalID] = now
             }
         }

@@ -12,6 +12,9 @@ struct TokenCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigurationOptions
     @Option(help: "dashboard, nurse, physician, admin or intake.") var role: Role
     @Option(help: "The token's subject, recorded as the actor in the audit log.") var subject: String?
+    @Option(name: .customLong("department"),
+            help: "A department the token covers (repeat for several; * for all). Required when triage.departments names several.")
+    var departments: [String] = []
 
     func run() async throws {
         let configuration = try await options.load()
@@ -19,7 +22,8 @@ struct TokenCommand: AsyncParsableCommand {
         var logger = Logger(label: "edtriage.token")
         logger.logLevel = .error
         print(try await mintDevelopmentToken(configuration: configuration, role: role,
-                                             actorID: subject ?? "dev-\(role.rawValue)", logger: logger))
+                                             actorID: subject ?? "dev-\(role.rawValue)",
+                                             departments: departments.isEmpty ? nil : departments, logger: logger))
     }
 }
 

@@ -11,19 +11,27 @@ struct WorklistCommand: AsyncParsableCommand {
     @Option(help: "Wait up to this many seconds until the board has at least --min-rows rows.") var wait: Int = 0
     @Option(help: "Rows to wait for with --wait.") var minRows: Int = 1
     @Flag(help: "With --wait, also wait until no row's model assessment is pending.") var modelSettled = false
+    @Option(help: "The department whose board to print; needed when triage.departments names several.")
+    var department: String?
 
     func run() async throws {
         let configuration = try await options.load()
+        let departments = configuration.triage.departments
+        guard let department = department ?? (departments.count == 1 ? departments[0] : nil),
+              departments.contains(department) else {
+            throw ValidationError("--department must be one of \(departments.joined(separator: ", "))")
+        }
         let (wait, minRows, modelSettled) = (wait, minRows, modelSettled)
         let snapshot = try await withStore(configuration, logger: Logger(label: "edtriage.worklist")) { store in
-            var snapshot = try await store.snapshot()
+            var snapshot = try await store.snapshot(department: department)
             let deadline = ContinuousClock.now + .seconds(wait)
             func waiting(_ snapshot: WorklistSnapshot) -> Bool {
                 snapshot.rows.count < minRows || (modelSettled && snapshot.rows.contains { $0.modelStatus == .pending })
             }
             while waiting(snapshot), ContinuousClock.now < deadline {
-                _ = try await store.waitForChange(after: snapshot.revision, timeout: deadline - .now)
-                snapshot = try await store.snapshot()
+                _ = try await store.waitForChange(department: department, after: snapshot.revision,
+                                                  timeout: deadline - .now)
+                snapshot = try await store.snapshot(department: department)
             }
             return snapshot
         }
@@ -57,7 +65,7 @@ struct WorklistTable {
             row.explanation.map { "#\(row.arrivalID): \($0)" + (row.advisory.map { " \($0)." } ?? "") }
         }
         let images = snapshot.rows.compactMap { row in row.imagesNote.map { "#\(row.arrivalID): \($0)" } }
-        return (["worklist revision \(snapshot.revision), \(snapshot.rows.count) patients"] + lines
+        return (["\(snapshot.department) worklist revision \(snapshot.revision), \(snapshot.rows.count) patients"] + lines
                 + (explanations.isEmpty ? [] : ["", "Explanations:"] + explanations)
                 + (images.isEmpty ? [] : ["", "Images:"] + images)).joined(separator: "\n")
     }

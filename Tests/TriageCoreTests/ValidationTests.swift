@@ -104,21 +104,47 @@ import TriageCore
 
     @Test(arguments: badSubmissions)
     func badSubmissionIsRejected(field: String, submission: ArrivalSubmission) {
-        let error = rejection { () throws(ArrivalValidationError) in try validator.validate(submission) }
+        var submission = submission
+        let error = rejection { () throws(ArrivalValidationError) in try validator.validate(&submission) }
         #expect(error?.field == field)
         #expect(error.map { !$0.message.contains("MRN-42") } == true)
     }
 
     @Test func validSubmissionWithImagesPasses() throws {
-        let flags = try validator.validate(Self.submission(images: Array(repeating: Self.jpeg, count: 4)))
+        var submission = Self.submission(images: Array(repeating: Self.jpeg, count: 4))
+        let flags = try validator.validate(&submission)
         #expect(flags.isEmpty)
+    }
+
+    @Test func anArrivalWithoutADepartmentIsPlacedInTheOnlyOne() throws {
+        var submission = Self.submission()
+        _ = try ArrivalValidator(limits: ArrivalLimits(departments: ["north"])).validate(&submission)
+        #expect(submission.department == "north")
+    }
+
+    @Test func withSeveralDepartmentsAnArrivalMustNameAConfiguredOne() throws {
+        let validator = ArrivalValidator(limits: ArrivalLimits(departments: ["north", "south"]))
+        var unnamed = Self.submission()
+        #expect(throws: ArrivalValidationError(field: "department", message: "department is required: one of north, south")) {
+            try validator.validate(&unnamed)
+        }
+        var unknown = Self.submission()
+        unknown.department = "east"
+        #expect(throws: ArrivalValidationError(field: "department", message: "department must be one of north, south")) {
+            try validator.validate(&unknown)
+        }
+        var south = Self.submission()
+        south.department = "south"
+        _ = try validator.validate(&south)
+        #expect(south.department == "south")
     }
 
     @Test func imageLimitsAreConfigurable() {
         let strict = ArrivalValidator(limits: ArrivalLimits(maxImages: 1, maxImageBytes: 2))
         #expect(throws: ArrivalValidationError(field: "images[0].data_base64",
                                                message: "images[0].data_base64 must be 1 to 2 bytes")) {
-            try strict.validate(Self.submission(images: [Self.jpeg]))
+            var submission = Self.submission(images: [Self.jpeg])
+            _ = try strict.validate(&submission)
         }
     }
 

@@ -69,6 +69,23 @@ struct HL7TranslationTests {
         }
     }
 
+    @Test("the assigned location's facility or point of care names the department, when it is one of ours")
+    func department() throws {
+        func department(_ location: String, _ departments: [String]) throws -> String? {
+            let visit = Self.segment("PV1", [1: "1", 2: "E", 3: location, 19: "V0001"])
+            let message = try Self.message("ADT^A04^ADT_A01", [Self.patient, visit, Self.reason])
+            guard case .arrival(let submission) = try HL7Translation.request(from: message, departments: departments) else {
+                Issue.record("not an arrival")
+                return nil
+            }
+            return submission.department
+        }
+        #expect(try department("ED^^^NORTH", ["north", "south"]) == "north")
+        #expect(try department("ED^^^HOSP", ["ed"]) == "ed")
+        #expect(try department("ED^^^HOSP", ["north", "south"]) == nil)
+        #expect(try department("", ["north", "south"]) == nil)
+    }
+
     @Test("ages in days for the first month and months to the second birthday")
     func paediatricAges() throws {
         let arrived = try #require(RFC3339.date(from: "2026-12-03T07:00:00Z"))

@@ -28,7 +28,7 @@ struct WorklistTests {
         try await TestDatabase.with { database in
             try await database.withStore { store async throws in
                 let ids = try await board(store)
-                let snapshot = try await store.snapshot()
+                let snapshot = try await store.snapshot(department: "ed")
                 #expect(snapshot.revision == 3)
                 #expect(snapshot.rows.count == 3)
                 #expect(snapshot.rows.first?.arrivalID == ids[1])
@@ -59,7 +59,7 @@ struct WorklistTests {
                                                      context: Fixtures.nurse)
                 #expect(receipt.state == .overridden && receipt.effectiveLevel == .resuscitation)
                 #expect(receipt.version == sprain.version + 1 && receipt.revision == 4)
-                let snapshot = try await store.snapshot()
+                let snapshot = try await store.snapshot(department: "ed")
                 #expect(snapshot.rows.first?.arrivalID == ids[0])
                 #expect(snapshot.rows.first?.proposedLevel == sprain.proposedLevel)
                 #expect(snapshot.rows.first?.decidedBy == "nurse.jones")
@@ -71,7 +71,7 @@ struct WorklistTests {
                 }
                 #expect(try await database.count("decisions") == 1)
                 #expect(try await database.count("audit_log") == auditRows)
-                #expect(try await store.revision() == 4)
+                #expect(try await store.revision(department: "ed") == 4)
                 let detail = try #require(try await store.assessment(id: sprain.assessmentID))
                 #expect(detail.decisions.map(\.reason) == ["looks grey"])
                 #expect(detail.decisions.first?.level == .resuscitation)
@@ -113,7 +113,7 @@ struct WorklistTests {
                 _ = try await store.decide(.discharge(reason: "admitted to ICU"), arrivalID: ids[1],
                                            expectedVersion: confirmed.version,
                                            context: AuditContext(actor: "dr.who", role: "physician"))
-                #expect(try await store.snapshot().rows.map(\.arrivalID).contains(ids[1]) == false)
+                #expect(try await store.snapshot(department: "ed").rows.map(\.arrivalID).contains(ids[1]) == false)
                 #expect(try await store.row(arrivalID: ids[1]) == nil)
                 await #expect(throws: DecisionError.notFound) {
                     try await store.decide(.confirm, arrivalID: ids[1], expectedVersion: confirmed.version + 1,
@@ -132,15 +132,35 @@ struct WorklistTests {
     func longPoll() async throws {
         try await TestDatabase.with { database in
             try await database.withStore { store async throws in
-                let start = try await store.revision()
-                #expect(try await store.waitForChange(after: start, timeout: .milliseconds(300)) == start)
+                let start = try await store.revision(department: "ed")
+                #expect(try await store.waitForChange(department: "ed", after: start, timeout: .milliseconds(300)) == start)
                 // Long enough to outlast the change even on a machine busy with other suites.
-                async let changed = store.waitForChange(after: start, timeout: .seconds(60))
+                async let changed = store.waitForChange(department: "ed", after: start, timeout: .seconds(60))
                 try await Task.sleep(for: .milliseconds(200))
                 _ = try await board(store)
                 let clock = ContinuousClock.now
                 #expect(try await changed > start)
                 #expect(ContinuousClock.now - clock < .seconds(5))
+            }
+        }
+    }
+
+    @Test("each department's revision moves with its own board only; the previous version's bumps reach ed's")
+    func departmentRevisions() async throws {
+        try await TestDatabase.with { database in
+            try await database.withStore { store async throws in
+                try await store.registerDepartments(["ed", "north"])
+                let (ed, north) = (try await store.revision(department: "ed"), try await store.revision(department: "north"))
+                _ = try await board(store)
+                #expect(try await store.revision(department: "ed") > ed)
+                #expect(try await store.revision(department: "north") == north)
+                #expect(try await store.revision(department: "unknown") == 0)
+
+                // A process of the previous version bumps worklist_state; ed's board must see its change.
+                let before = try await store.revision(department: "ed")
+                try await database.ownerQuery("SET ROLE edtriage_app; UPDATE worklist_state SET revision = revision + 1")
+                #expect(try await store.revision(department: "ed") > before)
+                #expect(try await store.revision(department: "north") == north)
             }
         }
     }

@@ -49,7 +49,7 @@ struct ModelPhaseTests {
             try await withWorker(database, modelPhase: gate) { store async throws in
                 #expect(try await eventually { try await database.count("worklist") == 1 })
                 #expect(try await eventually { gate.startedCount == 1 })
-                let rulesRow = try #require(try await store.snapshot().rows.first)
+                let rulesRow = try #require(try await store.snapshot(department: "ed").rows.first)
                 #expect(rulesRow.modelStatus == .pending)
                 let rules = try #require(try await store.assessment(id: rulesRow.assessmentID))
                 #expect(rules.phase == "rules")
@@ -87,7 +87,7 @@ struct ModelPhaseTests {
             try await database.insertArrivals(count: 2)
             try await withWorker(database, modelPhase: gate) { store async throws in
                 #expect(try await eventually { try await database.count("worklist") == 2 })
-                let rows = try await store.snapshot().rows.sorted { $0.arrivalID < $1.arrivalID }
+                let rows = try await store.snapshot(department: "ed").rows.sorted { $0.arrivalID < $1.arrivalID }
                 let (confirmed, unconfirmed) = (rows[0], rows[1])
                 let receipt = try await store.decide(.confirm, arrivalID: confirmed.arrivalID,
                                                      expectedVersion: confirmed.version, context: Self.nurse)
@@ -152,7 +152,7 @@ struct ModelPhaseTests {
             try await database.withStore { store in
                 // Claimed first, made moot while being scored: nothing is written when it completes.
                 let inFlight = try #require(try await store.claimModelJobs(limit: 1, lease: .seconds(60)).first)
-                let rows = try await store.snapshot().rows.sorted { ($0.arrivalID == inFlight.arrivalID ? 0 : 1, $0.arrivalID)
+                let rows = try await store.snapshot(department: "ed").rows.sorted { ($0.arrivalID == inFlight.arrivalID ? 0 : 1, $0.arrivalID)
                     < ($1.arrivalID == inFlight.arrivalID ? 0 : 1, $1.arrivalID) }
                 try await store.recordVitals(arrivalID: inFlight.arrivalID, vitals: Vitals(heartRate: 130),
                                              context: Self.nurse)
@@ -233,7 +233,7 @@ struct ModelPhaseTests {
             try await rulesAssessedAwaitingTheModel(database, count: 2)
             try await withWorker(database, modelPhase: broken) { store async throws in
                 #expect(try await eventually { try await database.count("model_jobs", where: "state = 'unavailable'") == 2 })
-                let row = try #require(try await store.snapshot().rows.first)
+                let row = try #require(try await store.snapshot(department: "ed").rows.first)
                 #expect(row.modelStatus == .unavailable)
                 let assessment = try #require(try await store.assessment(id: row.assessmentID))
                 #expect(assessment.phase == "model")
@@ -261,7 +261,7 @@ struct ModelPhaseTests {
             try await Self.attachImage(database)
             try await withWorker(database, modelPhase: held) { store async throws in
                 #expect(try await eventually { held.imageReadsStarted == 1 })
-                let text = try #require(try await store.snapshot().rows.first)
+                let text = try #require(try await store.snapshot(department: "ed").rows.first)
                 // One level less urgent than the text score (ESI 5 stays 5), with the reason.
                 let level = try #require(ESILevel(rawValue: min(5, text.effectiveLevel.rawValue + 1)))
                 let receipt = try await store.decide(.override(level: level, reason: "seen at the desk"),
@@ -297,7 +297,7 @@ struct ModelPhaseTests {
             let failing = InstrumentedModelPhase(model, open: true, images: .failing)
             try await withWorker(database, modelPhase: failing) { store async throws in
                 #expect(try await eventually { try await database.count("model_jobs", where: "state = 'done'") == 1 })
-                let row = try #require(try await store.snapshot().rows.first)
+                let row = try #require(try await store.snapshot(department: "ed").rows.first)
                 #expect(row.modelStatus == .scored)
                 let assessment = try #require(try await store.assessment(id: row.assessmentID))
                 #expect(assessment.phase == "vision")
@@ -343,21 +343,21 @@ struct ModelPhaseTests {
         try await TestDatabase.with { database in
             try await rulesAssessedAwaitingTheModel(database, count: 1)
             try await database.withStore { store in
-                let row = try #require(try await store.snapshot().rows.first)
+                let row = try #require(try await store.snapshot(department: "ed").rows.first)
                 #expect(row.modelStatus == .waiting)
                 #expect(row.modelNote == "no running process has a model; the rules' level stands")
                 let lane = ModelLaneStatus(laneID: UUID(), model: "medgemma", available: false,
                                            reason: "the model server answered 503")
                 try await store.reportModelLane(lane)
-                let down = try #require(try await store.snapshot().rows.first)
+                let down = try #require(try await store.snapshot(department: "ed").rows.first)
                 #expect(down.modelStatus == .waiting)
                 #expect(down.modelNote?.contains("the model server answered 503") == true)
                 var up = lane
                 up.available = true
                 try await store.reportModelLane(up)
-                #expect(try await store.snapshot().rows.first?.modelStatus == .pending)
+                #expect(try await store.snapshot(department: "ed").rows.first?.modelStatus == .pending)
                 try await store.removeModelLane(lane.laneID)
-                #expect(try await store.snapshot().rows.first?.modelStatus == .waiting)
+                #expect(try await store.snapshot(department: "ed").rows.first?.modelStatus == .waiting)
             }
         }
     }
@@ -379,7 +379,7 @@ struct ModelPhaseTests {
                 try await database.insertArrivals(count: 1)
                 try await withWorker(database, rules: setup.rulesPhase, modelPhase: setup.modelPhase) { store async throws in
                     #expect(try await eventually { try await database.count("worklist") == 1 })
-                    let row = try #require(try await store.snapshot().rows.first)
+                    let row = try #require(try await store.snapshot(department: "ed").rows.first)
                     #expect(row.modelStatus == .unavailable)
                     let assessment = try #require(try await store.assessment(id: row.assessmentID))
                     #expect(assessment.model?.status == .unavailable)

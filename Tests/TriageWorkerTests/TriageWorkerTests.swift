@@ -155,8 +155,8 @@ struct TriageWorkerTests {
                 VALUES ('sql', 'no-age', 'MRN-x', '{"sex":"M"}')
                 """)
             try await withWorkers(database, configuration: WorkerConfiguration(pollInterval: .milliseconds(100))) { store async throws in
-                #expect(try await eventually { try await store.failedArrivals(limit: 10).count == 2 })
-                let failed = try await store.failedArrivals(limit: 10)
+                #expect(try await eventually { try await store.failedArrivals(limit: 10, departments: nil).count == 2 })
+                let failed = try await store.failedArrivals(limit: 10, departments: nil)
                 #expect(failed.allSatisfy { $0.attempts == 1 })
                 #expect(failed.contains { $0.lastError.contains("hr") })
                 #expect(failed.contains { $0.lastError.contains("age") })
@@ -172,8 +172,8 @@ struct TriageWorkerTests {
             try await database.insertArrivals(count: 1)
             let configuration = WorkerConfiguration(pollInterval: .milliseconds(50), retry: Self.quickRetry)
             try await withWorkers(database, scoring: FlakyScoring(failures: 100), configuration: configuration) { store async throws in
-                #expect(try await eventually { try await store.failedArrivals(limit: 1).count == 1 })
-                let failed = try #require(try await store.failedArrivals(limit: 1).first)
+                #expect(try await eventually { try await store.failedArrivals(limit: 1, departments: nil).count == 1 })
+                let failed = try #require(try await store.failedArrivals(limit: 1, departments: nil).first)
                 #expect(failed.attempts == 3)
                 #expect(failed.lastError.contains("Crash"))
             }

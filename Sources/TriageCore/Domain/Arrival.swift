@@ -86,21 +86,24 @@ public struct ArrivalSubmission: Codable, Sendable, Hashable {
     public var patientRef: String
     /// When the patient arrived; the database's clock when absent.
     public var receivedAt: Date?
+    /// The ED the patient arrived at, one of the service's departments; may be left out while there is only one.
+    public var department: String?
     public var presentation: ClinicalPresentation
     public var images: [ImageSubmission]
 
     public init(source: String, externalID: String, patientRef: String, receivedAt: Date? = nil,
-                presentation: ClinicalPresentation, images: [ImageSubmission] = []) {
+                department: String? = nil, presentation: ClinicalPresentation, images: [ImageSubmission] = []) {
         self.source = source
         self.externalID = externalID
         self.patientRef = patientRef
         self.receivedAt = receivedAt
+        self.department = department
         self.presentation = presentation
         self.images = images
     }
 
     private enum CodingKeys: String, CodingKey {
-        case source, images
+        case source, images, department
         case externalID = "external_id"
         case patientRef = "patient_ref"
         case receivedAt = "received_at"
@@ -113,6 +116,7 @@ public struct ArrivalSubmission: Codable, Sendable, Hashable {
         externalID = try c.decode(String.self, forKey: .externalID)
         patientRef = try c.decode(String.self, forKey: .patientRef)
         receivedAt = try c.decodeIfPresent(Date.self, forKey: .receivedAt)
+        department = try c.decodeIfPresent(String.self, forKey: .department)
         images = try c.decodeIfPresent([ImageSubmission].self, forKey: .images) ?? []
         presentation = try ClinicalPresentation(from: decoder)
     }
@@ -123,6 +127,7 @@ public struct ArrivalSubmission: Codable, Sendable, Hashable {
         try c.encode(externalID, forKey: .externalID)
         try c.encode(patientRef, forKey: .patientRef)
         try c.encodeIfPresent(receivedAt, forKey: .receivedAt)
+        try c.encodeIfPresent(department, forKey: .department)
         if !images.isEmpty { try c.encode(images, forKey: .images) }
         try presentation.encode(to: encoder)
     }

@@ -4,12 +4,16 @@ public struct ArrivalLimits: Sendable, Hashable {
     public var maxImages: Int
     public var maxImageBytes: Int
     public var allowedImageContentTypes: Set<String>
+    /// The service's departments, in configuration order.
+    public var departments: [String]
 
     public init(maxImages: Int = 4, maxImageBytes: Int = 5 * 1024 * 1024,
-                allowedImageContentTypes: Set<String> = ["image/jpeg", "image/png", "image/webp"]) {
+                allowedImageContentTypes: Set<String> = ["image/jpeg", "image/png", "image/webp"],
+                departments: [String] = [Department.defaultCode]) {
         self.maxImages = maxImages
         self.maxImageBytes = maxImageBytes
         self.allowedImageContentTypes = allowedImageContentTypes
+        self.departments = departments
     }
 }
 

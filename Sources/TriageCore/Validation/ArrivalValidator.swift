@@ -14,8 +14,10 @@ public struct ArrivalValidator: Sendable {
         self.limits = limits
     }
 
-    /// Validates the whole submission; returns flags for plausible-but-extreme values.
-    public func validate(_ submission: ArrivalSubmission) throws(ArrivalValidationError) -> [Finding] {
+    /// Validates the whole submission; returns flags for plausible-but-extreme values. A submission without a
+    /// department is placed in the only one; with several, it must name one.
+    public func validate(_ submission: inout ArrivalSubmission) throws(ArrivalValidationError) -> [Finding] {
+        submission.department = try department(of: submission)
         try checkLength(submission.source, field: "source", allowed: 1...128)
         try checkLength(submission.externalID, field: "external_id", allowed: 1...128)
         try checkLength(submission.patientRef, field: "patient_ref", allowed: 1...128)
@@ -30,6 +32,21 @@ public struct ArrivalValidator: Sendable {
         try checkLength(presentation.note, field: "note", allowed: 0...8000)
         try checkVitals(presentation.vitals)
         return Self.extremeValueFlags(presentation.vitals)
+    }
+
+    /// The submission's department, or the only one when it names none.
+    private func department(of submission: ArrivalSubmission) throws(ArrivalValidationError) -> String {
+        let choices = limits.departments.joined(separator: ", ")
+        guard let department = submission.department else {
+            guard limits.departments.count == 1 else {
+                throw ArrivalValidationError(field: "department", message: "department is required: one of \(choices)")
+            }
+            return limits.departments[0]
+        }
+        guard limits.departments.contains(department) else {
+            throw ArrivalValidationError(field: "department", message: "department must be one of \(choices)")
+        }
+        return department
     }
 
     /// Flags for values that are possible but extreme (e.g. HR > 220/min): the nurse should re-measure.

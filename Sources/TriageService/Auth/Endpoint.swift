@@ -40,7 +40,9 @@ extension Endpoint {
     public static let board = Endpoint(.get, "/board", nil, "The ED board page (signs in with a token)")
     public static let boardAsset = Endpoint(.get, "/board/{file}", nil, "The board's script and stylesheet")
 
-    public static let worklist = Endpoint(.get, "/v1/worklist", boardReaders, "Prioritised worklist")
+    public static let worklist = Endpoint(.get, "/v1/worklist", boardReaders, "A department's prioritised worklist")
+    public static let departments = Endpoint(.get, "/v1/departments", Set(Role.allCases),
+                                             "The departments the caller's token covers")
     public static let assessment = Endpoint(.get, "/v1/assessments/{id}", clinicians,
                                             "Assessment with explanation, inputs and decision history")
     public static let confirm = Endpoint(.post, "/v1/assessments/{id}/confirm", clinicians, "Confirm the proposed level")
@@ -76,7 +78,7 @@ extension Endpoint {
     /// Every endpoint, in the order of the README table.
     public static let all: [Endpoint] = [
         health, readiness, metrics, openAPI, board, boardAsset,
-        worklist, assessment, confirm, override,
+        worklist, departments, assessment, confirm, override,
         submitArrival, discharge, vitals, image,
         audit, auditVerify, failedArrivals, requeue,
         fhirMetadata, fhirTransaction, fhirObservations, fhirObservation, fhirEncounter, fhirRiskAssessment, fhirAuditEvents,

@@ -15,9 +15,40 @@ public struct AuthenticatedUser: Sendable, Equatable {
     /// The `sub` claim: who acts, recorded as the actor of every audit row and decision.
     public let actorID: String
     public let role: Role
+    /// The departments the token lets its holder see and act on.
+    public let departments: DepartmentAccess
 
-    public init(actorID: String, role: Role) {
+    public init(actorID: String, role: Role, departments: DepartmentAccess = .all) {
         self.actorID = actorID
         self.role = role
+        self.departments = departments
+    }
+}
+
+/// Which departments a token covers: the `departments` claim, a list of department codes, `*` for all.
+public enum DepartmentAccess: Sendable, Equatable {
+    case all
+    case only(Set<String>)
+
+    /// The claim's value: `*` anywhere in it covers every department.
+    init(claim: [String]) {
+        self = claim.contains(Self.everyDepartment) ? .all : .only(Set(claim))
+    }
+
+    static let everyDepartment = "*"
+
+    public func covers(_ department: String) -> Bool {
+        switch self {
+        case .all: true
+        case .only(let codes): codes.contains(department)
+        }
+    }
+
+    /// The covered departments as a store filter: nil for all.
+    var codes: Set<String>? {
+        switch self {
+        case .all: nil
+        case .only(let codes): codes
+        }
     }
 }

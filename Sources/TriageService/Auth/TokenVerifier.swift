@@ -1,5 +1,6 @@
 import Foundation
 import JWTKit
+import TriageCore
 
 /// Why a bearer token was refused, in words safe to return to the caller and to store in the audit trail.
 public struct TokenRejection: Error, Equatable, CustomStringConvertible {
@@ -20,13 +21,15 @@ public struct TokenVerifier: Sendable {
     private let issuer: String
     private let audience: String
     private let maximumLifetime: TimeInterval
+    /// With several departments, every token must say which it covers.
+    private let requiresDepartments: Bool
 
     /// RFC 7518 §3.2: an HS256 key must be at least as long as the hash output (32 bytes).
     static let minimumSecretBytes = 32
     /// How far clocks may disagree: `iat` may lie this far ahead, `nbf` is honoured this much early.
     static let clockSkew: TimeInterval = 60
 
-    public init(configuration: ServiceConfiguration.Auth) async throws {
+    public init(configuration: ServiceConfiguration.Auth, departments: [String] = [Department.defaultCode]) async throws {
         var signingKeys: JWTKeyCollection?
         if let secret = configuration.hs256Secret {
             guard secret.value.utf8.count >= Self.minimumSecretBytes else {
@@ -57,6 +60,7 @@ public struct TokenVerifier: Sendable {
         self.issuer = configuration.issuer
         self.audience = configuration.audience
         self.maximumLifetime = TimeInterval(configuration.maxTokenLifetimeSeconds)
+        self.requiresDepartments = departments.count > 1
     }
 
     /// The user the token speaks for, or a `TokenRejection` saying why it is refused.
@@ -83,17 +87,24 @@ public struct TokenVerifier: Sendable {
         guard claims.exp.value.timeIntervalSince(claims.iat.value) <= maximumLifetime else {
             throw TokenRejection(reason: "token lifetime exceeds auth.max_token_lifetime_seconds")
         }
-        return AuthenticatedUser(actorID: claims.sub.value, role: claims.role)
+        guard let departments = claims.departments else {
+            guard !requiresDepartments else {
+                throw TokenRejection(reason: "token names no departments, and this service has several")
+            }
+            return AuthenticatedUser(actorID: claims.sub.value, role: claims.role)
+        }
+        return AuthenticatedUser(actorID: claims.sub.value, role: claims.role, departments: DepartmentAccess(claim: departments))
     }
 
-    /// Signs an HS256 token for `actorID` with `role`, valid for `lifetime` from `now`:
-    /// for `edtriage token` and tests. Needs the HS256 secret.
-    public func mintToken(actorID: String, role: Role, lifetime: Duration, now: Date = Date()) async throws -> String {
+    /// Signs an HS256 token for `actorID` with `role` and `departments` (nil: no claim), valid for `lifetime` from
+    /// `now`: for `edtriage token` and tests. Needs the HS256 secret.
+    public func mintToken(actorID: String, role: Role, departments: [String]? = nil, lifetime: Duration,
+                          now: Date = Date()) async throws -> String {
         guard let signingKeys else {
             throw ConfigurationError(key: SecretKey.hs256Secret.name, reason: "minting tokens needs the HS256 secret")
         }
         let claims = TriageClaims(
-            sub: SubjectClaim(value: actorID), role: role, iss: IssuerClaim(value: issuer),
+            sub: SubjectClaim(value: actorID), role: role, departments: departments, iss: IssuerClaim(value: issuer),
             aud: AudienceClaim(value: [audience]), iat: IssuedAtClaim(value: now),
             exp: ExpirationClaim(value: now.addingTimeInterval(TimeInterval(lifetime.components.seconds))))
         return try await signingKeys.sign(claims)

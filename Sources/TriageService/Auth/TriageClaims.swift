@@ -5,6 +5,8 @@ import JWTKit
 struct TriageClaims: JWTPayload, Equatable {
     var sub: SubjectClaim
     var role: Role
+    /// Department codes the holder may see and act on, `*` for all; may be left out while the service has one.
+    var departments: [String]? = nil
     var iss: IssuerClaim
     var aud: AudienceClaim
     var iat: IssuedAtClaim

@@ -99,6 +99,8 @@ extension ServiceConfiguration {
         .init("triage.image_content_types", .stringArray(["image/jpeg", "image/png", "image/webp"]),
               "Accepted image media types."),
         .init("triage.top_findings", .int(3), "Findings shown per worklist row."),
+        .init("triage.departments", .stringArray(["ed"]),
+              "The EDs this service triages for (codes: a-z, 0-9, `-`, `_`). Each arrival belongs to one, each has its own board, and with more than one every bearer token must carry a `departments` claim (codes, or `*` for all)."),
         .init("triage.rationale_language", .string("en"),
               "Language of the model's rationale: `en`, or `note` for the triage note's language where it is detected (the prompt's instruction stays in English; the level does not depend on this)."),
         .init("auth.issuer", .string("edtriage"), "Required `iss` claim of bearer tokens."),

@@ -24,6 +24,19 @@ extension ServiceConfiguration {
     ///   - file: YAML file to read; nil reads none (defaults and environment only).
     ///   - allowMissing: Treat a missing `file` as empty (for the default path); a malformed file still throws.
     ///   - environment: The process environment; tests pass their own.
+    /// The configured department codes: at least one, each a valid code, none twice.
+    static func departments(_ codes: [String]) throws -> [String] {
+        guard !codes.isEmpty else { throw ConfigurationError(key: "triage.departments", reason: "names no department") }
+        for code in codes where !Department.isValidCode(code) {
+            throw ConfigurationError(key: "triage.departments",
+                                     reason: "\"\(code)\" is not a department code (a-z, 0-9, - and _, at most 64)")
+        }
+        guard Set(codes).count == codes.count else {
+            throw ConfigurationError(key: "triage.departments", reason: "names a department twice")
+        }
+        return codes
+    }
+
     public static func load(
         file: String?,
         allowMissing: Bool = false,
@@ -117,7 +130,8 @@ extension ServiceConfiguration {
             maxImageBytes: try values.int("triage.max_image_bytes", in: 1...(1 << 30)),
             imageContentTypes: try values.stringArray("triage.image_content_types"),
             topFindings: try values.int("triage.top_findings", in: 0...20),
-            rationaleLanguage: try values.choice("triage.rationale_language"))
+            rationaleLanguage: try values.choice("triage.rationale_language"),
+            departments: try Self.departments(try values.stringArray("triage.departments")))
         let es256KeyFile = try values.optionalString("auth.es256_public_key_file")
         auth = Auth(
             issuer: try values.string("auth.issuer"),

@@ -105,11 +105,13 @@ public struct ServiceConfiguration: Sendable {
         /// Findings shown per worklist row.
         public var topFindings: Int
         public var rationaleLanguage: RationaleLanguage
+        /// The EDs this service triages for, by code; the first is not special.
+        public var departments: [String]
 
         /// What the arrival validator accepts.
         public var arrivalLimits: ArrivalLimits {
             ArrivalLimits(maxImages: maxImages, maxImageBytes: maxImageBytes,
-                          allowedImageContentTypes: Set(imageContentTypes))
+                          allowedImageContentTypes: Set(imageContentTypes), departments: departments)
         }
     }
 

@@ -40,6 +40,8 @@ private struct EntryReader {
     var birthDate: Date?
     var sex = Sex.unknown
     var visit: (system: String, value: String)?
+    /// The Encounter's `serviceProvider.identifier.value`: the ED's department code.
+    var department: String?
     var arrivalMode = ArrivalMode.walkIn
     var receivedAt: Date?
     var vitals = Vitals()
@@ -90,6 +92,10 @@ private struct EntryReader {
                                       + "to the same arrival", at: path + ".identifier")
         }
         visit = (system, value)
+        if let provider = encounter.serviceProvider?.identifier?.value {
+            department = provider
+            origins["department"] = path + ".serviceProvider.identifier.value"
+        }
         if let start = encounter.period?.start {
             guard let date = RFC3339.date(from: start) else {
                 throw FHIRArrival.invalid("period.start is not a FHIR dateTime with a time zone", at: path + ".period.start")
@@ -181,7 +187,8 @@ private struct EntryReader {
         let presentation = ClinicalPresentation(age: age, sex: sex, arrivalMode: arrivalMode, chiefComplaint: chiefComplaint,
                                                 note: notes.joined(separator: "\n"), vitals: vitals)
         return ArrivalSubmission(source: FHIRArrival.sourcePrefix + visit.system, externalID: visit.value,
-                                 patientRef: patientRef, receivedAt: receivedAt, presentation: presentation, images: images)
+                                 patientRef: patientRef, receivedAt: receivedAt, department: department,
+                                 presentation: presentation, images: images)
     }
 }
 
@@ -240,6 +247,7 @@ enum FHIRIncoming {
         var `class`: FHIRCoding?
         var period: FHIRPeriod?
         var hospitalization: Hospitalization?
+        var serviceProvider: FHIRReference?
         var status: String?
         var code: FHIRCodeableConcept?
         var valueQuantity: Quantity?
@@ -255,7 +263,8 @@ enum FHIRIncoming {
         var data: String?
 
         private enum CodingKeys: String, CodingKey {
-            case resourceType, identifier, gender, birthDate, `class`, period, hospitalization, status, code, valueQuantity
+            case resourceType, identifier, gender, birthDate, `class`, period, hospitalization, serviceProvider, status, code
+            case valueQuantity
             case valueString, valueCodeableConcept, component, content, contentType, data
         }
 
@@ -268,6 +277,7 @@ enum FHIRIncoming {
             `class` = try container.decodeIfPresent(FHIRCoding.self, forKey: .class)
             period = try container.decodeIfPresent(FHIRPeriod.self, forKey: .period)
             hospitalization = try container.decodeIfPresent(Hospitalization.self, forKey: .hospitalization)
+            serviceProvider = try container.decodeIfPresent(FHIRReference.self, forKey: .serviceProvider)
             status = try container.decodeIfPresent(String.self, forKey: .status)
             code = try container.decodeIfPresent(FHIRCodeableConcept.self, forKey: .code)
             valueQuantity = try container.decodeIfPresent(Quantity.self, forKey: .valueQuantity)

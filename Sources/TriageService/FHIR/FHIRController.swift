@@ -19,6 +19,7 @@ struct FHIRController: Sendable {
     let auditTrail: any AuditTrail
     /// `https` when the server terminates TLS itself: the scheme of the bundle entries' full URLs.
     let scheme: String
+    let gate: DepartmentGate
 
     static let contentType = "application/fhir+json; charset=utf-8"
 
@@ -36,15 +37,19 @@ struct FHIRController: Sendable {
     /// from), then queued; a re-sent bundle (same Encounter identifier) is the same arrival and changes nothing.
     @Sendable func transaction(_ request: Request, context: TriageRequestContext) async throws -> Response {
         let arrival = try FHIRArrival(try await request.decodeJSON(FHIRIncoming.Bundle.self, limit: bundleLimit))
+        var submission = arrival.submission
+        // The Encounter's service provider places the arrival when it names one of our departments.
+        submission.department = Department.named(submission.department, in: validator.limits.departments)
         let flags: [Finding]
         do {
-            flags = try validator.validate(arrival.submission)
+            flags = try validator.validate(&submission)
         } catch {
             throw Problem(.validation, error.message, field: arrival.origins[error.field] ?? "Bundle.entry")
         }
+        try gate.requireAccess(to: submission, context)
         let user = try context.requireIdentity()
         let result = try await arrivals.enqueue(
-            ArrivalEnqueue(submission: arrival.submission, flags: flags, context: user.auditContext(requestID: context.id)))
+            ArrivalEnqueue(submission: submission, flags: flags, context: user.auditContext(requestID: context.id)))
         let status = result.isDuplicate ? "200 OK" : "201 Created"
         let response = FHIRTransactionResponse(entry: arrival.entryTypes.map { type in
             .init(response: .init(status: status, location: type == "Encounter" ? "Encounter/\(result.arrivalID)" : nil))
@@ -53,19 +58,22 @@ struct FHIRController: Sendable {
     }
 
     @Sendable func observation(_ request: Request, context: TriageRequestContext) async throws -> Response {
-        let (row, detail) = try await boardRow(arrivalID: try Self.id(context, prefix: "esi-", of: "the Observation"))
+        let (row, detail) = try await boardRow(arrivalID: try Self.id(context, prefix: "esi-", of: "the Observation"), context)
         return try respond(FHIRTriage.observation(row, detail), request, context)
     }
 
     @Sendable func encounter(_ request: Request, context: TriageRequestContext) async throws -> Response {
-        let (row, detail) = try await boardRow(arrivalID: try Self.id(context, prefix: "", of: "the Encounter"))
+        let (row, detail) = try await boardRow(arrivalID: try Self.id(context, prefix: "", of: "the Encounter"), context)
         return try respond(FHIRTriage.encounter(row, detail), request, context)
     }
 
     @Sendable func riskAssessment(_ request: Request, context: TriageRequestContext) async throws -> Response {
         let assessmentID = try Self.id(context, prefix: "model-", of: "the RiskAssessment")
-        guard let detail = try await assessments.assessment(id: assessmentID),
-              let row = try await worklist.row(arrivalID: detail.arrivalID, includingDischarged: true),
+        guard let detail = try await assessments.assessment(id: assessmentID) else {
+            throw Problem.notFound("the RiskAssessment")
+        }
+        try gate.requireAccess(to: detail.department, context)
+        guard let row = try await worklist.row(arrivalID: detail.arrivalID, includingDischarged: true),
               let risk = FHIRTriage.riskAssessment(row, detail)
         else { throw Problem.notFound("the RiskAssessment") }
         try await auditTrail.appendAccess(.assessment(arrivalID: detail.arrivalID, assessmentID: detail.id),
@@ -75,16 +83,18 @@ struct FHIRController: Sendable {
 
     /// `GET /fhir/r4/Observation?patient:identifier=[system|]value&encounter=Encounter/N&_lastUpdated=geT…`:
     /// the ESI Observations that match every parameter given: of that encounter, discharged or not, or of the
-    /// patients on the board.
+    /// patients on the boards of the departments the token covers.
     @Sendable func searchObservations(_ request: Request, context: TriageRequestContext) async throws -> Response {
         let search = try ObservationSearch(request.uri.queryParameters)
-        let rows = if let encounterID = search.encounterID {
-            try await worklist.row(arrivalID: encounterID, includingDischarged: true).map { [$0] } ?? []
+        let departments = try gate.visible(to: context)
+        var rows: [WorklistRow] = []
+        if let encounterID = search.encounterID {
+            rows = try await worklist.row(arrivalID: encounterID, includingDischarged: true).map { [$0] } ?? []
         } else {
-            try await worklist.snapshot().rows
+            for department in departments { rows += try await worklist.snapshot(department: department).rows }
         }
         var matches: [FHIRObservation] = []
-        for row in rows where search.matches(row) {
+        for row in rows where departments.contains(row.department) && search.matches(row) {
             guard let detail = try await assessments.assessment(id: row.assessmentID),
                   search.matches(lastUpdated: FHIRTriage.lastUpdated(row, detail)) else { continue }
             matches.append(FHIRTriage.observation(row, detail))
@@ -95,7 +105,8 @@ struct FHIRController: Sendable {
     /// `GET /fhir/r4/AuditEvent?date=ge…&agent=…&entity=Encounter/N&_count=…`: the audit trail, oldest first; each
     /// search is itself audited as a read of the audit.
     @Sendable func searchAuditEvents(_ request: Request, context: TriageRequestContext) async throws -> Response {
-        let filter = try AuditEventSearch.filter(request.uri.queryParameters)
+        var filter = try AuditEventSearch.filter(request.uri.queryParameters)
+        filter.departments = try gate.listing(nil, context)
         let entries = try await auditTrail.auditEntries(filter)
         try await auditTrail.appendAccess(.audit(rows: entries.count),
                                           context: try context.requireIdentity().auditContext(requestID: context.id))
@@ -116,11 +127,13 @@ struct FHIRController: Sendable {
         try respond(FHIRCapabilities.statement, request, context)
     }
 
-    /// The row of an arrival, on the board or discharged, and the assessment it shows.
-    private func boardRow(arrivalID: Int) async throws -> (WorklistRow, AssessmentDetail) {
+    /// The row of an arrival, on the board or discharged, and the assessment it shows, for a token that covers its
+    /// department.
+    private func boardRow(arrivalID: Int, _ context: TriageRequestContext) async throws -> (WorklistRow, AssessmentDetail) {
         guard let row = try await worklist.row(arrivalID: arrivalID, includingDischarged: true),
               let detail = try await assessments.assessment(id: row.assessmentID)
         else { throw Problem(.notFound, "no triaged patient has this id") }
+        try gate.requireAccess(to: row.department, context)
         return (row, detail)
     }
 

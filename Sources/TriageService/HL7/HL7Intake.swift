@@ -35,7 +35,8 @@ struct HL7Intake: Sendable {
             return answer(message, ER7Acknowledgement(.rejected, text: "MSH-10 (message control id) is missing"), at: date)
         }
         do {
-            let outcome = try await apply(try HL7Translation.request(from: message), controlID: controlID)
+            let outcome = try await apply(try HL7Translation.request(from: message, departments: validator.limits.departments),
+                                          controlID: controlID)
             return answer(message, outcome, at: date)
         } catch let error as HL7MappingError {
             return answer(message, ER7Acknowledgement(.error, text: error.reason, location: error.location), at: date)
@@ -54,8 +55,8 @@ struct HL7Intake: Sendable {
         switch request {
         case .ignored(let why):
             return ER7Acknowledgement(.accepted, text: "not applied: \(why)")
-        case .arrival(let submission):
-            let flags = try validator.validate(submission)
+        case .arrival(var submission):
+            let flags = try validator.validate(&submission)
             let result = try await arrivals.enqueue(
                 ArrivalEnqueue(submission: submission, flags: flags, context: context(submission.source, controlID)))
             return ER7Acknowledgement(.accepted, text: result.isDuplicate ? "already received" : nil)

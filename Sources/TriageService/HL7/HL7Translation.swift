@@ -34,7 +34,10 @@ struct HL7MappingError: Error, Equatable {
 /// Reads arrivals, vitals and discharges out of HL7 v2 messages (v2.3–v2.8), the way an ED registration
 /// system and its monitors send them. The mapping tables are in the README (Hospital interfaces).
 enum HL7Translation {
-    static func request(from message: ER7Message) throws(HL7MappingError) -> HL7Request {
+    /// `departments` are the service's: an arrival's assigned location names one of them or none.
+    static func request(from message: ER7Message, departments: [String] = [Department.defaultCode])
+        throws(HL7MappingError) -> HL7Request
+    {
         guard let header = message.segment("MSH") else {
             throw HL7MappingError(reason: "no MSH segment", segment: "MSH", occurrence: 1, field: 0)
         }
@@ -45,7 +48,7 @@ enum HL7Translation {
             guard let patientClass = message.segment("PV1")?.value(2), patientClass == "E" else {
                 return .ignored("not an emergency visit (PV1-2 is not E)")
             }
-            return .arrival(try arrival(message, header: header, visit: visit))
+            return .arrival(try arrival(message, header: header, visit: visit, departments: departments))
         case ("ADT", "A08"), ("ORU", "R01"):
             let observations = try Observations(message)
             guard observations.vitals != Vitals() else { return .ignored("no vital signs") }
@@ -68,7 +71,7 @@ enum HL7Translation {
         return VisitKey(source: "hl7:" + (sender.isEmpty ? "unknown" : sender), externalID: number)
     }
 
-    static func arrival(_ message: ER7Message, header: ER7Message.Segment, visit: VisitKey)
+    static func arrival(_ message: ER7Message, header: ER7Message.Segment, visit: VisitKey, departments: [String])
         throws(HL7MappingError) -> ArrivalSubmission
     {
         guard let pid = message.segment("PID") else {
@@ -96,8 +99,13 @@ enum HL7Translation {
         let presentation = ClinicalPresentation(
             age: age, sex: Self.sex(pid.value(8)), arrivalMode: Self.arrivalMode(message),
             chiefComplaint: complaint, note: notes.joined(separator: "\n"), vitals: observations.vitals)
+        // The ED: PV1-3.4 (the assigned location's facility) or PV1-3.1 (its point of care), whichever names one of
+        // the service's departments; with neither, validation places the arrival in the only one or refuses it.
+        let location = message.segment("PV1")
+        let department = [location?.value(3, component: 4), location?.value(3, component: 1)]
+            .lazy.compactMap { Department.named($0, in: departments) }.first
         return ArrivalSubmission(source: visit.source, externalID: visit.externalID, patientRef: patientRef,
-                                 receivedAt: arrivedAt, presentation: presentation)
+                                 receivedAt: arrivedAt, department: department, presentation: presentation)
     }
 
     /// PID-8, HL7 table 0001: F, M; anything else (O, U, A, N) as other or not recorded.

@@ -9,6 +9,7 @@ struct AdminController: Sendable {
     let queue: any ArrivalQueue
     /// With signed checkpoints configured, verification also compares the chain with the latest one.
     let checkpoints: AuditCheckpoints?
+    let gate: DepartmentGate
 
     static let maxPageSize = 1_000
 
@@ -30,14 +31,16 @@ struct AdminController: Sendable {
         }
     }
 
-    /// `?since=&until=` (ISO 8601), `?actor=`, `?arrival_id=`, `?after_seq=`, `?limit=` (1…1000, default 100).
+    /// `?since=&until=` (ISO 8601), `?actor=`, `?arrival_id=`, `?department=`, `?after_seq=`, `?limit=` (1…1000,
+    /// default 100). A token that does not cover every department sees only rows about its departments' arrivals.
     @Sendable func audit(_ request: Request, context: TriageRequestContext) async throws -> Response {
         let query = QueryReader(request.uri.queryParameters)
         let limit = try query.int("limit", in: 1...Self.maxPageSize) ?? 100
         let filter = AuditFilter(
             since: try query.date("since"), until: try query.date("until"), actor: try query.string("actor"),
             arrivalID: try query.int("arrival_id", in: 1...Int.max), kind: try query.choice("kind", AuditFilter.Kind.self),
-            afterSeq: try query.int("after_seq", in: 0...Int.max), limit: limit)
+            afterSeq: try query.int("after_seq", in: 0...Int.max),
+            departments: try gate.listing(try query.string("department"), context), limit: limit)
         let entries = try await auditTrail.auditEntries(filter)
         try await auditTrail.appendAccess(.audit(rows: entries.count),
                                           context: try context.requireIdentity().auditContext(requestID: context.id))
@@ -55,13 +58,16 @@ struct AdminController: Sendable {
     }
 
     @Sendable func failed(_ request: Request, context: TriageRequestContext) async throws -> Response {
-        let limit = try QueryReader(request.uri.queryParameters).int("limit", in: 1...Self.maxPageSize) ?? 100
-        return try JSONResponse(body: FailedList(failed: try await queue.failedArrivals(limit: limit)))
+        let query = QueryReader(request.uri.queryParameters)
+        let limit = try query.int("limit", in: 1...Self.maxPageSize) ?? 100
+        let departments = try gate.listing(try query.string("department"), context)
+        return try JSONResponse(body: FailedList(failed: try await queue.failedArrivals(limit: limit, departments: departments)))
             .response(from: request, context: context)
     }
 
     @Sendable func requeue(_ request: Request, context: TriageRequestContext) async throws -> Response {
         let arrivalID = try context.id("id", of: "the arrival")
+        try await gate.requireAccess(toArrival: arrivalID, context)
         let user = try context.requireIdentity()
         try await queue.requeue(arrivalID: arrivalID, context: user.auditContext(requestID: context.id))
         return try JSONResponse(status: .accepted, body: QueuedArrival(arrivalID: arrivalID))

@@ -16,6 +16,7 @@ struct ArrivalController: Sendable {
     let arrivalBodyLimit: Int
     /// Largest body of the small updates (new vitals, discharge).
     let updateBodyLimit: Int
+    let gate: DepartmentGate
 
     func addRoutes(to routes: APIRoutes) {
         routes.on(.submitArrival, use: submit)
@@ -38,8 +39,9 @@ struct ArrivalController: Sendable {
     /// Validates, then enqueues: 202 for a new arrival, 200 with the existing id for a re-delivery.
     /// A rejected arrival writes nothing.
     @Sendable func submit(_ request: Request, context: TriageRequestContext) async throws -> Response {
-        let submission = try await request.decodeJSON(ArrivalSubmission.self, limit: arrivalBodyLimit)
-        let flags = try validator.validate(submission)
+        var submission = try await request.decodeJSON(ArrivalSubmission.self, limit: arrivalBodyLimit)
+        let flags = try validator.validate(&submission)
+        try gate.requireAccess(to: submission, context)
         let user = try context.requireIdentity()
         let result = try await arrivals.enqueue(
             ArrivalEnqueue(submission: submission, flags: flags, context: user.auditContext(requestID: context.id)))
@@ -54,6 +56,7 @@ struct ArrivalController: Sendable {
 
     @Sendable func discharge(_ request: Request, context: TriageRequestContext) async throws -> Response {
         let arrivalID = try context.id("id", of: "the arrival")
+        try await gate.requireAccess(toArrival: arrivalID, context)
         let body = try await request.decodeOptionalJSON(DischargeBody.self, limit: updateBodyLimit)
         let reason = try ReasonText.optional(body?.reason, field: "reason")
         return try await BoardDecisions(worklist: worklist)
@@ -69,6 +72,7 @@ struct ArrivalController: Sendable {
     /// awaiting_confirmation when the new assessment is written.
     @Sendable func recordVitals(_ request: Request, context: TriageRequestContext) async throws -> Response {
         let arrivalID = try context.id("id", of: "the arrival")
+        try await gate.requireAccess(toArrival: arrivalID, context)
         let body = try await request.decodeJSON(VitalsBody.self, limit: updateBodyLimit)
         guard let row = try await worklist.row(arrivalID: arrivalID),
               let current = try await assessments.assessment(id: row.assessmentID) else {
@@ -86,6 +90,7 @@ struct ArrivalController: Sendable {
 
     @Sendable func image(_ request: Request, context: TriageRequestContext) async throws -> Response {
         let arrivalID = try context.id("id", of: "the arrival")
+        try await gate.requireAccess(toArrival: arrivalID, context)
         guard let text = context.parameters.get("n"), let index = Int(text),
               let image = try await assessments.image(arrivalID: arrivalID, index: index) else {
             throw Problem.notFound("the image")

@@ -11,6 +11,7 @@ struct AssessmentController: Sendable {
     let auditTrail: any AuditTrail
     /// Largest override body (a level and a reason).
     let updateBodyLimit: Int
+    let gate: DepartmentGate
 
     private var decisions: BoardDecisions { BoardDecisions(worklist: worklist) }
 
@@ -60,6 +61,7 @@ struct AssessmentController: Sendable {
     private func assessment(_ context: TriageRequestContext) async throws -> AssessmentDetail {
         let id = try context.id("id", of: "the assessment")
         guard let detail = try await assessments.assessment(id: id) else { throw Problem.notFound("the assessment") }
+        try gate.requireAccess(to: detail.department, context)
         return detail
     }
 }

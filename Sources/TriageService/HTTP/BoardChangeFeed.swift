@@ -2,12 +2,12 @@ import Logging
 import ServiceLifecycle
 import TriageStore
 
-/// The board's revision as this process last read it, and the long-polls waiting for it to move.
+/// Each department's board revision as this process last read it, and the long-polls waiting for one to move.
 ///
 /// One LISTEN connection per process on the board's notification (every revision bump notifies it)
-/// wakes all waiting `GET /v1/worklist?wait=` requests at once: the database sees one revision read per
-/// change, not one per waiting board every tenth of a second. Past `capacity` waiting requests a new
-/// long-poll is refused (`Full`), so a flood of boards cannot pin the process's connections.
+/// wakes the waiting `GET /v1/worklist?wait=` requests of the departments that changed: the database sees
+/// one read of the revisions per change, not one per waiting board every tenth of a second. Past `capacity`
+/// waiting requests a new long-poll is refused (`Full`), so a flood of boards cannot pin the process's connections.
 /// While the connection is down a wait ends at its timeout; on reconnecting the revision is read
 /// again (and again until the read succeeds), so a change made meanwhile still wakes the boards.
 public actor BoardChangeFeed: Service {
@@ -22,11 +22,12 @@ public actor BoardChangeFeed: Service {
     /// Most long-polls waiting at once (`http.long_poll_max_waiting`).
     public let capacity: Int
     private let logger: Logger
-    private var revision = 0
+    private var revisions: [String: Int] = [:]
     private var waiters: [Int: Waiter] = [:]
     private var nextWaiter = 0
 
     private struct Waiter {
+        var department: String
         var after: Int
         var continuation: CheckedContinuation<Int, any Error>
         var timer: Task<Void, Never>?
@@ -68,10 +69,10 @@ public actor BoardChangeFeed: Service {
         }
     }
 
-    /// The revision once it is past `known`, or `known` when `timeout` passes first; throws `Full` when
-    /// `capacity` requests already wait, and `CancellationError` when the calling task is cancelled.
-    public func waitForChange(after known: Int, timeout: Duration) async throws -> Int {
-        if revision > known { return revision }
+    /// The department's revision once it is past `known`, or `known` when `timeout` passes first; throws `Full`
+    /// when `capacity` requests already wait, and `CancellationError` when the calling task is cancelled.
+    public func waitForChange(department: String, after known: Int, timeout: Duration) async throws -> Int {
+        if let revision = revisions[department], revision > known { return revision }
         guard waiters.count < capacity else { throw Full() }
         let id = nextWaiter
         nextWaiter += 1
@@ -81,17 +82,17 @@ public actor BoardChangeFeed: Service {
                     try? await Task.sleep(for: timeout)
                     await self?.end(id, with: .success(known))
                 }
-                waiters[id] = Waiter(after: known, continuation: continuation, timer: timer)
+                waiters[id] = Waiter(department: department, after: known, continuation: continuation, timer: timer)
             }
         } onCancel: {
             Task { await self.end(id, with: .failure(CancellationError())) }
         }
     }
 
-    /// Reads the revision and wakes the boards behind it; false when the read failed.
+    /// Reads the revisions and wakes the boards behind them; false when the read failed.
     private func refresh() async -> Bool {
         do {
-            advance(to: try await worklist.revision())
+            advance(to: try await worklist.revisions())
             return true
         } catch {
             logger.warning("could not read the board revision", metadata: ["error": "\(String(reflecting: type(of: error)))"])
@@ -99,10 +100,12 @@ public actor BoardChangeFeed: Service {
         }
     }
 
-    /// Wakes every waiter behind `current`.
-    private func advance(to current: Int) {
-        revision = max(revision, current)
-        for (id, waiter) in waiters where waiter.after < revision { end(id, with: .success(revision)) }
+    /// Wakes every waiter behind its department's `current` revision.
+    private func advance(to current: [String: Int]) {
+        revisions.merge(current, uniquingKeysWith: max)
+        for (id, waiter) in waiters {
+            if let revision = revisions[waiter.department], revision > waiter.after { end(id, with: .success(revision)) }
+        }
     }
 
     private func end(_ id: Int, with result: Result<Int, any Error>) {

@@ -80,18 +80,20 @@ struct WallBoardRow: Encodable, Sendable, Equatable {
 
 /// The board for a wall screen: the snapshot's revision and time, its rows reduced.
 struct WallBoardSnapshot: Encodable, Sendable {
+    let department: String
     let revision: Int
     let generatedAt: Date
     let rows: [WallBoardRow]
 
     init(_ snapshot: WorklistSnapshot) {
+        department = snapshot.department
         revision = snapshot.revision
         generatedAt = snapshot.generatedAt
         rows = snapshot.rows.map(WallBoardRow.init)
     }
 
     private enum CodingKeys: String, CodingKey {
-        case revision, rows
+        case department, revision, rows
         case generatedAt = "generated_at"
     }
 }

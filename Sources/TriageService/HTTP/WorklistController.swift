@@ -3,10 +3,12 @@ import Hummingbird
 import ServiceLifecycle
 import TriageStore
 
-/// `GET /v1/worklist`: the board, with revision ETags, `If-None-Match` → 304 and `?wait=` long-polling.
+/// `GET /v1/worklist`: a department's board, with revision ETags, `If-None-Match` → 304 and `?wait=` long-polling;
+/// `GET /v1/departments`: the departments the caller's token covers, for the board's picker.
 struct WorklistController: Sendable {
     let worklist: any WorklistRepository
     let changes: BoardChangeFeed
+    let gate: DepartmentGate
     /// Longest honoured `?wait=`.
     let maxWait: Duration
     /// Whether `dashboard` tokens get the reduced wall-board rows (`auth.dashboard_view: minimal`).
@@ -14,21 +16,32 @@ struct WorklistController: Sendable {
 
     func addRoutes(to routes: APIRoutes) {
         routes.on(.worklist, use: list)
+        routes.on(.departments, use: departments)
+    }
+
+    struct Departments: Encodable, Sendable {
+        let departments: [String]
+    }
+
+    @Sendable func departments(_ request: Request, context: TriageRequestContext) async throws -> Response {
+        try JSONResponse(body: Departments(departments: try gate.visible(to: context))).response(from: request, context: context)
     }
 
     @Sendable func list(_ request: Request, context: TriageRequestContext) async throws -> Response {
+        let query = QueryReader(request.uri.queryParameters)
+        let department = try gate.board(try query.string("department"), context)
         let known = request.headers[.ifNoneMatch].map(EntityTag.versions(in:)) ?? []
-        let wait = try waitDuration(request)
-        var revision = try await worklist.revision()
+        let wait = try waitDuration(query)
+        var revision = try await worklist.revision(department: department)
         if known.contains(revision) {
             if wait > .zero {
-                revision = try await waitForChange(after: revision, timeout: wait)
+                revision = try await waitForChange(department: department, after: revision, timeout: wait)
             }
             if known.contains(revision) {
                 return Response(status: .notModified, headers: [.eTag: EntityTag.header(revision)])
             }
         }
-        let snapshot = try await worklist.snapshot()
+        let snapshot = try await worklist.snapshot(department: department)
         let headers: HTTPFields = [.eTag: EntityTag.header(snapshot.revision)]
         if wallScreensSeeLess && context.identity?.role == .dashboard {
             return try JSONResponse(headers: headers, body: WallBoardSnapshot(snapshot)).response(from: request, context: context)
@@ -39,10 +52,10 @@ struct WorklistController: Sendable {
     /// Waits for a newer revision, but gives up at graceful shutdown so a long-polling board never holds
     /// the server open: the board simply polls again. With every waiting place taken, the board is told
     /// to come back shortly.
-    private func waitForChange(after revision: Int, timeout: Duration) async throws -> Int {
+    private func waitForChange(department: String, after revision: Int, timeout: Duration) async throws -> Int {
         do {
             return try await cancelWhenGracefulShutdown {
-                try await changes.waitForChange(after: revision, timeout: timeout)
+                try await changes.waitForChange(department: department, after: revision, timeout: timeout)
             }
         } catch is CancellationError {
             return revision
@@ -52,8 +65,8 @@ struct WorklistController: Sendable {
         }
     }
 
-    private func waitDuration(_ request: Request) throws -> Duration {
-        let seconds = try QueryReader(request.uri.queryParameters).int("wait", in: 0...Int.max) ?? 0
+    private func waitDuration(_ query: QueryReader) throws -> Duration {
+        let seconds = try query.int("wait", in: 0...Int.max) ?? 0
         return min(.seconds(seconds), maxWait)
     }
 }

@@ -1,3 +1,5 @@
+import Metrics
+import TriageCore
 import TriageStore
 
 /// Commits the arrivals that come in while a commit is under way together, in the next one: a feed sending over
@@ -31,7 +33,14 @@ public actor ArrivalBatcher {
             let batch = Array(waiting.prefix(maxBatch))
             waiting.removeFirst(batch.count)
             let results = await queue.enqueue(batch: batch.map(\.item))
-            for (waiter, result) in zip(batch, results) { waiter.answer.resume(with: result) }
+            for (waiter, result) in zip(batch, results) {
+                if case .success(let stored) = result, !stored.isDuplicate {
+                    Counter(label: "edtriage_arrivals_accepted_total",
+                            dimensions: [("department", waiter.item.submission.department ?? Department.defaultCode)])
+                        .increment()
+                }
+                waiter.answer.resume(with: result)
+            }
         }
         committing = false
     }

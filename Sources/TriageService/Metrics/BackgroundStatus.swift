@@ -8,20 +8,22 @@ import TriageStore
 /// token, so they must cost no database work however often they are called: a request reads the state of
 /// the last refresh, never the database.
 ///
-/// Queue depth is counted here, so every instance reports it, also one running `--no-worker`; the worker's
-/// own gauges of the same name update the same series.
+/// Queue depth and each department's board census are counted here, so every instance reports them, also one
+/// running `--no-worker`; the worker's own queue gauges of the same name update the same series.
 final class BackgroundStatus: ReadinessCheck, Service {
     private let source: any ReadinessCheck
     private let queue: any ArrivalQueue
+    private let worklist: any WorklistRepository
     private let registry: PrometheusCollectorRegistry
     private let interval: Duration
     private let logger: Logger
     private let notReady = Mutex<String?>("starting: not checked yet")
 
-    init(source: any ReadinessCheck, queue: any ArrivalQueue, registry: PrometheusCollectorRegistry,
-         interval: Duration, logger: Logger) {
+    init(source: any ReadinessCheck, queue: any ArrivalQueue, worklist: any WorklistRepository,
+         registry: PrometheusCollectorRegistry, interval: Duration, logger: Logger) {
         self.source = source
         self.queue = queue
+        self.worklist = worklist
         self.registry = registry
         self.interval = interval
         self.logger = logger
@@ -41,8 +43,13 @@ final class BackgroundStatus: ReadinessCheck, Service {
                                    ("failed", depth.failed)] {
                 registry.makeGauge(descriptor: Self.queueDepth, labels: [("state", state)]).set(Double(count))
             }
+            for census in try await worklist.boardCensus() {
+                registry.makeGauge(descriptor: Self.boardPatients,
+                                   labels: [("department", census.department), ("state", census.state.rawValue)])
+                    .set(Double(census.patients))
+            }
         } catch {
-            logger.warning("queue depth unavailable for /metrics",
+            logger.warning("queue depth or board census unavailable for /metrics",
                            metadata: ["error.type": "\(String(reflecting: type(of: error)))"])
         }
     }
@@ -54,6 +61,11 @@ final class BackgroundStatus: ReadinessCheck, Service {
                 try? await Task.sleep(for: self.interval)
             }
         }
+    }
+
+    static var boardPatients: MetricNameDescriptor {
+        MetricNameDescriptor(metricName: "edtriage_board_patients", unitName: "",
+                             helpText: "Patients on each department's board, by state")
     }
 
     /// No help text: the registry requires one text per name, and the worker's swift-metrics gauges of

@@ -168,7 +168,7 @@ public struct TriageWorker: Service {
             let logger = logger(for: item.claim)
             switch result {
             case .success:
-                metrics.assessments.increment()
+                metrics.assessmentWritten(department: item.claim.department)
                 logger.debug("assessment written", metadata: ["level": "\(item.draft.proposedLevel.rawValue)"])
             case .failure(let error as QueueError):
                 // The claim was lost (lease reclaimed, or new vitals started a new round): not ours to record.
@@ -197,7 +197,7 @@ public struct TriageWorker: Service {
     static func revalidate(_ claim: ClaimedArrival, with validator: ArrivalValidator)
         -> Result<ClinicalPresentation, Rejection>
     {
-        let submission: ArrivalSubmission
+        var submission: ArrivalSubmission
         do {
             submission = try claim.submission()
         } catch let error as DecodingError {
@@ -207,7 +207,7 @@ public struct TriageWorker: Service {
             return .failure(Rejection(field: "payload", reason: "invalid payload"))
         }
         do {
-            _ = try validator.validate(submission)
+            _ = try validator.validate(&submission)
         } catch {
             return .failure(Rejection(field: error.field, reason: "invalid \(error.field): \(error.message)"))
         }

@@ -8,12 +8,16 @@ struct WorkerMetrics: Sendable {
     let queueFailed = Gauge(label: "edtriage_queue_depth", dimensions: [("state", "failed")])
     let claimLatency = Timer(label: "edtriage_claim_duration_seconds")
     let scoringLatency = Timer(label: "edtriage_scoring_duration_seconds")
-    let assessments = Counter(label: "edtriage_assessments_total")
     let modelLatency = Timer(label: "edtriage_model_scoring_duration_seconds")
     let modelAssessments = Counter(label: "edtriage_model_assessments_total")
     let modelRetries = Counter(label: "edtriage_model_failures_total", dimensions: [("outcome", "retry")])
     let retries = Counter(label: "edtriage_scoring_failures_total", dimensions: [("outcome", "retry")])
     let deadLetters = Counter(label: "edtriage_scoring_failures_total", dimensions: [("outcome", "dead_letter")])
+
+    /// Counts a rules assessment written for an arrival in `department` (`edtriage_assessments_total{department}`).
+    func assessmentWritten(department: String) {
+        Counter(label: "edtriage_assessments_total", dimensions: [("department", department)]).increment()
+    }
 
     func record(_ depth: QueueDepth) {
         queueReady.record(depth.ready)

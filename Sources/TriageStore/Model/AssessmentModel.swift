@@ -52,6 +52,8 @@ public struct StoredImage: Sendable, Hashable {
 public struct AssessmentDetail: Codable, Sendable, Hashable {
     public var id: Int
     public var arrivalID: Int
+    /// The ED the patient is in.
+    public var department: String
     public var scoringRound: Int
     public var attempt: Int
     public var proposedLevel: ESILevel
@@ -95,6 +97,7 @@ public struct AssessmentDetail: Codable, Sendable, Hashable {
 
     private enum CodingKeys: String, CodingKey {
         case id, attempt, scores, findings, explanation, confidence, scorer, presentation, decisions, images, phase, model
+        case department
         case imagesNote = "images_note"
         case arrivalID = "arrival_id"
         case scoringRound = "scoring_round"

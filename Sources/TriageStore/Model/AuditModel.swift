@@ -40,16 +40,19 @@ public struct AuditFilter: Sendable, Hashable {
     public var kind: Kind?
     /// Only rows after this sequence number (for paging).
     public var afterSeq: Int?
+    /// Only rows about arrivals in these departments; nil: every row, those about no arrival too.
+    public var departments: Set<String>?
     public var limit: Int
 
     public init(since: Date? = nil, until: Date? = nil, actor: String? = nil, arrivalID: Int? = nil,
-                kind: Kind? = nil, afterSeq: Int? = nil, limit: Int = 100) {
+                kind: Kind? = nil, afterSeq: Int? = nil, departments: Set<String>? = nil, limit: Int = 100) {
         self.since = since
         self.until = until
         self.actor = actor
         self.arrivalID = arrivalID
         self.kind = kind
         self.afterSeq = afterSeq
+        self.departments = departments
         self.limit = limit
     }
 }

@@ -47,13 +47,14 @@ public struct ClaimedArrival: Sendable, Hashable {
     /// Patient identifier: never logged.
     public var patientRef: String
     public var receivedAt: Date
+    public var department: String
     /// The stored `arrivals.payload`: a producer writing plain SQL may have put anything here.
     public var payloadJSON: String
     public var images: [ImageSubmission]
 
     public init(arrivalID: Int, scoringRound: Int, attempt: Int, leaseToken: UUID, source: String,
-                externalID: String, patientRef: String, receivedAt: Date, payloadJSON: String,
-                images: [ImageSubmission]) {
+                externalID: String, patientRef: String, receivedAt: Date, department: String = Department.defaultCode,
+                payloadJSON: String, images: [ImageSubmission]) {
         self.arrivalID = arrivalID
         self.scoringRound = scoringRound
         self.attempt = attempt
@@ -62,6 +63,7 @@ public struct ClaimedArrival: Sendable, Hashable {
         self.externalID = externalID
         self.patientRef = patientRef
         self.receivedAt = receivedAt
+        self.department = department
         self.payloadJSON = payloadJSON
         self.images = images
     }
@@ -71,7 +73,8 @@ public struct ClaimedArrival: Sendable, Hashable {
     public func submission() throws -> ArrivalSubmission {
         let presentation = try JSONDecoder().decode(ClinicalPresentation.self, from: Data(payloadJSON.utf8))
         return ArrivalSubmission(source: source, externalID: externalID, patientRef: patientRef,
-                                 receivedAt: receivedAt, presentation: presentation, images: images)
+                                 receivedAt: receivedAt, department: department, presentation: presentation,
+                                 images: images)
     }
 }
 
@@ -134,6 +137,7 @@ public enum FailureOutcome: Sendable, Hashable {
 /// An arrival in the dead letter, as admins see it (no patient identifiers).
 public struct FailedArrival: Codable, Sendable, Hashable {
     public var arrivalID: Int
+    public var department: String
     public var source: String
     public var scoringRound: Int
     public var attempts: Int
@@ -141,7 +145,7 @@ public struct FailedArrival: Codable, Sendable, Hashable {
     public var failedAt: Date
 
     private enum CodingKeys: String, CodingKey {
-        case source, attempts
+        case source, attempts, department
         case arrivalID = "arrival_id"
         case scoringRound = "scoring_round"
         case lastError = "last_error"

@@ -82,6 +82,8 @@ public struct WorklistRow: Codable, Sendable, Hashable {
     public var arrivalID: Int
     /// The current assessment (the newest scoring round).
     public var assessmentID: Int
+    /// The ED the patient is in.
+    public var department: String
     /// Patient identifier: shown to clinicians, never logged.
     public var patientRef: String
     public var age: PatientAge
@@ -122,7 +124,7 @@ public struct WorklistRow: Codable, Sendable, Hashable {
     public var imagesNote: String?
 
     private enum CodingKeys: String, CodingKey {
-        case age, sex, state, version
+        case age, sex, state, version, department
         case arrivalID = "arrival_id"
         case assessmentID = "assessment_id"
         case patientRef = "patient_ref"
@@ -217,14 +219,24 @@ enum BoardAdvisory {
 }
 
 /// The whole board at one revision, ordered by effective level, then arrival time.
+/// The number of patients in one state on one department's board.
+public struct BoardCensus: Sendable, Hashable {
+    public var department: String
+    public var state: BoardState
+    public var patients: Int
+}
+
 public struct WorklistSnapshot: Codable, Sendable, Hashable {
+    /// The ED whose board this is.
+    public var department: String
+    /// The department's board revision: its ETag.
     public var revision: Int
     /// The database's clock when the snapshot was read (minutes waiting are relative to it).
     public var generatedAt: Date
     public var rows: [WorklistRow]
 
     private enum CodingKeys: String, CodingKey {
-        case revision, rows
+        case department, revision, rows
         case generatedAt = "generated_at"
     }
 }

@@ -97,7 +97,7 @@ extension PostgresTriageStore: ModelPhaseQueue {
             } else {
                 try await endModelJob(job, state: modelStatus == .scored ? "done" : "unavailable", on: connection)
             }
-            _ = try await bumpRevision(on: connection)
+            try await bumpRevision(arrivalIDs: [job.arrivalID], on: connection)
             var audit: [String: JSONValue] = [
                 "assessment_id": .int(assessmentID),
                 "follows": .int(job.rulesAssessmentID),

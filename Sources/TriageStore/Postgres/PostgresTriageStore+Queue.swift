@@ -56,13 +56,13 @@ extension PostgresTriageStore {
         for item in items { try checkImageSizes(item.submission) }
         let rows = try jsonText(items.map(ArrivalRowContent.init))
         let inserted = try await connection.rows("""
-            INSERT INTO arrivals (source, external_id, patient_ref, received_at, payload, intake_flags)
+            INSERT INTO arrivals (source, external_id, patient_ref, received_at, department, payload, intake_flags)
             SELECT r.source, r.external_id, r.patient_ref,
                    COALESCE(timestamptz 'epoch' + r.received_at_us * interval '1 microsecond', now()),
-                   r.payload, r.intake_flags
+                   r.department, r.payload, r.intake_flags
             FROM ROWS FROM (jsonb_to_recordset(\(rows)::jsonb) AS (source text, external_id text, patient_ref text,
-                            received_at_us bigint, payload jsonb, intake_flags jsonb)) WITH ORDINALITY
-                 AS r(source, external_id, patient_ref, received_at_us, payload, intake_flags, position)
+                            received_at_us bigint, department text, payload jsonb, intake_flags jsonb)) WITH ORDINALITY
+                 AS r(source, external_id, patient_ref, received_at_us, department, payload, intake_flags, position)
             ORDER BY r.position
             ON CONFLICT (source, external_id) DO NOTHING
             RETURNING id, source, external_id
@@ -91,6 +91,7 @@ extension PostgresTriageStore {
             }
             acceptances.append((id, .arrival(id, item.context, action: "arrival.accepted", after: .object([
                 "source": .string(submission.source),
+                "department": .string(submission.department ?? Department.defaultCode),
                 "images": .int(submission.images.count),
                 "intake_flags": .array(item.flags.map { .string($0.rule) }),
             ]))))
@@ -109,6 +110,7 @@ extension PostgresTriageStore {
         let hashes = submission.images.map(\.sha256)
         guard let existing = try await connection.firstRow("""
             SELECT a.id, a.payload = \(payload)::jsonb AND a.patient_ref IS NOT DISTINCT FROM \(submission.patientRef)
+                   AND a.department = \(submission.department ?? Department.defaultCode)
                    AND COALESCE((SELECT array_agg(i.sha256 ORDER BY i.position) FROM arrival_images i
                                  WHERE i.arrival_id = a.id), '{}') = \(hashes)::text[] AS same
             FROM arrivals a WHERE a.source = \(submission.source) AND a.external_id = \(submission.externalID)
@@ -146,7 +148,7 @@ extension PostgresTriageStore {
                 SET state = 'processing', attempts = a.attempts + 1, lease_token = gen_random_uuid(),
                     lease_until = now() + make_interval(secs => \(lease.seconds)), updated_at = now()
                 FROM picked WHERE a.id = picked.id
-                RETURNING a.id, a.scoring_round, a.attempts, a.lease_token, a.source, a.external_id,
+                RETURNING a.id, a.scoring_round, a.attempts, a.lease_token, a.source, a.external_id, a.department,
                           a.patient_ref, a.received_at, a.payload::text AS payload, a.inserted_by,
                           a.accepted_seq IS NULL AS unaudited
                 """, logger: logger)
@@ -166,7 +168,7 @@ extension PostgresTriageStore {
                     arrivalID: id, scoringRound: try row.value("scoring_round"), attempt: try row.value("attempts"),
                     leaseToken: try row.value("lease_token"), source: try row.value("source"),
                     externalID: try row.value("external_id"), patientRef: try row.value("patient_ref"),
-                    receivedAt: try row.value("received_at"), payloadJSON: try row.value("payload"),
+                    receivedAt: try row.value("received_at"), department: try row.value("department"), payloadJSON: try row.value("payload"),
                     images: images[id] ?? [])
             }.sorted { $0.arrivalID < $1.arrivalID }
         }
@@ -254,7 +256,7 @@ extension PostgresTriageStore {
             SET state = 'done', lease_token = NULL, lease_until = NULL, last_error = NULL, updated_at = now()
             WHERE id = ANY(\(Array(owned)))
             """, logger: logger)
-        _ = try await bumpRevision(on: connection)
+        try await bumpRevision(arrivalIDs: written.map(\.claim.arrivalID), on: connection)
         try await AuditLedger.append(written.indices.map { index in
             let (claim, draft) = (written[index].claim, written[index].draft)
             return .arrival(claim.arrivalID, .worker, action: "assessment.written", after: .object([
@@ -338,14 +340,18 @@ extension PostgresTriageStore {
             """, logger: logger)
     }
 
-    public func failedArrivals(limit: Int) async throws -> [FailedArrival] {
+    public func failedArrivals(limit: Int, departments: Set<String>?) async throws -> [FailedArrival] {
         try await client.withConnection { connection in
             try await connection.rows("""
-                SELECT id, source, scoring_round, attempts, COALESCE(last_error, '') AS last_error, updated_at
-                FROM arrivals WHERE state = 'failed' ORDER BY updated_at, id LIMIT \(limit)
+                SELECT id, department, source, scoring_round, attempts, COALESCE(last_error, '') AS last_error,
+                       updated_at
+                FROM arrivals
+                WHERE state = 'failed'
+                  AND (\(departments.map { Array($0) })::text[] IS NULL OR department = ANY(\(departments.map { Array($0) })))
+                ORDER BY updated_at, id LIMIT \(limit)
                 """, logger: logger)
         }.map { row in
-            FailedArrival(arrivalID: try row.value("id"), source: try row.value("source"),
+            FailedArrival(arrivalID: try row.value("id"), department: try row.value("department"), source: try row.value("source"),
                           scoringRound: try row.value("scoring_round"), attempts: try row.value("attempts"),
                           lastError: try row.value("last_error"), failedAt: try row.value("updated_at"))
         }
@@ -427,6 +433,12 @@ extension PostgresTriageStore {
         return (try row.value("id"), try row.json("payload", as: ClinicalPresentation.self))
     }
 
+    public func department(ofArrival arrivalID: Int) async throws -> String? {
+        try await client.withConnection { connection in
+            try await connection.firstRow("SELECT department FROM arrivals WHERE id = \(arrivalID)", logger: logger)
+        }.map { try $0.value("department") }
+    }
+
     public func arrivalStatus(arrivalID: Int) async throws -> ArrivalStatus? {
         guard let row = try await client.withConnection({ connection in
             try await connection.firstRow("""
@@ -472,6 +484,7 @@ private struct ArrivalRowContent: Encodable {
     var patientRef: String
     /// Microseconds since 1970: exact in PostgreSQL, where a JSON date string would be parsed by its rules.
     var receivedAtMicroseconds: Int64?
+    var department: String
     var payload: ClinicalPresentation
     var intakeFlags: [Finding]
 
@@ -480,12 +493,13 @@ private struct ArrivalRowContent: Encodable {
         externalID = item.submission.externalID
         patientRef = item.submission.patientRef
         receivedAtMicroseconds = item.submission.receivedAt.map { Int64(($0.timeIntervalSince1970 * 1e6).rounded()) }
+        department = item.submission.department ?? Department.defaultCode
         payload = item.submission.presentation
         intakeFlags = item.flags
     }
 
     enum CodingKeys: String, CodingKey {
-        case source, payload
+        case source, payload, department
         case externalID = "external_id", patientRef = "patient_ref", receivedAtMicroseconds = "received_at_us"
         case intakeFlags = "intake_flags"
     }

@@ -9,7 +9,8 @@ extension PostgresTriageStore {
             guard let row = try await connection.firstRow("""
                 SELECT id, arrival_id, scoring_round, attempt, esi_level, rules_level, scores::text AS scores,
                        findings::text AS findings, explanation, confidence, scorer_name, scorer_version,
-                       rules_version, input::text AS input, input_sha256, created_at, phase, model::text AS model
+                       rules_version, input::text AS input, input_sha256, created_at, phase, model::text AS model,
+                       (SELECT department FROM arrivals WHERE arrivals.id = assessments.arrival_id) AS department
                 FROM assessments WHERE id = \(id)
                 """, logger: logger) else { return nil }
             let arrivalID: Int = try row.value("arrival_id")
@@ -28,7 +29,7 @@ extension PostgresTriageStore {
                 try JSONDecoder().decode(ModelAssessment.self, from: Data($0.utf8))
             }
             return AssessmentDetail(
-                id: id, arrivalID: arrivalID, scoringRound: try row.value("scoring_round"),
+                id: id, arrivalID: arrivalID, department: try row.value("department"), scoringRound: try row.value("scoring_round"),
                 attempt: try row.value("attempt"), proposedLevel: try ESILevel.column(row, "esi_level"),
                 rulesLevel: try ESILevel.column(row, "rules_level"), scores: try row.json("scores"),
                 findings: try row.json("findings"), explanation: try row.value("explanation"),
@@ -72,6 +73,9 @@ extension PostgresTriageStore {
                   AND (\(filter.kind?.rawValue)::text IS NULL
                        OR (action LIKE 'access.%') = (\(filter.kind?.rawValue) = 'access'))
                   AND seq > \(filter.afterSeq ?? 0)
+                  AND (\(filter.departments.map { Array($0) })::text[] IS NULL
+                       OR (entity = 'arrival' AND entity_id IN (
+                           SELECT id::text FROM arrivals WHERE department = ANY(\(filter.departments.map { Array($0) })))))
                 ORDER BY seq LIMIT \(max(0, filter.limit))
                 """, logger: logger)
         }.map { try AuditLedger.entry(from: $0).entry }
@@ -144,12 +148,14 @@ extension PostgresTriageStore {
         }
     }
 
-    public func appendMintedToken(subject: String, role: String, expiresAt: Date, mintedBy: String) async throws {
+    public func appendMintedToken(subject: String, role: String, departments: [String]?, expiresAt: Date,
+                                  mintedBy: String) async throws {
         let context = AuditContext(actor: mintedBy, role: "none", requestID: nil)
-        let after = JSONValue.object(["role": .string(role), "expires_at": .string(expiresAt.formatted(.iso8601))])
+        var after: [String: JSONValue] = ["role": .string(role), "expires_at": .string(expiresAt.formatted(.iso8601))]
+        if let departments { after["departments"] = .array(departments.map(JSONValue.string)) }
         try await client.transaction(logger: logger) { connection in
             try await AuditLedger.append(AuditRecord(context, action: "token.minted", entity: "token", entityID: subject,
-                                                     after: after),
+                                                     after: .object(after)),
                                          on: connection, logger: logger)
         }
     }

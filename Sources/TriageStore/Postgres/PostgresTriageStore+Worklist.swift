@@ -4,17 +4,22 @@ import PostgresNIO
 import TriageCore
 
 extension PostgresTriageStore {
-    public func snapshot() async throws -> WorklistSnapshot {
+    public func snapshot(department: String) async throws -> WorklistSnapshot {
         // One read-only snapshot, so the revision matches the rows.
         try await client.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger) { connection in
-            guard let head = try await connection.firstRow(
-                "SELECT revision, now() AS now FROM worklist_state", logger: logger)
-            else { throw UnexpectedDatabaseState("worklist_state has no row") }
+            guard let head = try await connection.firstRow(revisionQuery(department), logger: logger)
+            else { throw UnexpectedDatabaseState("the revision query returned no row") }
             let now: Date = try head.value("now")
-            let rows = try await connection.rows(boardQuery(arrivalID: nil), logger: logger)
-            return WorklistSnapshot(revision: try head.value("revision"), generatedAt: now,
+            let rows = try await connection.rows(boardQuery(department: department), logger: logger)
+            return WorklistSnapshot(department: department, revision: try head.value("revision"), generatedAt: now,
                                     rows: try rows.map { try boardRow($0, now: now) })
         }
+    }
+
+    /// A department's revision, 0 before its board first changed (or when the database does not know it), and the
+    /// database's clock.
+    private func revisionQuery(_ department: String) -> PostgresQuery {
+        "SELECT COALESCE((SELECT revision FROM departments WHERE code = \(department)), 0) AS revision, now() AS now"
     }
 
     public func row(arrivalID: Int, includingDischarged: Bool) async throws -> WorklistRow? {
@@ -27,11 +32,14 @@ extension PostgresTriageStore {
         }
     }
 
-    /// Board rows in board order; one row when `arrivalID` is given (discharged too when asked). Beside each row:
-    /// the assessment the clinician decided on (for the advisory), the open model job, and the model lanes alive now.
-    private func boardQuery(arrivalID: Int?, includingDischarged: Bool = false) -> PostgresQuery {
+    /// Board rows in board order: a department's, or one row when `arrivalID` is given (discharged too when asked).
+    /// Beside each row: the assessment the clinician decided on (for the advisory), the open model job, and the
+    /// model lanes alive now.
+    private func boardQuery(department: String? = nil, arrivalID: Int? = nil, includingDischarged: Bool = false)
+        -> PostgresQuery
+    {
         """
-        SELECT w.arrival_id, w.assessment_id, a.patient_ref, a.payload::text AS payload,
+        SELECT w.arrival_id, w.assessment_id, a.department, a.patient_ref, a.payload::text AS payload,
                a.intake_flags::text AS intake_flags, a.received_at, w.proposed_level, w.effective_level,
                w.status, w.version, w.decided_by, w.decided_role, w.decided_at, w.review_level,
                COALESCE(w.decided_at, w.assessed_at) AS clock_start, s.findings::text AS findings,
@@ -54,6 +62,7 @@ extension PostgresTriageStore {
                     WHERE heartbeat_at > now() - make_interval(secs => \(Self.modelLaneLifetime.seconds))) lanes
         WHERE (w.status <> 'discharged' OR \(includingDischarged))
           AND (\(arrivalID)::int8 IS NULL OR w.arrival_id = \(arrivalID))
+          AND (\(department)::text IS NULL OR a.department = \(department))
         ORDER BY w.effective_level, a.received_at, w.arrival_id
         """
     }
@@ -87,7 +96,7 @@ extension PostgresTriageStore {
                                           phase: try row.value("phase"), distribution: distribution)
         return WorklistRow(
             arrivalID: try row.value("arrival_id"), assessmentID: try row.value("assessment_id"),
-            patientRef: try row.value("patient_ref"), age: presentation.age, sex: presentation.sex,
+            department: try row.value("department"), patientRef: try row.value("patient_ref"), age: presentation.age, sex: presentation.sex,
             chiefComplaint: presentation.chiefComplaint, arrivalMode: presentation.arrivalMode,
             proposedLevel: proposedLevel, effectiveLevel: effectiveLevel, state: state,
             receivedAt: receivedAt, minutesWaiting: max(0, Int(now.timeIntervalSince(receivedAt) / 60)),
@@ -101,17 +110,46 @@ extension PostgresTriageStore {
             imagesNote: AssessmentDetail.imagesNote(count: try row.value("image_count"), images: modelImages))
     }
 
-    public func revision() async throws -> Int {
+    public func boardCensus() async throws -> [BoardCensus] {
+        let states = BoardState.allCases.filter { $0 != .discharged }
+        return try await client.withConnection { connection in
+            try await connection.rows("""
+                SELECT d.code, s.status, count(w.arrival_id) AS patients
+                FROM departments d
+                CROSS JOIN unnest(\(states.map(\.rawValue))::text[]) AS s(status)
+                LEFT JOIN (worklist w JOIN arrivals a ON a.id = w.arrival_id)
+                       ON a.department = d.code AND w.status = s.status
+                GROUP BY d.code, s.status
+                """, logger: logger)
+        }.map { row in
+            guard let state = BoardState(rawValue: try row.value("status")) else {
+                throw UnexpectedDatabaseState("unknown board state")
+            }
+            return BoardCensus(department: try row.value("code"), state: state, patients: try row.value("patients"))
+        }
+    }
+
+    public func revision(department: String) async throws -> Int {
         guard let row = try await client.withConnection({ connection in
-            try await connection.firstRow("SELECT revision FROM worklist_state", logger: logger)
-        }) else { throw UnexpectedDatabaseState("worklist_state has no row") }
+            try await connection.firstRow(revisionQuery(department), logger: logger)
+        }) else { throw UnexpectedDatabaseState("the revision query returned no row") }
         return try row.value("revision")
     }
 
-    public func waitForChange(after revision: Int, timeout: Duration) async throws -> Int {
+    public func revisions() async throws -> [String: Int] {
+        var revisions: [String: Int] = [:]
+        for row in try await client.withConnection({ connection in
+            try await connection.rows("SELECT code, revision FROM departments", logger: logger)
+        }) {
+            revisions[try row.value("code")] = try row.value("revision")
+        }
+        return revisions
+    }
+
+    public func waitForChange(department: String, after revision: Int, timeout: Duration) async throws -> Int {
         let deadline = ContinuousClock.now + timeout
         while true {
-            let current = try await self.revision()
+            let current = try await self.revision(department: department)
             if current > revision || ContinuousClock.now >= deadline { return current }
             try await Task.sleep(for: min(configuration.revisionPollInterval, deadline - ContinuousClock.now))
         }
@@ -149,7 +187,8 @@ extension PostgresTriageStore {
                 RETURNING id
                 """, logger: logger) else { throw UnexpectedDatabaseState("decision insert returned nothing") }
             let decisionID: Int = try inserted.value("id")
-            let revision = try await bumpRevision(on: connection)
+            let revisions = try await bumpRevision(arrivalIDs: [arrivalID], on: connection)
+            guard let revision = revisions.values.first else { throw UnexpectedDatabaseState("no department revision") }
             var afterJSON = after.json
             afterJSON["decision_id"] = .int(decisionID)
             if let reason { afterJSON["reason"] = .string(reason) }

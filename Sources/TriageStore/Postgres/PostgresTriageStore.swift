@@ -39,11 +39,31 @@ public struct PostgresTriageStore: TriageRepository {
         self.logger = logger
     }
 
-    /// Bumps the board revision (which notifies `edtriage_worklist`). Call after locking the board row.
-    func bumpRevision(on connection: PostgresConnection) async throws -> Int {
-        guard let row = try await connection.firstRow(
-            "UPDATE worklist_state SET revision = revision + 1 RETURNING revision", logger: logger)
-        else { throw UnexpectedDatabaseState("worklist_state has no row") }
-        return try row.value("revision")
+    /// Bumps the board revision of the departments of `arrivalIDs` (which notifies `edtriage_worklist`), locking
+    /// them in code order; returns each one's new revision. Call after locking the board rows. The revision is
+    /// drawn after the department's row is locked, so each department's revisions rise in commit order. The lock
+    /// is `NO KEY UPDATE`, the one the update takes anyway: it leaves alone the key-share locks with which new
+    /// arrivals' foreign keys hold their department (a full `UPDATE` lock would deadlock with them over the
+    /// audit chain's lock).
+    @discardableResult
+    func bumpRevision(arrivalIDs: [Int], on connection: PostgresConnection) async throws -> [String: Int] {
+        let rows = try await connection.rows("""
+            UPDATE departments d SET revision = nextval('worklist_revision_seq')
+            FROM (SELECT code FROM departments
+                  WHERE code IN (SELECT department FROM arrivals WHERE id = ANY(\(arrivalIDs)))
+                  ORDER BY code FOR NO KEY UPDATE) locked
+            WHERE d.code = locked.code
+            RETURNING d.code, d.revision
+            """, logger: logger)
+        var revisions: [String: Int] = [:]
+        for row in rows { revisions[try row.value("code")] = try row.value("revision") }
+        return revisions
+    }
+
+    /// Makes `codes` known to the database, so arrivals may name them (an arrival's department must exist).
+    public func registerDepartments(_ codes: [String]) async throws {
+        try await client.send(
+            "INSERT INTO departments (code) SELECT unnest(\(codes)::text[]) ON CONFLICT (code) DO NOTHING",
+            logger: logger)
     }
 }

@@ -44,20 +44,22 @@ struct ServiceHarness: Sendable {
             try await TestDatabase.withClient(database.appURL) { postgres in
                 let store = PostgresTriageStore(
                     client: postgres, configuration: configuration.storeConfiguration, logger: TestDatabase.logger)
+                if migrate { try await store.registerDepartments(configuration.triage.departments) }
                 var logger = Logger(label: "edtriage.tests.http")
                 logger.logLevel = .warning
                 let metrics = PrometheusCollectorRegistry()
                 let status = BackgroundStatus(
                     source: SchemaReadiness(client: postgres, migrationsDirectory: TestDatabase.migrationsDirectory,
                                             logger: TestDatabase.logger),
-                    queue: store, registry: metrics, interval: .seconds(3_600), logger: logger)
+                    queue: store, worklist: store, registry: metrics, interval: .seconds(3_600), logger: logger)
                 await status.refresh()
                 let boardChanges = BoardChangeFeed(listenURL: database.appURL, worklist: store,
                                                    capacity: configuration.http.longPollMaxWaiting, logger: logger)
                 let app = try await buildApplication(
                     configuration: configuration, repository: store, readiness: status,
                     metrics: metrics, boardChanges: boardChanges, logger: logger)
-                let verifier = try await TokenVerifier(configuration: configuration.auth)
+                let verifier = try await TokenVerifier(configuration: configuration.auth,
+                                                       departments: configuration.triage.departments)
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await boardChanges.run() }
                     try await app.test(.router) { client in
@@ -79,8 +81,10 @@ struct ServiceHarness: Sendable {
                                    logger: TestDatabase.logger)
     }
 
-    func token(_ role: Role, actor: String? = nil) async throws -> String {
-        try await verifier.mintToken(actorID: actor ?? "test-\(role.rawValue)", role: role, lifetime: .seconds(600))
+    /// A token for `role`; `departments` (codes, or `*`) becomes its claim, which a one-department service needs not.
+    func token(_ role: Role, actor: String? = nil, departments: [String]? = nil) async throws -> String {
+        try await verifier.mintToken(actorID: actor ?? "test-\(role.rawValue)", role: role, departments: departments,
+                                     lifetime: .seconds(600))
     }
 
     func headers(_ role: Role?, _ extra: HTTPFields = [:]) async throws -> HTTPFields {

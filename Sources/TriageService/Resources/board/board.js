@@ -1,5 +1,5 @@
-// The ED board: polls GET /v1/worklist (If-None-Match + long-poll), re-renders only when the revision
-// changes, and lets nurses and physicians confirm, override (with a reason) or discharge. No build step,
+// The ED board: polls one department's GET /v1/worklist (If-None-Match + long-poll), re-renders only when the
+// revision changes, and lets nurses and physicians confirm, override (with a reason) or discharge. No build step,
 // no dependencies; it talks only to the service that served it.
 "use strict";
 
@@ -13,6 +13,9 @@ const board = {
   role: null,
   etag: null,
   snapshot: null,
+  // The department shown (`#department=<code>` picks it), among those the token covers.
+  department: null,
+  departments: [],
   fetchedAt: 0,
   selected: null,
   // Seconds the server may hold a poll open; `#wait=0` in the URL polls every few seconds instead
@@ -56,6 +59,7 @@ function readFragment() {
   const params = new URLSearchParams(location.hash.slice(1));
   if (params.has("wait")) board.wait = Math.max(0, Math.min(60, Number(params.get("wait")) || 0));
   if (params.has("patient")) board.pendingDetail = Number(params.get("patient"));
+  if (params.has("department")) board.department = params.get("department");
   if (params.has("token")) {
     sessionStorage.setItem(TOKEN_KEY, params.get("token"));
     params.delete("token");
@@ -80,6 +84,32 @@ function signIn(token) {
   $("sign-in").hidden = true;
   $("board").hidden = false;
   $("sign-out").hidden = false;
+  loadDepartments().then(startPolling);
+}
+
+/** The departments the token covers; the picker shows when there are several. */
+async function loadDepartments() {
+  try {
+    const response = await api("GET", "/v1/departments");
+    board.departments = response.ok ? (await response.json()).departments : [];
+  } catch {
+    board.departments = [];
+  }
+  if (!board.departments.includes(board.department)) board.department = board.departments[0] ?? null;
+  $("department").replaceChildren(...board.departments.map(
+    (code) => el("option", { value: code, selected: code === board.department }, code)));
+  $("department").hidden = board.departments.length < 2;
+}
+
+/** Shows another department's board: a fresh read, and the choice kept in the URL for a reload. */
+function showDepartment(code) {
+  board.department = code;
+  board.etag = null;
+  board.snapshot = null;
+  closeDetail();
+  const params = new URLSearchParams(location.hash.slice(1));
+  params.set("department", code);
+  history.replaceState(null, "", location.pathname + "#" + params.toString());
   startPolling();
 }
 
@@ -91,6 +121,7 @@ function showSignIn(message) {
   $("board").hidden = true;
   $("detail").hidden = true;
   $("sign-out").hidden = true;
+  $("department").hidden = true;
   $("who").textContent = "";
   $("sign-in").hidden = false;
   setStatus(message || "Sign in with your access token.");
@@ -144,7 +175,9 @@ async function poll(generation, signal) {
     const waiting = board.etag !== null && board.wait > 0;
     const headers = board.etag ? { "If-None-Match": board.etag } : {};
     try {
-      const response = await api("GET", `/v1/worklist${waiting ? `?wait=${board.wait}` : ""}`, { headers, signal });
+      const query = new URLSearchParams(board.department ? { department: board.department } : {});
+      if (waiting) query.set("wait", board.wait);
+      const response = await api("GET", `/v1/worklist?${query}`, { headers, signal });
       if (generation !== board.pollGeneration) return;
       if (response.status === 200) {
         board.etag = response.headers.get("ETag");
@@ -418,6 +451,7 @@ function wire() {
     $("token-input").value = "";
   });
   $("sign-out").addEventListener("click", () => showSignIn("Signed out."));
+  $("department").addEventListener("change", (event) => showDepartment(event.target.value));
   $("detail-close").addEventListener("click", closeDetail);
   $("override-cancel").addEventListener("click", () => { $("override-form").hidden = true; });
   $("override-form").addEventListener("submit", (event) => {
