@@ -71,7 +71,8 @@ public func buildRouter(
     try BoardController().addRoutes(to: routes)
     let boardChanges = boardChanges ?? BoardChangeFeed(
         listenURL: nil, worklist: repository, capacity: configuration.http.longPollMaxWaiting, logger: Logger(label: "edtriage"))
-    WorklistController(worklist: repository, changes: boardChanges, gate: gate, maxWait: .seconds(configuration.http.longPollMaxSeconds),
+    WorklistController(worklist: repository, changes: boardChanges, gate: gate, snapshots: BoardSnapshotCache(),
+                       maxWait: .seconds(configuration.http.longPollMaxSeconds),
                        wallScreensSeeLess: configuration.auth.dashboardView == .minimal)
         .addRoutes(to: routes)
     AssessmentController(assessments: repository, worklist: repository, auditTrail: repository,

@@ -74,10 +74,29 @@ struct JSONResponse<Body: Encodable & Sendable>: ResponseGenerator {
     let body: Body
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
+        try EncodedJSONResponse(status: status, headers: headers, contentType: contentType, data: JSONBody.encode(body))
+            .response(from: request, context: context)
+    }
+}
+
+/// The wire form of every JSON body: sorted keys, ISO 8601 dates, slashes left as they are.
+enum JSONBody {
+    static func encode(_ value: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(body)
+        return try encoder.encode(value)
+    }
+}
+
+/// A JSON body encoded beforehand (a cached board), sent with the headers `JSONResponse` sends.
+struct EncodedJSONResponse: ResponseGenerator {
+    var status: HTTPResponse.Status = .ok
+    var headers: HTTPFields = [:]
+    var contentType = "application/json; charset=utf-8"
+    let data: Data
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = self.headers
         headers[.contentType] = contentType
         headers[.contentLength] = String(data.count)

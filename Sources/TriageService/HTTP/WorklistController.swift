@@ -9,6 +9,8 @@ struct WorklistController: Sendable {
     let worklist: any WorklistRepository
     let changes: BoardChangeFeed
     let gate: DepartmentGate
+    /// The encoded boards this process serves; one per department and view.
+    let snapshots: BoardSnapshotCache
     /// Longest honoured `?wait=`.
     let maxWait: Duration
     /// Whether `dashboard` tokens get the reduced wall-board rows (`auth.dashboard_view: minimal`).
@@ -41,12 +43,14 @@ struct WorklistController: Sendable {
                 return Response(status: .notModified, headers: [.eTag: EntityTag.header(revision)])
             }
         }
-        let snapshot = try await worklist.snapshot(department: department)
-        let headers: HTTPFields = [.eTag: EntityTag.header(snapshot.revision)]
-        if wallScreensSeeLess && context.identity?.role == .dashboard {
-            return try JSONResponse(headers: headers, body: WallBoardSnapshot(snapshot)).response(from: request, context: context)
+        let wallView = wallScreensSeeLess && context.identity?.role == .dashboard
+        let body = try await snapshots.body(.init(department: department, wallView: wallView), atLeast: revision) {
+            [worklist] in
+            let snapshot = try await worklist.snapshot(department: department)
+            return (snapshot.revision, try wallView ? JSONBody.encode(WallBoardSnapshot(snapshot)) : JSONBody.encode(snapshot))
         }
-        return try JSONResponse(headers: headers, body: snapshot).response(from: request, context: context)
+        return try EncodedJSONResponse(headers: [.eTag: EntityTag.header(body.revision)], data: body.data)
+            .response(from: request, context: context)
     }
 
     /// Waits for a newer revision, but gives up at graceful shutdown so a long-polling board never holds

@@ -222,7 +222,8 @@ function timing(row) {
   const elapsed = Date.now() - board.fetchedAt;
   const now = Date.parse(board.snapshot.generated_at) + elapsed;
   const minutes = row.minutes_waiting + Math.floor(elapsed / 60000);
-  return { minutes, overdue: now > Date.parse(row.reassessment_due) };
+  // Inclusive: the API's times are whole seconds, and a level reassessed continuously (ESI 1) is due at once.
+  return { minutes, overdue: now >= Date.parse(row.reassessment_due) };
 }
 
 function waitCell(row) {
