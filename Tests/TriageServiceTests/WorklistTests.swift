@@ -88,12 +88,15 @@ import TriageStore
     /// One change wakes every waiting board at once; past `http.long_poll_max_waiting` a board is told to
     /// come back (503 with Retry-After) instead of holding one more request open.
     @Test func longPollsShareOneWakeUpAndAreCapped() async throws {
-        try await ServiceHarness.run(environment: ["EDTRIAGE_HTTP_LONG_POLL_MAX_WAITING": "3"]) { harness in
+        // Waits long enough to outlast scoring the change on a machine busy with every other suite (over 30 s seen).
+        let environment = ["EDTRIAGE_HTTP_LONG_POLL_MAX_WAITING": "3", "EDTRIAGE_HTTP_LONG_POLL_MAX_SECONDS": "240",
+                           "EDTRIAGE_HTTP_IDLE_TIMEOUT_SECONDS": "300"]
+        try await ServiceHarness.run(environment: environment) { harness in
             let etag = try #require(try await harness.send(.get, "/v1/worklist", as: .dashboard).headers[.eTag])
             try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { boards in
                 for _ in 0..<3 {
                     boards.addTask {
-                        let response = try await harness.send(.get, "/v1/worklist?wait=30", as: .dashboard,
+                        let response = try await harness.send(.get, "/v1/worklist?wait=240", as: .dashboard,
                                                               headers: [.ifNoneMatch: etag])
                         return (response.status, response.headers[.eTag])
                     }
@@ -104,7 +107,7 @@ import TriageStore
                     waiting = await harness.boardChanges.waiting
                 }
                 #expect(waiting == 3)
-                let refused = try await harness.send(.get, "/v1/worklist?wait=30", as: .dashboard,
+                let refused = try await harness.send(.get, "/v1/worklist?wait=240", as: .dashboard,
                                                      headers: [.ifNoneMatch: etag])
                 #expect(refused.status == .serviceUnavailable && refused.headers[.retryAfter] == "2")
                 #expect(try harness.problem(refused).type.hasSuffix("/unavailable"))
@@ -112,7 +115,7 @@ import TriageStore
                 _ = try await harness.boardRow(for: Arrivals.chestPain())
                 var answers: [(HTTPResponse.Status, String?)] = []
                 for try await answer in boards { answers.append(answer) }
-                #expect(answers.count == 3 && answers.allSatisfy { $0.0 == .ok && $0.1 != etag })
+                #expect(answers.count == 3 && answers.allSatisfy { $0.0 == .ok && $0.1 != etag }, "\(answers)")
                 #expect(await harness.boardChanges.waiting == 0)
             }
         }
