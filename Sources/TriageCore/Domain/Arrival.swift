@@ -89,6 +89,10 @@ public struct ArrivalSubmission: Codable, Sendable, Hashable {
     /// The ED the patient arrived at, one of the service's departments; may be left out while there is only one.
     public var department: String?
     public var presentation: ClinicalPresentation
+
+    /// The department the arrival is stored in: its own, or the default one when it names none (validation places
+    /// every arrival the service takes; this covers callers that write without it, as tests do).
+    public var storedDepartment: String { department ?? Department.defaultCode }
     public var images: [ImageSubmission]
 
     public init(source: String, externalID: String, patientRef: String, receivedAt: Date? = nil,

@@ -19,7 +19,7 @@ struct DepartmentGate: Sendable {
 
     /// Refuses a new arrival for a department the token does not cover; call after validation placed it.
     func requireAccess(to submission: ArrivalSubmission, _ context: TriageRequestContext) throws {
-        try requireAccess(to: submission.department ?? Department.defaultCode, context)
+        try requireAccess(to: submission.storedDepartment, context)
     }
 
     /// Refuses a request about an arrival in a department the token does not cover. An unknown arrival passes:

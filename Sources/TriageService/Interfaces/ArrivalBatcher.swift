@@ -36,7 +36,7 @@ public actor ArrivalBatcher {
             for (waiter, result) in zip(batch, results) {
                 if case .success(let stored) = result, !stored.isDuplicate {
                     Counter(label: "edtriage_arrivals_accepted_total",
-                            dimensions: [("department", waiter.item.submission.department ?? Department.defaultCode)])
+                            dimensions: [("department", waiter.item.submission.storedDepartment)])
                         .increment()
                 }
                 waiter.answer.resume(with: result)

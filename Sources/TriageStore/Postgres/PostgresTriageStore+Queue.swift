@@ -91,7 +91,7 @@ extension PostgresTriageStore {
             }
             acceptances.append((id, .arrival(id, item.context, action: "arrival.accepted", after: .object([
                 "source": .string(submission.source),
-                "department": .string(submission.department ?? Department.defaultCode),
+                "department": .string(submission.storedDepartment),
                 "images": .int(submission.images.count),
                 "intake_flags": .array(item.flags.map { .string($0.rule) }),
             ]))))
@@ -110,7 +110,7 @@ extension PostgresTriageStore {
         let hashes = submission.images.map(\.sha256)
         guard let existing = try await connection.firstRow("""
             SELECT a.id, a.payload = \(payload)::jsonb AND a.patient_ref IS NOT DISTINCT FROM \(submission.patientRef)
-                   AND a.department = \(submission.department ?? Department.defaultCode)
+                   AND a.department = \(submission.storedDepartment)
                    AND COALESCE((SELECT array_agg(i.sha256 ORDER BY i.position) FROM arrival_images i
                                  WHERE i.arrival_id = a.id), '{}') = \(hashes)::text[] AS same
             FROM arrivals a WHERE a.source = \(submission.source) AND a.external_id = \(submission.externalID)
@@ -493,7 +493,7 @@ private struct ArrivalRowContent: Encodable {
         externalID = item.submission.externalID
         patientRef = item.submission.patientRef
         receivedAtMicroseconds = item.submission.receivedAt.map { Int64(($0.timeIntervalSince1970 * 1e6).rounded()) }
-        department = item.submission.department ?? Department.defaultCode
+        department = item.submission.storedDepartment
         payload = item.submission.presentation
         intakeFlags = item.flags
     }
