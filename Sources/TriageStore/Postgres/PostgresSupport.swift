@@ -119,7 +119,8 @@ public struct DatabaseConnectionLost: Error, CustomStringConvertible {
 /// closed channel): after a database crash or restart, the caller, its HTTP request and its pooled connection
 /// would wait for good. Each statement runs in a task of its own and its caller waits here instead; one callback per
 /// connection on its close fails whatever is still waiting. The dropped statement's task stays suspended, holding
-/// nothing but itself.
+/// nothing but itself. The first statement on a connection also sets `VanishedServerDetection` on it, so that a
+/// server whose host vanishes closes the connection too.
 final class QueriesInFlight: Sendable {
     static let shared = QueriesInFlight()
 
@@ -146,6 +147,7 @@ final class QueriesInFlight: Sendable {
                 return (state.next, firstOnConnection)
             }
             if firstOnConnection {
+                VanishedServerDetection.enable(on: connection, logger: logger)
                 // Fires at once when the connection has already closed. It holds the connection, so its identity
                 // is not reused by another before the callback has run.
                 connection.closeFuture.whenComplete { _ in
