@@ -53,6 +53,8 @@ public enum VanishedServerDetection {
         ]
         for (option, value) in settings {
             channel.setOption(option, value: SocketOptionValue(value)).whenFailure { error in
+                // A connection already closed has nothing left to watch.
+                if let error = error as? ChannelError, error == .ioOnClosedChannel { return }
                 warnOnce(logger, "could not set TCP keepalive on a database connection: \(error)")
             }
         }
