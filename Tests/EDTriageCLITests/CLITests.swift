@@ -79,14 +79,13 @@ import TriageStoreTestSupport
             var cli = CommandRunner(database: database, port: TestPorts.random())
             cli.environment["EDTRIAGE_AUDIT_CHECKPOINT_FILE"] = checkpoints.path
             cli.environment["EDTRIAGE_AUDIT_CHECKPOINT_KEY_FILE"] = keyFile.path
-            let (process, _, _) = try cli.start(["serve"] + cli.configArguments)
-            defer { if process.isRunning { process.terminate() } }
+            let service = try cli.start(["serve"] + cli.configArguments)
+            defer { service.end() }
             _ = try await cli.run(["ingest", "-"] + cli.configArguments, stdin: Data(Self.validArrival.utf8))
             for _ in 0..<100 where try await database.count("arrivals", where: "state = 'done'") < 1 {
                 try await Task.sleep(for: .milliseconds(100))
             }
-            kill(process.processIdentifier, SIGTERM)
-            for _ in 0..<100 where process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+            try await service.stop()
             let head = try await database.count("audit_log")
             let intact = try await cli.run(["verify-audit"] + cli.configArguments)
             #expect(intact.status == 0, "\(intact.stdout)")
@@ -223,18 +222,16 @@ import TriageStoreTestSupport
         try await TestDatabase.with { database in
             let port = TestPorts.random()
             let cli = CommandRunner(database: database, port: port)
-            let (process, _, _) = try cli.start(["serve"] + cli.configArguments)
-            defer { if process.isRunning { process.terminate() } }
+            let service = try cli.start(["serve"] + cli.configArguments)
+            defer { service.end() }
             var status: Int?
             for _ in 0..<100 where status == nil {
                 try await Task.sleep(for: .milliseconds(100))
                 status = try? await httpStatus("http://127.0.0.1:\(port)/healthz")
             }
             #expect(status == 200)
-            kill(process.processIdentifier, SIGTERM)
-            for _ in 0..<100 where process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
-            #expect(!process.isRunning)
-            #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+            try await service.stop()
+            #expect(service.exitedCleanly, "\(service.account)")
         }
     }
 
@@ -260,8 +257,8 @@ import TriageStoreTestSupport
             #expect(refused.stderr.contains("is not the private key of \(certificateFile.path)"), "\(refused.stderr)")
 
             cli.environment["EDTRIAGE_HTTP_TLS_KEY_FILE"] = keyFile.path
-            let (process, _, _) = try cli.start(["serve", "--no-worker"] + cli.configArguments)
-            defer { if process.isRunning { process.terminate() } }
+            let service = try cli.start(["serve", "--no-worker"] + cli.configArguments)
+            defer { service.end() }
             let url = "https://127.0.0.1:\(port)/healthz"
             func served(_ name: String) async throws -> Bool {
                 for _ in 0..<100 {
@@ -276,18 +273,17 @@ import TriageStoreTestSupport
             #expect(try await Curl.get("http://127.0.0.1:\(port)/healthz", trusting: nil).status == 0)
 
             try authority.issue(commonName: "edtriage-renewed", certificateFile: certificateFile, keyFile: keyFile)
-            kill(process.processIdentifier, SIGHUP)
+            service.signal(SIGHUP)
             #expect(try await served("edtriage-renewed"))
 
             try Data("not a key".utf8).write(to: keyFile)
-            kill(process.processIdentifier, SIGHUP)
+            service.signal(SIGHUP)
             try await Task.sleep(for: .milliseconds(500))
-            #expect(process.isRunning)
+            #expect(service.isRunning)
             #expect(try await served("edtriage-renewed"))
 
-            kill(process.processIdentifier, SIGTERM)
-            for _ in 0..<100 where process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
-            #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+            try await service.stop()
+            #expect(service.exitedCleanly, "\(service.account)")
         }
     }
 
@@ -318,8 +314,8 @@ import TriageStoreTestSupport
             let minted = try await database.ownerQuery(
                 "SELECT actor || ' ' || entity_id || ' ' || (after->>'role') FROM audit_log WHERE action = 'token.minted'")
             #expect(minted == ["os:\(ProcessInfo.processInfo.userName) dev-dashboard dashboard"])
-            let (process, _, _) = try cli.start(["serve", "--no-worker"] + cli.configArguments)
-            defer { process.terminate() }
+            let service = try cli.start(["serve", "--no-worker"] + cli.configArguments)
+            defer { service.end() }
             var status: Int?
             for _ in 0..<100 where status != 200 {
                 try await Task.sleep(for: .milliseconds(100))

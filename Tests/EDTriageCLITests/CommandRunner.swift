@@ -43,11 +43,9 @@ struct CommandRunner {
     /// The configuration file every invocation names.
     var configArguments: [String] { ["--config", Self.packageRoot.appendingPathComponent("config/edtriage.yaml").path] }
 
-    func start(_ arguments: [String], stdin: Data? = nil) throws -> (Process, Pipe, Pipe) {
-        let (out, err) = (Pipe(), Pipe())
-        let process = try ExternalProgram.launch(Self.executable, arguments, environment: environment, stdin: stdin,
-                                                 stdout: out, stderr: err)
-        return (process, out, err)
+    /// Starts a long-running command (`serve`); the caller ends it.
+    func start(_ arguments: [String]) throws -> ServiceProcess {
+        try ServiceProcess(arguments, environment: environment)
     }
 
     func run(_ arguments: [String], stdin: Data? = nil) async throws -> Output {
@@ -61,16 +59,16 @@ struct CommandRunner {
 
     /// `serve` with the configuration file, once `/readyz` on `port` answers 200 (within 2 minutes, room for a
     /// machine running every other suite); the caller terminates it.
-    func serve(port: Int) async throws -> Process {
-        let (process, _, _) = try start(["serve"] + configArguments)
+    func serve(port: Int) async throws -> ServiceProcess {
+        let service = try start(["serve"] + configArguments)
         var ready = false
-        for _ in 0..<1_200 where !ready {
+        for _ in 0..<1_200 where !ready && service.isRunning {
             try await Task.sleep(for: .milliseconds(100))
             ready = (try? await httpStatus("http://127.0.0.1:\(port)/readyz")) == 200
         }
-        if !ready { process.terminate() }
-        try #require(ready, "serve did not become ready")
-        return process
+        if !ready { try await service.stop() }
+        try #require(ready, "serve did not become ready: \(service.account)")
+        return service
     }
 
     /// Waits until something accepts TCP connections on `port` (the HL7 v2 listener) or 15 s pass.
@@ -81,6 +79,60 @@ struct CommandRunner {
             connected = (try? await ExternalProgram.run("bash", ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"]))?.status == 0
         }
         try #require(connected, "nothing listens on \(port)")
+    }
+}
+
+/// A running `edtriage` command that serves until stopped.
+///
+/// Its output goes to a file: a pipe nobody reads would stall it once full, and the file tells how it ended. A
+/// service that ends by itself before the test stops it is recorded as an issue with its exit and its log, so that
+/// a crash is reported as one instead of as the failures it causes further on.
+final class ServiceProcess {
+    private let process: Process
+    private let outputFile: URL
+    private var stopRequested = false
+
+    init(_ arguments: [String], environment: [String: String]) throws {
+        outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("edtriage-\(UUID()).log")
+        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        let output = try FileHandle(forWritingTo: outputFile)
+        defer { try? output.close() }
+        process = try ExternalProgram.launch(CommandRunner.executable, arguments, environment: environment, stdin: nil,
+                                             stdout: output, stderr: output)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: outputFile) }
+
+    var isRunning: Bool { process.isRunning }
+
+    /// Exited with status 0 (after SIGTERM: a graceful shutdown).
+    var exitedCleanly: Bool { !process.isRunning && process.terminationReason == .exit && process.terminationStatus == 0 }
+
+    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Sends SIGTERM and waits up to 30 s for the exit.
+    func stop() async throws {
+        stopRequested = true
+        if process.isRunning { process.terminate() }
+        for _ in 0..<300 where process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+    }
+
+    /// For `defer`: records an issue when the service had ended before being stopped, then stops it.
+    func end(sourceLocation: SourceLocation = #_sourceLocation) {
+        if !stopRequested && !process.isRunning {
+            Issue.record("edtriage ended before the test stopped it: \(account)", sourceLocation: sourceLocation)
+        }
+        stopRequested = true
+        if process.isRunning { process.terminate() }
+    }
+
+    /// How it ended, if it has, and the end of its log.
+    var account: String {
+        let ending = process.isRunning ? "still running"
+            : process.terminationReason == .exit ? "exit status \(process.terminationStatus)"
+            : "killed by signal \(process.terminationStatus)"
+        let log = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
+        return "\(ending); its log ends:\n\(log.suffix(6_000))"
     }
 }
 

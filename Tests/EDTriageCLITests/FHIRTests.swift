@@ -37,8 +37,8 @@ struct FHIRTests {
             cli.environment["EDTRIAGE_AUTH_ALLOW_DEV_TOKENS"] = "true"
             cli.environment["EDTRIAGE_MODEL_PATH"] = TestModel.path
             let nurse = try await cli.token("nurse")
-            let process = try await cli.serve(port: port)
-            defer { process.terminate() }
+            let service = try await cli.serve(port: port)
+            defer { service.end() }
             let base = "http://127.0.0.1:\(port)"
             try await CommandRunner.waitForListener(port: hl7Port)
             #expect(try await HL7ListenerTests.send(["samples/hl7/a04-chest-pain.hl7"], port: hl7Port).map(\.code) == ["AA"])
@@ -131,8 +131,8 @@ struct FHIRTests {
             var cli = CommandRunner(database: database, port: port)
             cli.environment["EDTRIAGE_AUTH_ALLOW_DEV_TOKENS"] = "true"
             let (intake, nurse, admin) = (try await cli.token("intake"), try await cli.token("nurse"), try await cli.token("admin"))
-            let process = try await cli.serve(port: port)
-            defer { process.terminate() }
+            let service = try await cli.serve(port: port)
+            defer { service.end() }
             let base = "http://127.0.0.1:\(port)"
             func post(_ body: Data) async throws -> (status: Int, contentType: String?, eTag: String?, body: Data) {
                 try await httpRequest(base + "/fhir/r4", method: "POST", bearer: intake,

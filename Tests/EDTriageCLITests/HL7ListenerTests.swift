@@ -46,8 +46,8 @@ struct HL7ListenerTests {
             let hl7Port = TestPorts.random()
             var cli = CommandRunner(database: database, port: TestPorts.random())
             cli.environment["EDTRIAGE_HL7_PORT"] = String(hl7Port)
-            let (process, _, _) = try cli.start(["serve"] + cli.configArguments)
-            defer { process.terminate() }
+            let service = try cli.start(["serve"] + cli.configArguments)
+            defer { service.end() }
             try await CommandRunner.waitForListener(port: hl7Port)
 
             let registered = try await Self.send(["samples/hl7/a04-chest-pain.hl7", "samples/hl7/a04-chest-pain.hl7",
@@ -95,8 +95,8 @@ struct HL7ListenerTests {
 
             cli.environment["EDTRIAGE_HTTP_TLS_CERTIFICATE_FILE"] = certificateFile.path
             cli.environment["EDTRIAGE_HTTP_TLS_KEY_FILE"] = keyFile.path
-            let (process, _, _) = try cli.start(["serve"] + cli.configArguments)
-            defer { process.terminate() }
+            let service = try cli.start(["serve"] + cli.configArguments)
+            defer { service.end() }
             try await CommandRunner.waitForListener(port: hl7Port)
             let plain = try await Self.send(["samples/hl7/a04-chest-pain.hl7"], port: hl7Port, expectSent: false)
             #expect(plain.isEmpty)

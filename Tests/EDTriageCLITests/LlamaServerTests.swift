@@ -92,7 +92,7 @@ struct LlamaServerTests {
             cli.environment["EDTRIAGE_WORKER_MAX_ATTEMPTS"] = "20"
             let nurse = try await cli.token("nurse")
             var service = try await cli.serve(port: port)
-            defer { service.terminate() }
+            defer { service.end() }
             let base = "http://127.0.0.1:\(port)"
 
             // The server is down: the rules' level is on the board, the model lane says why it waits.
@@ -125,8 +125,7 @@ struct LlamaServerTests {
             #expect(model["rationale"] != nil, "\(model["rationale_error"] ?? "")")
 
             // Hung: the service again, with a short timeout; the request times out and the job is retried.
-            service.terminate()
-            while service.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+            try await service.stop()
             cli.environment["EDTRIAGE_MODEL_OPENAI_TIMEOUT_MS"] = "10000"
             service = try await cli.serve(port: port)
             func arrive(_ suffix: String) async throws {

@@ -20,8 +20,8 @@ struct SchemathesisTests {
             cli.environment["EDTRIAGE_AUTH_ALLOW_DEV_TOKENS"] = "true"
             let ingest = try await cli.run(["ingest", "samples/arrivals.ndjson"] + cli.configArguments)
             #expect(ingest.status == 0, "\(ingest.stderr)")
-            let process = try await cli.serve(port: port)
-            defer { process.terminate() }
+            let service = try await cli.serve(port: port)
+            defer { service.end() }
 
             for role in [nil] + Self.roles {
                 var headers: [String] = []

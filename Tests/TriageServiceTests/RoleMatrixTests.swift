@@ -33,6 +33,7 @@ import TriageStore
     @Test func everyEndpointForEveryCaller() async throws {
         try await ServiceHarness.run { harness in
             let rejectedBefore = try await harness.database.count("audit_log", where: "action = 'token.rejected'")
+            let start = ContinuousClock.now
             var rejectedTokens = 0
             for endpoint in Endpoint.all {
                 for caller in Caller.all {
@@ -63,11 +64,13 @@ import TriageStore
                     }
                 }
             }
-            // Refused tokens are audited at most once per client address per minute (here all came from one), and
-            // never with what the token claims as the actor.
+            // Refused tokens are audited at most once per client address per minute (here all came from one; the
+            // walk can outlast a minute on a machine busy with the other suites), and never with what the token
+            // claims as the actor.
+            let minutes = Int((ContinuousClock.now - start) / .seconds(60))
             let rejectedAfter = try await harness.database.count("audit_log", where: "action = 'token.rejected'")
-            #expect(rejectedTokens > 1)
-            #expect(rejectedAfter - rejectedBefore == 1)
+            #expect(rejectedTokens > minutes + 1)
+            #expect((1...minutes + 1).contains(rejectedAfter - rejectedBefore))
             #expect(try await harness.database.count("audit_log", where: "action = 'token.rejected' AND actor <> 'anonymous'") == 0)
         }
     }
