@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import Synchronization
 import TriageStore
 
 /// Keeps one dedicated connection LISTENing on a channel and calls `onNotify` for every notification,
@@ -21,12 +22,16 @@ struct NotificationListener: Sendable {
                 let connection = try await PostgresConnection.connect(
                     configuration: try url.connectionConfiguration(), id: connectionID, logger: logger)
                 VanishedServerDetection.enable(on: connection, logger: logger)
+                let listened = Mutex(false)
+                defer { if listened.withLock({ $0 }) { delay = reconnectDelay } }
                 do {
-                    try await connection.listen(on: channel) { notifications in
-                        logger.debug("listening", metadata: ["channel": "\(channel)"])
-                        delay = reconnectDelay
-                        onNotify()
-                        for try await _ in notifications { onNotify() }
+                    try await connection.whileOpen { [channel, logger] connection in
+                        try await connection.listen(on: channel) { notifications in
+                            logger.debug("listening", metadata: ["channel": "\(channel)"])
+                            listened.withLock { $0 = true }
+                            onNotify()
+                            for try await _ in notifications { onNotify() }
+                        }
                     }
                 } catch {
                     try? await connection.close()

@@ -86,8 +86,9 @@ import TriageStore
     }
 
     /// One change wakes every waiting board at once; past `http.long_poll_max_waiting` a board is told to
-    /// come back (503 with Retry-After) instead of holding one more request open.
-    @Test func longPollsShareOneWakeUpAndAreCapped() async throws {
+    /// come back (503 with Retry-After) instead of holding one more request open. The limit, well past the waits,
+    /// turns a wake-up that never comes into a failure of this test rather than a stalled run.
+    @Test(.timeLimit(.minutes(10))) func longPollsShareOneWakeUpAndAreCapped() async throws {
         // Waits long enough to outlast scoring the change on a machine busy with every other suite (over 30 s seen).
         let environment = ["EDTRIAGE_HTTP_LONG_POLL_MAX_WAITING": "3", "EDTRIAGE_HTTP_LONG_POLL_MAX_SECONDS": "240",
                            "EDTRIAGE_HTTP_IDLE_TIMEOUT_SECONDS": "300"]

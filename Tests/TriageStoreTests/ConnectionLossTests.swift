@@ -7,7 +7,7 @@ import TriageStoreTestSupport
 /// Statements on a connection that has closed: after a database crash a pooled connection can close between its
 /// lease and the next statement, and PostgresNIO never answers a statement written to it. The store's `send`
 /// fails such a statement with `DatabaseConnectionLost` (an "unavailable" failure, retried) instead of waiting
-/// for good. The crash itself, under load, is `ReplicaChaosTests`.
+/// for good, and `whileOpen` does the same for a LISTEN. The crash itself, under load, is `ReplicaChaosTests`.
 @Suite("A lost connection")
 struct ConnectionLossTests {
     /// The limit is for a statement that is never answered; it leaves the test database's set-up room on a machine
@@ -31,6 +31,42 @@ struct ConnectionLossTests {
                         try await connection.transaction(logger: logger) { try await $0.send("SELECT 1", logger: logger) }
                     }
                 }
+            }
+        }
+    }
+
+    /// An operation that is never answered: it ends when the server closes the connection, and when the waiting
+    /// task is cancelled (which closes the connection).
+    @Test(.timeLimit(.minutes(5)))
+    func anUnansweredOperationEndsWithItsConnection() async throws {
+        try await TestDatabase.with { database in
+            let logger = TestDatabase.logger
+            func connect() async throws -> PostgresConnection {
+                try await PostgresConnection.connect(configuration: try database.appURL.connectionConfiguration(), id: 1,
+                                                     logger: logger)
+            }
+            let neverAnswered = { @Sendable (_: PostgresConnection) async throws in
+                try await Task.sleep(for: .seconds(3_600))
+            }
+
+            let dropped = try await connect()
+            let pid = try #require(try await dropped.query("SELECT pg_backend_pid()::text", logger: logger)
+                .collect().first?.decode(String.self))
+            let waiting = Task { try await dropped.whileOpen(neverAnswered) }
+            try await Task.sleep(for: .milliseconds(200))
+            _ = try await database.ownerQuery("SELECT pg_terminate_backend(\(pid))::text")
+            await #expect(throws: DatabaseConnectionLost.self) { try await waiting.value }
+
+            let abandoned = try await connect()
+            let cancelled = Task { try await abandoned.whileOpen(neverAnswered) }
+            try await Task.sleep(for: .milliseconds(200))
+            cancelled.cancel()
+            await #expect(throws: DatabaseConnectionLost.self) { try await cancelled.value }
+            #expect(abandoned.isClosed)
+
+            // Already closed: a LISTEN ends at once.
+            await #expect(throws: (any Error).self) {
+                try await abandoned.whileOpen { try await $0.listen(on: "edtriage_test") { _ in } }
             }
         }
     }

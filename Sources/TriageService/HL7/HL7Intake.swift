@@ -71,12 +71,33 @@ struct HL7Intake: Sendable {
                                          context: context(visit.source, controlID))
             return ER7Acknowledgement(.accepted)
         case .discharge(let visit):
-            guard let arrival = try await queue.arrival(source: visit.source, externalID: visit.externalID),
-                  let row = try await worklist.row(arrivalID: arrival.id)
-            else { return ER7Acknowledgement(.accepted, text: "not on the board") }
-            _ = try await worklist.decide(.discharge(reason: "ADT^A03"), arrivalID: arrival.id,
-                                          expectedVersion: row.version, context: context(visit.source, controlID))
-            return ER7Acknowledgement(.accepted)
+            return try await discharge(visit, controlID: controlID)
+        }
+    }
+
+    /// Reads of the board row a discharge makes before it gives up on a row that keeps changing.
+    static let dischargeAttempts = 5
+
+    /// A discharge from the ADT feed does not depend on the level the board shows, unlike a clinician's
+    /// decision: a row that changed between the read and the write (an assessment landing) is read again, and
+    /// a row discharged meanwhile is already done.
+    private func discharge(_ visit: VisitKey, controlID: String) async throws -> ER7Acknowledgement {
+        let notOnBoard = ER7Acknowledgement(.accepted, text: "not on the board")
+        guard let arrival = try await queue.arrival(source: visit.source, externalID: visit.externalID) else {
+            return notOnBoard
+        }
+        var attempt = 1
+        while true {
+            guard let row = try await worklist.row(arrivalID: arrival.id) else { return notOnBoard }
+            do {
+                _ = try await worklist.decide(.discharge(reason: "ADT^A03"), arrivalID: arrival.id,
+                                              expectedVersion: row.version, context: context(visit.source, controlID))
+                return ER7Acknowledgement(.accepted)
+            } catch DecisionError.versionMismatch where attempt < Self.dischargeAttempts {
+                attempt += 1
+            } catch DecisionError.notFound {
+                return notOnBoard
+            }
         }
     }
 

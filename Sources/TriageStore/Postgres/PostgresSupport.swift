@@ -113,6 +113,37 @@ public struct DatabaseConnectionLost: Error, CustomStringConvertible {
     public var description: String { "the database connection closed before the statement was answered" }
 }
 
+extension PostgresConnection {
+    /// Runs `operation` on this connection until it returns, the connection closes (`DatabaseConnectionLost`) or
+    /// the calling task is cancelled (the connection is closed, then the same error): e.g. a LISTEN, which
+    /// PostgresNIO never answers when it reaches the connection just as it closes, and which then ignores
+    /// cancellation too. `operation` runs in a task of its own; if it is never answered, that task stays
+    /// suspended, holding nothing but itself.
+    public func whileOpen<Value: Sendable>(
+        _ operation: @escaping @Sendable (PostgresConnection) async throws -> Value
+    ) async throws -> Value {
+        let waiter = Mutex<CheckedContinuation<Value, any Error>?>(nil)
+        let finish = { @Sendable (result: Result<Value, any Error>) in
+            waiter.withLock { waiter in defer { waiter = nil }; return waiter }?.resume(with: result)
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                waiter.withLock { $0 = continuation }
+                closeFuture.whenComplete { _ in finish(.failure(DatabaseConnectionLost())) }
+                Task {
+                    do {
+                        finish(.success(try await operation(self)))
+                    } catch {
+                        finish(.failure(error))
+                    }
+                }
+            }
+        } onCancel: {
+            close().whenComplete { _ in }
+        }
+    }
+}
+
 /// The statements waiting for an answer, per connection, failed together when their connection closes.
 ///
 /// PostgresNIO never answers a statement that reaches a connection just as it closes (the write is dropped with the
