@@ -230,7 +230,7 @@ import TriageStoreTestSupport
                 status = try? await httpStatus("http://127.0.0.1:\(port)/healthz")
             }
             #expect(status == 200)
-            try await service.stop()
+            try await service.stop(within: .seconds(10))
             #expect(service.exitedCleanly, "\(service.account)")
         }
     }
@@ -282,7 +282,7 @@ import TriageStoreTestSupport
             #expect(service.isRunning)
             #expect(try await served("edtriage-renewed"))
 
-            try await service.stop()
+            try await service.stop(within: .seconds(10))
             #expect(service.exitedCleanly, "\(service.account)")
         }
     }

@@ -110,11 +110,12 @@ final class ServiceProcess {
 
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
-    /// Sends SIGTERM and waits up to 30 s for the exit.
-    func stop() async throws {
+    /// Sends SIGTERM and waits up to `timeout` for the exit.
+    func stop(within timeout: Duration = .seconds(30)) async throws {
         stopRequested = true
         if process.isRunning { process.terminate() }
-        for _ in 0..<300 where process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
     }
 
     /// For `defer`: records an issue when the service had ended before being stopped, then stops it.
