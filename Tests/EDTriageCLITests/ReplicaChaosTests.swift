@@ -64,11 +64,15 @@ struct ReplicaChaosTests {
 }
 
 extension ReplicaChaosTests {
-    /// The last lines of each process's log, for a failure's message.
+    /// The last lines of each process's log, for a failure's message; for a process that crashed, its crash report
+    /// from the top (the fatal error and the frames that raised it), not just the end of its backtrace.
     static func logTails(in folder: URL, names: [String]) -> String {
         names.sorted().filter { $0.hasSuffix(".log") }.map { name in
             let text = (try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)) ?? ""
-            return "== \(name)\n" + text.split(separator: "\n").suffix(15).joined(separator: "\n")
+            let lines = text.split(separator: "\n")
+            let crash = lines.firstIndex { $0.contains("Fatal error") || $0.contains("Program crashed") }
+            let shown = crash.map { lines[$0...].prefix(80) } ?? lines.suffix(15)
+            return "== \(name)\n" + shown.joined(separator: "\n")
         }.joined(separator: "\n")
     }
 }
