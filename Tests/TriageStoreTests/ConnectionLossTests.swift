@@ -35,6 +35,38 @@ struct ConnectionLossTests {
         }
     }
 
+    /// A result the server cuts off part-way (a crash, a restart, a terminated backend): the statement fails as a lost
+    /// connection, so its caller retries, and the process goes on. Many socket reads' worth of rows have arrived when
+    /// the backend is ended in a pause of the statement, so the rows and the close reach the connection together.
+    @Test(.timeLimit(.minutes(5)))
+    func aResultCutOffPartWayFailsItsStatement() async throws {
+        try await TestDatabase.with { database in
+            try await TestDatabase.withClient(database.appURL) { client in
+                try await client.withConnection { connection in
+                    let logger = TestDatabase.logger
+                    let pid = try #require(try await connection.firstRow(
+                        "SELECT pg_backend_pid()::text AS pid", logger: logger)?.value("pid", as: String.self))
+                    let cutOff = Task {
+                        try await connection.send("""
+                            SELECT g, repeat('x', 2000), CASE WHEN g = 300 THEN pg_sleep(3600) END
+                            FROM generate_series(1, 600) g
+                            """, logger: logger)
+                    }
+                    while try await database.ownerQuery(
+                        "SELECT count(*)::text FROM pg_stat_activity WHERE pid = \(pid) AND wait_event = 'PgSleep'"
+                    ) != ["1"] {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                    _ = try await database.ownerQuery("SELECT pg_terminate_backend(\(pid))::text")
+
+                    let lost = await #expect(throws: (any Error).self) { try await cutOff.value }
+                    #expect(lost.map(DatabaseFailure.isConnectionLost) == true)
+                }
+                #expect(try await client.send("SELECT 1", logger: TestDatabase.logger).count == 1)
+            }
+        }
+    }
+
     /// An operation that is never answered: it ends when the server closes the connection, and when the waiting
     /// task is cancelled (which closes the connection).
     @Test(.timeLimit(.minutes(5)))

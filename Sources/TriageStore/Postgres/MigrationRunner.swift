@@ -139,15 +139,15 @@ public struct MigrationRunner: Sendable {
     private func historyExists(on connection: PostgresConnection) async throws -> Bool {
         let rows = try await connection.send(
             "SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger)
-        for try await exists in rows.decode(Bool.self) { return exists }
-        return false
+        return try rows.first?.decode(Bool.self) ?? false
     }
 
     private func unapplied(_ files: [Migration], on connection: PostgresConnection) async throws -> [Migration] {
         let rows = try await connection.send(
             "SELECT version, file_name, checksum FROM schema_migrations ORDER BY version", logger: logger)
         var applied: [Int: (fileName: String, checksum: String)] = [:]
-        for try await (version, fileName, checksum) in rows.decode((Int, String, String).self) {
+        for row in rows {
+            let (version, fileName, checksum) = try row.decode((Int, String, String).self)
             applied[version] = (fileName, checksum)
         }
         let byVersion = Dictionary(uniqueKeysWithValues: files.map { ($0.version, $0) })

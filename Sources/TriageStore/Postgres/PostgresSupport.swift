@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import PostgresNIO
 import Synchronization
 
@@ -56,16 +57,16 @@ extension PostgresConnection {
         }
     }
 
-    /// Sends `query` and returns its rows, or throws `DatabaseConnectionLost` when the connection closes first
+    /// Sends `query` and returns all its rows, or throws `DatabaseConnectionLost` when the connection closes first
     /// (see `QueriesInFlight`). Every statement of the store goes through here.
     @discardableResult
-    func send(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+    func send(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
         try await QueriesInFlight.shared.send(query, on: self, logger: logger)
     }
 
     /// The rows of `query` as random-access rows, for reading columns by name.
     func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRandomAccessRow] {
-        try await send(query, logger: logger).collect().map { $0.makeRandomAccess() }
+        try await send(query, logger: logger).map { $0.makeRandomAccess() }
     }
 
     /// The first row of `query`, or nil.
@@ -103,7 +104,7 @@ extension PostgresClient {
     /// `query` on a pooled connection, through `PostgresConnection.send`.
     @discardableResult
     func send(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
-        try await withConnection { try await $0.send(query, logger: logger).collect() }
+        try await withConnection { try await $0.send(query, logger: logger) }
     }
 }
 
@@ -148,14 +149,18 @@ extension PostgresConnection {
 ///
 /// PostgresNIO never answers a statement that reaches a connection just as it closes (the write is dropped with the
 /// closed channel): after a database crash or restart, the caller, its HTTP request and its pooled connection
-/// would wait for good. Each statement runs in a task of its own and its caller waits here instead; one callback per
-/// connection on its close fails whatever is still waiting. The dropped statement's task stays suspended, holding
-/// nothing but itself. The first statement on a connection also sets `VanishedServerDetection` on it, so that a
-/// server whose host vanishes closes the connection too.
+/// would wait for good. Each caller waits here instead, for its statement's answer or, whichever comes first, one
+/// callback per connection on its close that fails whatever is still waiting. The first statement on a connection
+/// also sets `VanishedServerDetection` on it, so that a server whose host vanishes closes the connection too.
+///
+/// Rows are collected on the connection's event loop as they arrive (PostgresNIO's future-based `query`), never
+/// through its async row sequence: that sequence holds back reads until its consumer asks for more, and when the
+/// server closes the connection meanwhile (a crash, a restart, a terminated backend) PostgresNIO 1.33 fails a
+/// precondition in `RowStreamStateMachine.channelReadComplete` and the process traps.
 final class QueriesInFlight: Sendable {
     static let shared = QueriesInFlight()
 
-    private typealias Waiter = CheckedContinuation<PostgresRowSequence, any Error>
+    private typealias Waiter = CheckedContinuation<[PostgresRow], any Error>
 
     private struct State {
         var next = 0
@@ -167,7 +172,7 @@ final class QueriesInFlight: Sendable {
     private let state = Mutex(State())
 
     func send(_ query: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws
-        -> PostgresRowSequence
+        -> [PostgresRow]
     {
         try await withCheckedThrowingContinuation { (waiter: Waiter) in
             let key = ObjectIdentifier(connection)
@@ -185,14 +190,9 @@ final class QueriesInFlight: Sendable {
                     withExtendedLifetime(connection) { self.failAll(on: key) }
                 }
             }
-            Task {
-                let answer: Result<PostgresRowSequence, any Error>
-                do {
-                    answer = .success(try await connection.query(query, logger: logger))
-                } catch {
-                    answer = .failure(error)
-                }
-                self.take(ticket, on: key)?.resume(with: answer)
+            let answer: EventLoopFuture<PostgresQueryResult> = connection.query(query, logger: logger)
+            answer.whenComplete { result in
+                self.take(ticket, on: key)?.resume(with: result.map(\.rows))
             }
         }
     }
