@@ -1,6 +1,7 @@
 """Replicas under chaos, on one PostgreSQL: API processes (`edtriage serve --no-worker`) and worker processes
 (`edtriage worker`). Arrivals are posted to the APIs in turn while workers are killed with SIGKILL and restarted
-at random, and PostgreSQL is crash-restarted once (immediate mode) half-way through; a tenth of the patients get
+at random, and PostgreSQL is crash-restarted (immediate mode) once half-way through, or --restarts times evenly
+spread over the posting; a tenth of the patients get
 new vitals (a second scoring round). Two boards long-poll the APIs in turn with If-None-Match. Then the database
 is checked:
 
@@ -11,7 +12,7 @@ is checked:
 - each board's revisions only went up, no snapshot lost a row or showed an older assessment than one before it,
   and each board ended on the final revision with every arrival on it.
 
-It prints the figures (arrivals/s end to end, the API's and the queue's outage around the database restart) and
+It prints the figures (arrivals/s end to end, the API's and the queue's longest outage around a database restart) and
 writes them, with every check, as JSON to --report. The exit status is 0 only when every check holds.
 
 Run by bench/replicas.sh, which makes the private PostgreSQL cluster and the environment (database URLs, JWT
@@ -185,7 +186,8 @@ def mint(edtriage, environment, role):
 
 
 def psql(command, sql):
-    return subprocess.run([*command, "-At", "-F", "|", "-c", sql], check=True, capture_output=True,
+    # On standard input: the checks list every arrival id, beyond an argument's size with many arrivals.
+    return subprocess.run([*command, "-At", "-F", "|"], input=sql, check=True, capture_output=True,
                           text=True).stdout.strip()
 
 
@@ -219,6 +221,7 @@ def main():
     parser.add_argument("--edtriage", required=True)
     parser.add_argument("--psql", required=True, help="psql command line for the database, as one string")
     parser.add_argument("--crash-restart", required=True, help="command that crash-restarts PostgreSQL")
+    parser.add_argument("--restarts", type=int, default=1, help="PostgreSQL crash-restarts, spread over the posting")
     parser.add_argument("--arrivals", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=50, help="arrivals posted per second")
     parser.add_argument("--apis", type=int, default=2)
@@ -285,7 +288,7 @@ def run(arguments, rng, deadline, apis, workers, processes, tokens, psql_command
 
     chaos_over = threading.Event()
     kills = []
-    database_restart = {}
+    database_restarts = []
 
     def chaos():
         # Workers die at random all through the ingest, and come back a moment later.
@@ -305,7 +308,7 @@ def run(arguments, rng, deadline, apis, workers, processes, tokens, psql_command
     lock = threading.Lock()
     started = time.monotonic()
     numbers = list(range(arguments.arrivals))
-    crash_at = arguments.arrivals // 2
+    crash_at = {arguments.arrivals * k // (arguments.restarts + 1) for k in range(1, arguments.restarts + 1)}
 
     def post(number):
         body = arrival(number, arguments.seed)
@@ -326,20 +329,24 @@ def run(arguments, rng, deadline, apis, workers, processes, tokens, psql_command
 
     def retriage(arrival_id, turn):
         new_vitals = {"vitals": vitals(random.Random(arrival_id))}
+        # One key for every attempt: an attempt committed as its answer was lost is not a further round.
+        key = {"Idempotency-Key": f"replicas-vitals-{arrival_id}"}
         for _ in range(50):
             status, _, _ = request(f"{apis[turn % len(apis)]}/v1/arrivals/{arrival_id}/vitals", tokens["nurse"],
-                                   new_vitals)
+                                   new_vitals, key)
             if status == 202:
                 return True
             turn += 1
             time.sleep(0.2)
         return False
 
-    def crash_restart():
-        # Beside the posting, which goes on through the outage as a registration feed's would.
-        database_restart["began"] = time.monotonic()
+    def crash_restart(previous):
+        # Beside the posting, which goes on through the outage as a registration feed's would; one at a time.
+        if previous:
+            previous.join()
+        began = time.monotonic()
         subprocess.run(arguments.crash_restart, shell=True, check=True)
-        database_restart["ended"] = time.monotonic()
+        database_restarts.append((began, time.monotonic()))
 
     senders = []
     crash = None
@@ -348,8 +355,8 @@ def run(arguments, rng, deadline, apis, workers, processes, tokens, psql_command
         delay = started + index / arguments.rate - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-        if number == crash_at:
-            crash = threading.Thread(target=crash_restart)
+        if number in crash_at:
+            crash = threading.Thread(target=crash_restart, args=(crash,))
             crash.start()
         sender = threading.Thread(target=post, args=(number,))
         sender.start()
@@ -380,7 +387,7 @@ def run(arguments, rng, deadline, apis, workers, processes, tokens, psql_command
         board.stopping.set()
     for thread in board_threads:
         thread.join()
-    report = check(arguments, psql_command, ids, retriaged, boards, kills, failed_posts[0], database_restart,
+    report = check(arguments, psql_command, ids, retriaged, boards, kills, failed_posts[0], database_restarts,
                    started, posted, drained)
     report["apis_answering"] = answering
     return report
@@ -393,7 +400,7 @@ def api_answers(api, tokens, first_arrival):
     return board == 200 and redelivery == 200 and bool(answer and answer.get("duplicate"))
 
 
-def check(arguments, psql_command, ids, retriaged, boards, kills, failed_posts, database_restart,
+def check(arguments, psql_command, ids, retriaged, boards, kills, failed_posts, database_restarts,
           started, posted, drained):
     phases = ["rules", "model"] if arguments.model else ["rules"]
     phase_list = ",".join(f"'{phase}'" for phase in phases)
@@ -426,7 +433,8 @@ def check(arguments, psql_command, ids, retriaged, boards, kills, failed_posts, 
                (SELECT count(*) FROM worklist)""").split("|")
     (present, not_done, gaps, duplicates, audit_mismatches, second_rounds, assessments, arrivals_total,
      revision, on_board) = map(int, rows)
-    stalls = queue_stall(psql_command, database_restart)
+    stalls = [stall for stall in (queue_stall(psql_command, *restart) for restart in database_restarts)
+              if stall is not None]
     outages = [end - begin for board in boards for begin, end in board.outages]
     return {
         "arrivals": arguments.arrivals, "apis": arguments.apis, "workers": arguments.workers,
@@ -434,7 +442,7 @@ def check(arguments, psql_command, ids, retriaged, boards, kills, failed_posts, 
         "unexpected": arrivals_total - present,
         "not_done": not_done, "second_rounds": second_rounds, "retriaged": len(retriaged),
         "round_phase_gaps": gaps, "round_phase_duplicates": duplicates, "audit_round_mismatches": audit_mismatches,
-        "assessments": assessments, "worker_kills": len(kills), "database_restarts": 1 if database_restart else 0,
+        "assessments": assessments, "worker_kills": len(kills), "database_restarts": len(database_restarts),
         "posts_retried": failed_posts,
         "final_revision": revision, "board_revisions_seen": [len(board.revisions) for board in boards],
         "board_problems": [problem for board in boards for problem in board.problems][:20],
@@ -444,21 +452,19 @@ def check(arguments, psql_command, ids, retriaged, boards, kills, failed_posts, 
                                and on_board == arrivals_total for board in boards),
         "seconds_posting": round(posted - started, 2), "seconds_to_drain": round(drained - started, 2),
         "arrivals_per_second": round(arguments.arrivals / (drained - started), 1),
-        "database_restart_seconds": round(database_restart["ended"] - database_restart["began"], 2)
-        if database_restart else None,
+        "database_restart_seconds": round(max(ended - began for began, ended in database_restarts), 2)
+        if database_restarts else None,
         "board_outage_seconds": round(max(outages), 2) if outages else 0.0,
-        "queue_stall_seconds": stalls,
+        "queue_stall_seconds": max(stalls) if stalls else None,
     }
 
 
-def queue_stall(psql_command, database_restart):
-    """The longest pause between two assessments from the database restart to a minute after it: how long the
+def queue_stall(psql_command, restart_began, restart_ended):
+    """The longest pause between two assessments from a database restart to a minute after it: how long the
     queue stood still."""
-    if not database_restart:
-        return None
     now_wall, now = time.time(), time.monotonic()
-    began = now_wall - (now - database_restart["began"])
-    ended = now_wall - (now - database_restart["ended"])
+    began = now_wall - (now - restart_began)
+    ended = now_wall - (now - restart_ended)
     gap = psql(psql_command, f"""
         SELECT extract(epoch FROM max(gap)) FROM (
             SELECT created_at - lag(created_at) OVER (ORDER BY created_at) AS gap FROM assessments
@@ -469,10 +475,10 @@ def queue_stall(psql_command, database_restart):
 
 def print_report(report):
     print(f"{report['arrivals']} arrivals through {report['apis']} APIs and {report['workers']} workers "
-          f"({report['worker_kills']} SIGKILLs, {report['database_restarts']} PostgreSQL crash-restart "
-          f"of {report['database_restart_seconds']} s): drained {report['seconds_to_drain']} s after the first, "
+          f"({report['worker_kills']} SIGKILLs, {report['database_restarts']} PostgreSQL crash-restart(s), "
+          f"the longest {report['database_restart_seconds']} s): drained {report['seconds_to_drain']} s after the first, "
           f"{report['arrivals_per_second']} arrivals/s; {report['second_rounds']} second rounds")
-    print(f"around the restart: boards without an answer for at most {report['board_outage_seconds']} s, "
+    print(f"around the restarts: boards without an answer for at most {report['board_outage_seconds']} s, "
           f"no assessment for {report['queue_stall_seconds']} s; {report['posts_retried']} posts retried")
     print(f"missing {report['missing']}, not done {report['not_done']}, round/phase gaps "
           f"{report['round_phase_gaps']}, duplicates {report['round_phase_duplicates']}, audit mismatches "

@@ -138,6 +138,43 @@ import TriageStore
         }
     }
 
+    /// A monitor or registration feed that got no answer (a 503 while the database restarts, a dropped connection)
+    /// sends the new vitals again; an attempt it never heard back from may have been committed. With the first
+    /// attempt's Idempotency-Key the re-send is answered alike and starts no second scoring round.
+    @Test func resentVitalsWithTheirIdempotencyKeyAreOneRound() async throws {
+        try await ServiceHarness.run { harness in
+            let row = try await harness.boardRow(for: Arrivals.chestPain())
+            let uri = "/v1/arrivals/\(row.arrivalID)/vitals"
+            let vitals = #"{"vitals": {"hr": 118, "rr": 24, "sbp": 96, "spo2": 93}}"#
+            func send(key: String?) async throws -> HTTPResponse.Status {
+                try await harness.send(.post, uri, as: .nurse, headers: key.map { [.idempotencyKey: $0] } ?? [:],
+                                       json: vitals).status
+            }
+            func rounds() async throws -> [String?] {
+                try await harness.database.ownerQuery(
+                    "SELECT scoring_round::text FROM vitals_observations ORDER BY scoring_round")
+            }
+
+            #expect(try await send(key: "monitor-7f3a-0001") == .accepted)
+            #expect(try await send(key: "monitor-7f3a-0001") == .accepted)
+            #expect(try await rounds() == ["2"])
+            #expect(try await send(key: "monitor-7f3a-0002") == .accepted)
+            #expect(try await rounds() == ["2", "3"])
+            // Without a key, each request is new vitals.
+            #expect(try await send(key: nil) == .accepted)
+            #expect(try await send(key: nil) == .accepted)
+            #expect(try await rounds() == ["2", "3", "4", "5"])
+            let recorded = try await harness.database.ownerQuery(
+                "SELECT count(*)::text FROM audit_log WHERE action = 'vitals.recorded'")
+            #expect(recorded == ["4"])
+
+            for malformed in [String(repeating: "k", count: 256), "two words"] {
+                #expect(try await send(key: malformed) == .badRequest)
+            }
+            #expect(try await rounds().count == 4)
+        }
+    }
+
     @Test func imagesAreServedToClinicians() async throws {
         try await ServiceHarness.run { harness in
             let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3])

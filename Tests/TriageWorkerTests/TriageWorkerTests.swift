@@ -221,6 +221,30 @@ struct TriageWorkerTests {
         }
     }
 
+    /// With the database gone (a failover, a power cut), a claim waits for a connection until the pool gives up,
+    /// about a minute: past the 30 s a Kubernetes pod gets to stop before it is killed. Shutdown calls the claim off.
+    @Test("graceful shutdown does not wait for a claim on an unreachable database", .timeLimit(.minutes(5)))
+    func shutdownWithTheDatabaseDown() async throws {
+        // Port 1 on loopback: nothing listens, so every connection attempt is refused at once.
+        let unreachable = try DatabaseURL("postgres://edtriage_app@127.0.0.1:1/edtriage?sslmode=disable")
+        try await TestDatabase.withClient(unreachable) { client in
+            let store = PostgresTriageStore(client: client, configuration: StoreConfiguration(), logger: TestDatabase.logger)
+            let worker = TriageWorker(queue: store, configuration: WorkerConfiguration(pollInterval: .seconds(600)),
+                                      listenURL: nil, logger: TestDatabase.logger)
+            let group = ServiceGroup(services: [worker], gracefulShutdownSignals: [], cancellationSignals: [],
+                                     logger: TestDatabase.logger)
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                try await Task.sleep(for: .seconds(2))
+                let asked = ContinuousClock.now
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                let stoppedAfter = ContinuousClock.now - asked
+                #expect(stoppedAfter < .seconds(15), "stopped \(stoppedAfter) after it was asked to")
+            }
+        }
+    }
+
     @Test("decoding errors name the field, never the value")
     func decodingErrorPath() throws {
         let claim = ClaimedArrival(arrivalID: 1, scoringRound: 1, attempt: 1, leaseToken: UUID(), source: "s",

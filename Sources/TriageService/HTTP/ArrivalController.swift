@@ -82,8 +82,10 @@ struct ArrivalController: Sendable {
         presentation.vitals = body.vitals
         _ = try validator.validate(presentation)
         let user = try context.requireIdentity()
+        // A re-sent request with its first attempt's key is those vitals again, not a further scoring round.
+        let requestID = try request.idempotencyKey() ?? context.id
         try await queue.recordVitals(arrivalID: arrivalID, vitals: body.vitals,
-                                     context: user.auditContext(requestID: context.id))
+                                     context: user.auditContext(requestID: requestID))
         return try JSONResponse(status: .accepted, body: QueuedArrival(arrivalID: arrivalID))
             .response(from: request, context: context)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import TriageCore
 
@@ -28,6 +29,17 @@ extension Request {
         return try await body.collect(upTo: limit)
     }
 
+    /// The request's `Idempotency-Key` (IETF httpapi draft "The Idempotency-Key HTTP Header Field"), or nil: a client
+    /// that sends a request again after getting no answer names both attempts with one key, so an attempt that was
+    /// committed unbeknown to it is recognised. 1–255 visible ASCII characters; anything else is 400.
+    func idempotencyKey() throws -> String? {
+        guard let key = headers[.idempotencyKey] else { return nil }
+        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw Problem(.malformedRequest, "Idempotency-Key must be 1 to 255 visible ASCII characters")
+        }
+        return key
+    }
+
     /// The version an `If-Match` header demands: 428 when absent, 412 when it names no version we issue.
     func requiredVersion() throws -> Int {
         guard let header = headers[.ifMatch] else {
@@ -38,6 +50,10 @@ extension Request {
         }
         return version
     }
+}
+
+extension HTTPField.Name {
+    static let idempotencyKey = Self("Idempotency-Key")!
 }
 
 extension RequestContext {

@@ -102,12 +102,19 @@ public struct TriageWorker: Service {
         while !Task.isShuttingDownGracefully {
             let claims: [ClaimedArrival]
             do {
-                claims = try await metrics.claimLatency.time {
-                    try await queue.claim(limit: configuration.batchSize, lease: configuration.lease,
-                                          maxAttempts: configuration.retry.maxAttempts)
+                // Called off at shutdown: with the database down, a claim waits for a connection until the pool
+                // gives up, about a minute, past the 30 s a Kubernetes pod gets to stop. A claim that did commit
+                // is taken over by another worker when its lease expires.
+                claims = try await cancelWhenGracefulShutdown {
+                    try await metrics.claimLatency.time {
+                        try await queue.claim(limit: configuration.batchSize, lease: configuration.lease,
+                                              maxAttempts: configuration.retry.maxAttempts)
+                    }
                 }
             } catch {
-                logger.error("claim failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+                if !Task.isShuttingDownGracefully {
+                    logger.error("claim failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+                }
                 return
             }
             if claims.isEmpty { return }
