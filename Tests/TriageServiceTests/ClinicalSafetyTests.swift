@@ -128,9 +128,10 @@ import TriageStoreTestSupport
                     return rows.count == 3 && rows.allSatisfy { $0.modelStatus == .waiting }
                         && rows.allSatisfy { $0.modelNote?.hasPrefix("model unavailable (model server ") == true }
                 }
+                // Probed again while it is down: every poll once the short backoff has passed, so within a second or
+                // two on a quiet machine; the bound leaves room for one busy with the other suites.
                 let probesWhileDown = await server.requestCount
-                try await Task.sleep(for: .seconds(1))
-                #expect(await server.requestCount > probesWhileDown, "the server is probed again while it is down")
+                try await eventually(timeout: .seconds(30)) { await server.requestCount > probesWhileDown }
                 #expect(try await service.database.count("assessments", where: "phase = 'model'") == 0)
 
                 await server.set(.logprobs([" 2": -0.4, " 3": -1.3, " 4": -2.5]))
