@@ -1,9 +1,8 @@
 """Replicas under chaos, on one PostgreSQL: API processes (`edtriage serve --no-worker`) and worker processes
 (`edtriage worker`). Arrivals are posted to the APIs in turn while workers are killed with SIGKILL and restarted
 at random, and PostgreSQL is crash-restarted (immediate mode) once half-way through, or --restarts times evenly
-spread over the posting; a tenth of the patients get
-new vitals (a second scoring round). Two boards long-poll the APIs in turn with If-None-Match. Then the database
-is checked:
+spread over the posting; a tenth of the patients get new vitals (a second scoring round). Two boards long-poll the
+APIs in turn with If-None-Match. Then the database is checked:
 
 - every posted arrival is there once, done (none queued, failed or missing);
 - every arrival has exactly one assessment per scoring round and phase (rules; and model with --model), and one
@@ -12,8 +11,8 @@ is checked:
 - each board's revisions only went up, no snapshot lost a row or showed an older assessment than one before it,
   and each board ended on the final revision with every arrival on it.
 
-It prints the figures (arrivals/s end to end, the API's and the queue's longest outage around a database restart) and
-writes them, with every check, as JSON to --report. The exit status is 0 only when every check holds.
+It prints the figures (arrivals/s end to end, the API's and the queue's longest outage around a database restart)
+and writes them, with every check, as JSON to --report. The exit status is 0 only when every check holds.
 
 Run by bench/replicas.sh, which makes the private PostgreSQL cluster and the environment (database URLs, JWT
 secret). Standard library only.

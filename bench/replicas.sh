@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Replicas under chaos (bench/replicas.py): 2 × `edtriage serve --no-worker` and 3 × `edtriage worker` on one
 # PostgreSQL, 1,000 arrivals posted while workers are SIGKILLed and restarted at random and PostgreSQL is
-# crash-restarted once; then every arrival, round, phase, the audit chain and the boards are checked. Exits
-# non-zero when a check fails. Arguments go to bench/replicas.py (--arrivals, --rate, --apis, --workers,
-# --model, --report FILE). The database restart needs a cluster of its own: this starts one on
+# crash-restarted once (or --restarts times); then every arrival, round, phase, the audit chain and the boards are
+# checked. Exits non-zero when a check fails. Arguments go to bench/replicas.py (--arrivals, --rate, --restarts,
+# --apis, --workers, --model, --report FILE). The database restart needs a cluster of its own: this starts one on
 # EDTRIAGE_REPLICAS_PG_PORT (default: the project-local port + 10) and stops it at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
