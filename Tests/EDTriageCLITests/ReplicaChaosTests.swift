@@ -5,8 +5,8 @@ import Testing
 /// 3 × `edtriage worker` (this build's) on a PostgreSQL cluster of its own, posts 1,000 arrivals to both APIs while
 /// workers are killed with SIGKILL and restarted at random and PostgreSQL is crash-restarted (immediate mode) three
 /// times (each restart closes connections in every state: idle, mid-statement, mid-result, listening), a tenth of the
-/// patients getting new vitals; two boards long-poll the APIs in turn. The script then reads the
-/// database and the boards' record, and this test holds it to each finding.
+/// patients getting new vitals; two boards long-poll the APIs in turn. The script then reads the database and the
+/// boards' record, and this test holds it to each finding.
 struct ReplicaChaosTests {
     struct Report: Decodable {
         var arrivals, posted, missing, unexpected: Int
@@ -35,7 +35,8 @@ struct ReplicaChaosTests {
         environment["EDTRIAGE_REPLICAS_LOGS"] = folder.path
 
         let run = try await ExternalProgram.run(
-            "bash", ["bench/replicas.sh", "--arrivals", "1000", "--restarts", "3", "--report", reportFile.path], environment: environment)
+            "bash", ["bench/replicas.sh", "--arrivals", "1000", "--restarts", "3", "--report", reportFile.path],
+            environment: environment)
         let logs = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         let report = try JSONDecoder.snakeCase.decode(
             Report.self, from: try #require(try? Data(contentsOf: reportFile),
