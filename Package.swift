@@ -65,7 +65,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GemmaEngineTests",
-            dependencies: ["GemmaEngine", "CGemmaKernels"],
+            dependencies: ["GemmaEngine", "CGemmaKernels", "ComputeThreadTesting"],
             resources: [.copy("Fixtures")],
             swiftSettings: engineSwiftSettings
         ),
@@ -89,7 +89,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TriageCoreTests",
-            dependencies: ["TriageCore"],
+            dependencies: ["TriageCore", "ComputeThreadTesting"],
             swiftSettings: strictSwift
         ),
         .target(
@@ -102,6 +102,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
+            swiftSettings: strictSwift
+        ),
+        /// A Swift Testing trait that runs synchronous, compute-bound suites off the cooperative pool.
+        .target(
+            name: "ComputeThreadTesting",
+            path: "Tests/ComputeThreadTesting",
             swiftSettings: strictSwift
         ),
         /// Fresh throw-away databases on the PostgreSQL named by EDTRIAGE_TEST_DATABASE_URL, for any test target.
@@ -149,7 +155,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TriageWorkerTests",
-            dependencies: ["GemmaEngine", "TriageService", "TriageStore", "TriageStoreTestSupport"],
+            dependencies: ["GemmaEngine", "TriageService", "TriageStore", "TriageStoreTestSupport", "ComputeThreadTesting"],
             swiftSettings: strictSwift
         ),
         .testTarget(

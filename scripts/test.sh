@@ -40,12 +40,40 @@ fi
 # tested against: built once into a cache outside the checkout.
 export EDTRIAGE_LLAMA_SERVER_PYTHON="${EDTRIAGE_LLAMA_SERVER_PYTHON:-$(scripts/llama-cpp-server.sh)}"
 
+# Runs `swift test` and, when it fails, prints what failed once more at the end: a CI log is often read from its
+# tail, and the failing expectation may be thousands of lines above it.
+run_tests() {
+    local log
+    log=$(mktemp)
+    if swift test --skip-build "$@" 2>&1 | tee "$log"; then
+        rm -f "$log"
+        return 0
+    fi
+    {
+        echo "test.sh: swift test $* failed; its failures again:"
+        # Each failure with its details (the lines under it that start with ↳), the runtime's traps, and the tests
+        # a trap left under way.
+        awk '/✘/ { print substr($0, 1, 600); details = 1; next }
+             details && /^ *↳/ { print substr($0, 1, 600); next }
+             { details = 0 }
+             /Fatal error|Precondition failed|Assertion failed|unexpected signal/ { print substr($0, 1, 600) }
+             /◇ Test / && !/◇ Test (case |run started)/ && / started\.$/ {
+                 t = $0; sub(/.*◇ Test /, "", t); sub(/ started\.$/, "", t); running[t] = 1 }
+             / Test .* (passed|failed) after / {
+                 t = $0; sub(/.*(✔|✘|━) Test /, "", t); sub(/ (with [0-9]+ test cases )?(passed|failed) after .*/, "", t)
+                 delete running[t] }
+             END { for (t in running) print "test.sh: never ended: " t }' "$log" | tail -n 80
+    } >&2
+    rm -f "$log"
+    return 1
+}
+
 swift build --build-tests
 if [[ $# -gt 0 ]]; then
-    swift test --skip-build "$@"
+    run_tests "$@"
 else
     # The replica chaos test runs five service processes and a PostgreSQL cluster of its own: it runs alone, after
     # the rest, so that neither it nor the suites' timing-sensitive tests starve the other of the 2 cores.
-    swift test --skip-build --skip ReplicaChaosTests
-    swift test --skip-build --filter ReplicaChaosTests
+    run_tests --skip ReplicaChaosTests
+    run_tests --filter ReplicaChaosTests
 fi

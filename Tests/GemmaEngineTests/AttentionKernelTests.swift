@@ -1,3 +1,4 @@
+import ComputeThreadTesting
 import CGemmaKernels
 import Foundation
 import Testing
@@ -6,7 +7,7 @@ import Testing
 /// shapes that exercise every tile edge: positions not a whole number of key tiles, head widths padded,
 /// query counts not a whole number of blocks or groups, and scores far apart (the running maximum); on the
 /// AVX-512 and the plain C micro-kernel.
-@Suite struct AttentionKernelTests {
+@Suite(.onComputeThread) struct AttentionKernelTests {
     static let shapes = [(positions: 200, dim: 72, queries: 67), (positions: 64, dim: 64, queries: 4),
                          (positions: 1, dim: 16, queries: 1), (positions: 300, dim: 256, queries: 130)]
 

@@ -1,3 +1,4 @@
+import ComputeThreadTesting
 import Foundation
 import GemmaEngine
 import Testing
@@ -14,7 +15,7 @@ func bundledModel() throws -> GemmaModel {
 
 /// Scoring reads the next-token logits of the five level digits after an answer stem, which is only
 /// sound if Gemma's tokenizer splits digits into single tokens that do not merge with the stem.
-@Suite struct DigitTokenTests {
+@Suite(.onComputeThread) struct DigitTokenTests {
     @Test(arguments: ["ESI level: ", "Answer: ESI ", "level "])
     func aDigitAfterAStemIsOneTokenOfItsOwn(stem: String) throws {
         let model = try bundledModel()

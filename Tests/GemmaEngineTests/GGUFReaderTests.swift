@@ -1,8 +1,9 @@
+import ComputeThreadTesting
 import Testing
 
 @testable import GemmaEngine
 
-@Suite("GGUF reader")
+@Suite("GGUF reader", .onComputeThread)
 struct GGUFReaderTests {
     /// A file with every value type, nested arrays, a custom alignment and two tensors.
     static func sampleWriter(version: UInt32 = 3) -> GGUFWriter {

@@ -1,3 +1,4 @@
+import ComputeThreadTesting
 import Foundation
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 /// JPEG, PNG and WebP decoding (libjpeg-turbo, libpng, libwebp): the fixtures' pixels as llama.cpp's own
 /// decoder read them, EXIF orientation, and a clear error for every bad file, hostile sizes refused from
 /// the header before anything is decoded.
-@Suite("Image decoder")
+@Suite("Image decoder", .onComputeThread)
 struct ImageDecoderTests {
     static func bytes(_ name: String) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: TestResources.fixtures.appendingPathComponent("vision/\(name)")))

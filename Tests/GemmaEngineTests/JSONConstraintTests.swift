@@ -1,8 +1,9 @@
+import ComputeThreadTesting
 import Foundation
 import GemmaEngine
 import Testing
 
-@Suite struct JSONConstraintTests {
+@Suite(.onComputeThread) struct JSONConstraintTests {
     static let rationale = JSONSchema.object([
         .init("reasons", .array(.string(maxBytes: 24), maxItems: 3)),
         .init("red_flags", .array(.string(maxBytes: 16), maxItems: 2)),

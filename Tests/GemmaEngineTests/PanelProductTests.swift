@@ -1,3 +1,4 @@
+import ComputeThreadTesting
 import CGemmaKernels
 import Foundation
 import Testing
@@ -8,7 +9,7 @@ import Testing
 /// (whose later blocks add to the earlier ones' sums), of 16-value F16 conversions or of bfloat16 pairs;
 /// F32, F16 and BF16 weights; float and bfloat16 panels; the AVX-512 (with AVX512_BF16 where the CPU has
 /// it) and the plain C micro-kernels.
-@Suite struct PanelProductTests {
+@Suite(.onComputeThread) struct PanelProductTests {
     static let shapes = [(tokens: 29, rows: 70, columns: 300), (tokens: 12, rows: 32, columns: 16),
                          (tokens: 1, rows: 1, columns: 1), (tokens: 50, rows: 300, columns: 523),
                          (tokens: 30, rows: 600, columns: 600)]

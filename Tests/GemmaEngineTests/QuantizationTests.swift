@@ -1,10 +1,11 @@
+import ComputeThreadTesting
 import CGemmaKernels
 import Foundation
 import Testing
 
 @testable import GemmaEngine
 
-@Suite("Tensor types")
+@Suite("Tensor types", .onComputeThread)
 struct QuantizationTests {
     static func fixture(_ type: TensorType) throws -> (raw: [UInt8], expected: [Float]) {
         let name = type.description

@@ -1,10 +1,11 @@
+import ComputeThreadTesting
 import Foundation
 import Testing
 
 @testable import GemmaEngine
 
 /// Agreement with llama.cpp on the same GGUF (reference data in ../shared/reference/gemma-3-270m).
-@Suite("llama.cpp reference", .serialized)
+@Suite("llama.cpp reference", .serialized, .onComputeThread)
 struct ReferenceTests {
     struct TokenizerRecord: Decodable {
         let text: String

@@ -1,8 +1,9 @@
+import ComputeThreadTesting
 import Testing
 
 @testable import GemmaEngine
 
-@Suite("Session")
+@Suite("Session", .onComputeThread)
 struct SessionTests {
     static let prompt = "Emergency department triage sorts patients by urgency. The nurse"
 

@@ -1,8 +1,9 @@
+import ComputeThreadTesting
 import Testing
 
 @testable import GemmaEngine
 
-@Suite("Tokenizer")
+@Suite("Tokenizer", .onComputeThread)
 struct TokenizerTests {
     @Test func decodeInvertsEncodeOnVariedText() throws {
         let model = try SharedModel.get()

@@ -1,3 +1,4 @@
+import ComputeThreadTesting
 import Foundation
 import Testing
 import CGemmaKernels
@@ -6,7 +7,7 @@ import CGemmaKernels
 
 /// Reading a Gemma 3 mmproj (vision tower) GGUF: the keys and tensors llama.cpp's mtmd requires, in the
 /// types mmproj files ship in, the older converter's swapped MLP names, and a clear error for every defect.
-@Suite("Vision tower (mmproj) reader")
+@Suite("Vision tower (mmproj) reader", .onComputeThread)
 struct VisionModelTests {
     /// A tiny tower: 56 px images of 14 px patches (4 × 4), width 32, two blocks, pooled 4 × 4 to one
     /// token, projected to 640 (the bundled 270M's width). Tensor bytes are zeros: only layout is read.

@@ -1,9 +1,10 @@
+import ComputeThreadTesting
 import Crypto
 import Foundation
 import Testing
 import TriageCore
 
-@Suite struct AuditCheckpointTests {
+@Suite(.onComputeThread) struct AuditCheckpointTests {
     @Test func aCheckpointVerifiesOnlyAsSignedAndOnlyForItsKey() throws {
         let key = Curve25519.Signing.PrivateKey()
         let checkpoint = try AuditCheckpoint.sign(seq: 42, hash: String(repeating: "ab", count: 32), at: Date(), key: key)

@@ -1,8 +1,9 @@
+import ComputeThreadTesting
 import Foundation
 import Testing
 import TriageCore
 
-@Suite struct CanonicalJSONTests {
+@Suite(.onComputeThread) struct CanonicalJSONTests {
     func text(_ value: JSONValue) -> String { String(decoding: value.canonicalData(), as: UTF8.self) }
 
     @Test func keysSortByUTF8BytesWithoutWhitespace() {

@@ -1,3 +1,4 @@
+import ComputeThreadTesting
 import Testing
 import TriageCore
 
@@ -6,7 +7,7 @@ let calmChildVitals = Vitals(heartRate: 100, respiratoryRate: 24, spo2: 99, temp
 
 /// Classes of presentation the ESI v4 handbook, the paediatric assessment triangle, Brighton PEWS and the
 /// chest pain and field-triage guidelines name: each test fails without its rule.
-@Suite struct ClinicalClassTests {
+@Suite(.onComputeThread) struct ClinicalClassTests {
     // MARK: Danger-zone vitals below ESI 3
 
     @Test func dangerZoneAtLessUrgentLevelLeadsTheFindings() throws {

@@ -1,8 +1,9 @@
+import ComputeThreadTesting
 import Testing
 import TriageCore
 
 /// The ESI v4 decision points A–D, each on presentations built to isolate one rule.
-@Suite struct DecisionPointTests {
+@Suite(.onComputeThread) struct DecisionPointTests {
     static let lifeSavingCases: [(String, ClinicalPresentation, String)] = [
         ("AVPU U", patient(vitals: vitals { $0.consciousness = .unresponsive; $0.gcs = nil }), "esi.a.unresponsive"),
         ("AVPU P", patient(vitals: vitals { $0.consciousness = .pain; $0.gcs = nil }), "esi.a.unresponsive"),

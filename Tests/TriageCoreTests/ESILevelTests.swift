@@ -1,7 +1,8 @@
+import ComputeThreadTesting
 import Testing
 import TriageCore
 
-@Suite struct ESILevelTests {
+@Suite(.onComputeThread) struct ESILevelTests {
     @Test func moreUrgentSortsFirst() {
         #expect(ESILevel.resuscitation < .emergent)
         #expect(min(ESILevel.urgent, .emergent) == .emergent)

@@ -1,8 +1,9 @@
+import ComputeThreadTesting
 import Foundation
 import Testing
 import TriageCore
 
-@Suite struct EvaluationTests {
+@Suite(.onComputeThread) struct EvaluationTests {
     static let rows = [
         TriageEvaluation.Row(id: "a", expected: .resuscitation, proposed: .resuscitation, ageBand: .adult),
         TriageEvaluation.Row(id: "b", expected: .emergent, proposed: .urgent, ageBand: .infant),

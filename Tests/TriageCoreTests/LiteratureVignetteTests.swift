@@ -1,3 +1,4 @@
+import ComputeThreadTesting
 import Foundation
 import Testing
 import TriageCore
@@ -7,7 +8,7 @@ import TriageCore
 /// from published sources without reference to the rules. Each held-out set was run once, as it was, before
 /// its misses were used to find further classes; from then on it is development data. Development sets are
 /// guarded against losing what their classes gained; the newest held-out set is only measured.
-@Suite struct LiteratureVignetteTests {
+@Suite(.onComputeThread) struct LiteratureVignetteTests {
     static var fixturesURL: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/vignettes")

@@ -1,8 +1,9 @@
+import ComputeThreadTesting
 import Foundation
 import Testing
 import TriageCore
 
-@Suite struct LevelDistributionTests {
+@Suite(.onComputeThread) struct LevelDistributionTests {
     @Test func softmaxOfLogitsIsNormalizedAndOrdered() throws {
         let distribution = try #require(LevelDistribution(logits: [0, 2, 1, -1, -30]))
         #expect(abs(distribution.probabilities.reduce(0, +) - 1) < 1e-12)
@@ -48,7 +49,7 @@ import TriageCore
     }
 }
 
-@Suite struct ModelCombinationTests {
+@Suite(.onComputeThread) struct ModelCombinationTests {
     static let identity = ModelIdentity(backend: "embedded", name: "gemma-test.gguf", sha256: "ab", quantization: "Q4_K_M",
                                         engine: "GemmaEngine test")
 

@@ -1,3 +1,4 @@
+import ComputeThreadTesting
 import Foundation
 import Testing
 import TriageCore
@@ -5,7 +6,7 @@ import TriageCore
 /// The Korean and Spanish versions of literature development cases (`Tests/Fixtures/vignettes/development-ko.jsonl`,
 /// `development-es.jsonl`: the same patients, notes written as a triage nurse in Seoul or Madrid would, same expected
 /// levels) against their English originals.
-@Suite struct MultilingualVignetteTests {
+@Suite(.onComputeThread) struct MultilingualVignetteTests {
     static let languages = ["ko", "es"]
 
     /// How much less urgent than its English twin a translated case may be proposed: never for an English ESI 1–2

@@ -1,8 +1,9 @@
+import ComputeThreadTesting
 import Testing
 import TriageCore
 
 /// Negated mentions must not fire a rule; affirmed ones must (NegEx-style scope, ends at a clause).
-@Suite struct NegationTests {
+@Suite(.onComputeThread) struct NegationTests {
     static let cases: [(String, String, String, Bool)] = [
         ("sore throat", "No drooling or voice change.", "esi.b.stridor", false),
         ("sore throat", "Drooling and muffled voice.", "esi.b.stridor", true),

@@ -1,10 +1,11 @@
+import ComputeThreadTesting
 import Foundation
 import Testing
 import TriageCore
 
 /// Notes that are not in English: the language is detected, a Korean or Spanish note is read through its term
 /// table as its English twin is, and a note in any other language is flagged, never silently ignored.
-@Suite struct NoteLanguageTests {
+@Suite(.onComputeThread) struct NoteLanguageTests {
     @Test(arguments: [
         ("chest pain", "en"),
         ("Crushing substernal chest pain radiating to the left arm for 40 minutes, sweaty", "en"),

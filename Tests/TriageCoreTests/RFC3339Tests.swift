@@ -1,8 +1,9 @@
+import ComputeThreadTesting
 import Foundation
 import Testing
 import TriageCore
 
-@Suite("RFC 3339 date-times")
+@Suite("RFC 3339 date-times", .onComputeThread)
 struct RFC3339Tests {
     @Test("reads what RFC 3339 allows: fractions, any offset to ±23:59, lower-case t and z, a leap second")
     func valid() throws {

@@ -1,8 +1,9 @@
+import ComputeThreadTesting
 import Testing
 import TriageCore
 
 /// NEWS2 against the RCP 2017 chart, qSOFA (Sepsis-3) and the shock index.
-@Suite struct ScoreTests {
+@Suite(.onComputeThread) struct ScoreTests {
     /// An adult with only the vitals in `vitals` measured.
     func news2(_ vitals: Vitals) throws -> NEWS2Score {
         try #require(assess(patient(vitals: vitals)).scores.news2)

@@ -1,7 +1,8 @@
+import ComputeThreadTesting
 import Testing
 import TriageCore
 
-@Suite struct TriagePolicyTests {
+@Suite(.onComputeThread) struct TriagePolicyTests {
     /// A rules assessment at a chosen level, from a real presentation.
     static func rulesAssessment(_ level: ESILevel) -> RulesAssessment {
         let presentations: [ESILevel: ClinicalPresentation] = [

@@ -1,8 +1,9 @@
+import ComputeThreadTesting
 import Foundation
 import Testing
 import TriageCore
 
-@Suite struct ValidationTests {
+@Suite(.onComputeThread) struct ValidationTests {
     let validator = ArrivalValidator()
 
     /// The error `validate` throws, or nil when it accepts.

@@ -1,3 +1,4 @@
+import ComputeThreadTesting
 import Foundation
 import Testing
 import TriageCore
@@ -5,7 +6,7 @@ import TriageCore
 /// Runs the rules over the development vignettes (`../shared/clinical/vignettes.jsonl` from the package
 /// root, or `EDTRIAGE_VIGNETTES`). The set is for development: these assertions guard safety properties,
 /// not a tuned score.
-@Suite struct VignetteEvaluationTests {
+@Suite(.onComputeThread) struct VignetteEvaluationTests {
     static var vignettesURL: URL {
         if let path = ProcessInfo.processInfo.environment["EDTRIAGE_VIGNETTES"] {
             return URL(fileURLWithPath: path)

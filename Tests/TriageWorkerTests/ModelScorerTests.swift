@@ -1,3 +1,4 @@
+import ComputeThreadTesting
 import Foundation
 import GemmaEngine
 import Testing
@@ -5,7 +6,7 @@ import TriageCore
 import TriageStoreTestSupport
 @testable import TriageService
 
-@Suite("Model scorer on the bundled model")
+@Suite("Model scorer on the bundled model", .onComputeThread)
 struct ModelScorerTests {
     static let chestPain = ClinicalPresentation(
         age: .years(58), sex: .male, arrivalMode: .walkIn, chiefComplaint: "chest pain",

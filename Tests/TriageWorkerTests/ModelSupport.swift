@@ -1,3 +1,4 @@
+import ComputeThreadTesting
 import Foundation
 import Testing
 import TriageCore
@@ -5,11 +6,11 @@ import TriageService
 import TriageStoreTestSupport
 
 /// The bundled model, loaded once for the whole test process (loading hashes 250 MB and prefills the
-/// prompt prefix). Fails with a clear message when the file is missing.
+/// prompt prefix, on the compute thread). Fails with a clear message when the file is missing.
 enum BundledModel {
     static var path: String { TestModel.path }
 
-    private static let loading = Task { () throws -> ModelScorer in
+    private static let loading = Task(executorPreference: QueueExecutor.compute) { () throws -> ModelScorer in
         guard FileManager.default.fileExists(atPath: path) else {
             throw ModelUnavailable("bundled model \(path) is missing: run scripts/fetch-model.sh or set EDTRIAGE_MODEL_PATH")
         }

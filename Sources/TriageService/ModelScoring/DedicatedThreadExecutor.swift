@@ -15,3 +15,12 @@ final class DedicatedThreadExecutor: SerialExecutor, @unchecked Sendable {
 
     func asUnownedSerialExecutor() -> UnownedSerialExecutor { UnownedSerialExecutor(ordinary: self) }
 }
+
+/// Runs `work` on a dispatch thread and resumes the caller with its result: loading a model reads and hashes
+/// the whole file and prefills the prefix (seconds at MedGemma's size), which would otherwise hold one of the
+/// cooperative pool's few threads while other services of the process start.
+func offTheCooperativePool<Result: Sendable>(_ work: @escaping @Sendable () throws -> Result) async throws -> Result {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global(qos: .userInitiated).async { continuation.resume(with: Swift.Result(catching: work)) }
+    }
+}

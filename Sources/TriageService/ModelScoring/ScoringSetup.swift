@@ -49,11 +49,12 @@ public struct ScoringSetup: Sendable {
             let phase: CalibratedModelPhase
             switch (configuration.backend, configuration.path, configuration.openAI) {
             case ("embedded", let path?, _):
-                let backend = try EmbeddedTriageModel(path: path, threads: configuration.threads,
-                                                      contextTokens: configuration.contextTokens,
-                                                      rationaleMaxTokens: configuration.rationaleMaxTokens,
-                                                      mmproj: configuration.mmproj,
-                                                      maxImagePixels: configuration.maxImagePixels)
+                let backend = try await offTheCooperativePool {
+                    try EmbeddedTriageModel(path: path, threads: configuration.threads,
+                                            contextTokens: configuration.contextTokens,
+                                            rationaleMaxTokens: configuration.rationaleMaxTokens,
+                                            mmproj: configuration.mmproj, maxImagePixels: configuration.maxImagePixels)
+                }
                 phase = CalibratedModelPhase(backend: backend, threshold: configuration.raiseThreshold,
                                              rationaleBudget: configuration.rationaleBudget,
                                              rationaleLanguage: rationaleLanguage,
