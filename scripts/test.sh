@@ -53,15 +53,15 @@ run_tests() {
         echo "test.sh: swift test $* failed; its failures again:"
         # Each failure with its details (the lines under it that start with ↳), the runtime's traps, and the tests
         # a trap left under way.
-        awk '/✘/ { print substr($0, 1, 600); details = 1; next }
-             details && /^ *↳/ { print substr($0, 1, 600); next }
-             { details = 0 }
-             /Fatal error|Precondition failed|Assertion failed|unexpected signal/ { print substr($0, 1, 600) }
-             /◇ Test / && !/◇ Test (case |run started)/ && / started\.$/ {
+        awk '/◇ Test / && !/◇ Test (case |run started)/ && / started\.$/ {
                  t = $0; sub(/.*◇ Test /, "", t); sub(/ started\.$/, "", t); running[t] = 1 }
              / Test .* (passed|failed) after / {
                  t = $0; sub(/.*(✔|✘|━) Test /, "", t); sub(/ (with [0-9]+ test cases )?(passed|failed) after .*/, "", t)
                  delete running[t] }
+             /✘/ { print substr($0, 1, 600); details = 1; next }
+             details && /^ *↳/ { print substr($0, 1, 600); next }
+             { details = 0 }
+             /Fatal error|Precondition failed|Assertion failed|unexpected signal/ { print substr($0, 1, 600) }
              END { for (t in running) print "test.sh: never ended: " t }' "$log" | tail -n 80
     } >&2
     rm -f "$log"

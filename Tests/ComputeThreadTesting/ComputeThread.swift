@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Testing
 
 /// Runs a suite's tests on one thread kept for synchronous, compute-bound tests, instead of on Swift's
@@ -19,8 +20,13 @@ public struct ComputeThread: SuiteTrait, TestTrait, TestScoping {
     public func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
-        try await withTaskExecutorPreference(QueueExecutor.compute) { try await function() }
+        try await withTaskExecutorPreference(Self.executor) { try await function() }
     }
+
+    /// The compute thread's executor; nil with `EDTRIAGE_COMPUTE_THREAD=off`, which leaves the work on the pool for
+    /// bench/pool-stalls.sh to compare.
+    public static let executor: QueueExecutor? =
+        ProcessInfo.processInfo.environment["EDTRIAGE_COMPUTE_THREAD"] == "off" ? nil : QueueExecutor.compute
 }
 
 extension Trait where Self == ComputeThread {

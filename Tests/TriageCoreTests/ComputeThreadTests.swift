@@ -1,8 +1,10 @@
 import ComputeThreadTesting
 import Dispatch
+import Foundation
 import Testing
 
-@Suite(.onComputeThread) struct ComputeThreadTests {
+/// Skipped when bench/pool-stalls.sh turns the compute thread off.
+@Suite(.onComputeThread, .enabled(if: ComputeThread.executor != nil)) struct ComputeThreadTests {
     @Test func aSynchronousTestRunsOnTheComputeThread() {
         #expect(DispatchQueue.getSpecific(key: QueueExecutor.marker) == true)
     }
@@ -20,4 +22,26 @@ import Testing
 /// The control: without the trait a test runs on the cooperative pool.
 @Test func withoutTheTraitATestRunsOnTheCooperativePool() {
     #expect(DispatchQueue.getSpecific(key: QueueExecutor.marker) == nil)
+}
+
+/// For bench/pool-stalls.sh only: sleeps 100 ms at a time on the cooperative pool while the other suites run, and
+/// reports how late it woke. Skipped unless EDTRIAGE_POOL_PROBE_SECONDS is set.
+@Test(.enabled(if: PoolStallProbe.seconds != nil))
+func poolStallProbe() async throws {
+    let seconds = try #require(PoolStallProbe.seconds)
+    let clock = ContinuousClock()
+    let start = clock.now
+    var lateness: [Duration] = []
+    while clock.now - start < .seconds(seconds) {
+        let asleep = clock.now
+        try await Task.sleep(for: .milliseconds(100))
+        lateness.append(clock.now - asleep - .milliseconds(100))
+    }
+    let worst = lateness.max() ?? .zero
+    print("pool stall probe: \(lateness.count) wake-ups in \(seconds) s, worst \(worst) late, "
+          + "\(lateness.count { $0 > .seconds(1) }) more than 1 s late, \(lateness.count { $0 > .milliseconds(100) }) more than 0.1 s")
+}
+
+enum PoolStallProbe {
+    static let seconds = ProcessInfo.processInfo.environment["EDTRIAGE_POOL_PROBE_SECONDS"].flatMap(Int.init)
 }

@@ -10,7 +10,7 @@ import TriageStoreTestSupport
 enum BundledModel {
     static var path: String { TestModel.path }
 
-    private static let loading = Task(executorPreference: QueueExecutor.compute) { () throws -> ModelScorer in
+    private static let loading = Task(executorPreference: ComputeThread.executor) { () throws -> ModelScorer in
         guard FileManager.default.fileExists(atPath: path) else {
             throw ModelUnavailable("bundled model \(path) is missing: run scripts/fetch-model.sh or set EDTRIAGE_MODEL_PATH")
         }
