@@ -26,7 +26,8 @@ public struct ComputeThread: SuiteTrait, TestTrait, TestScoping {
     /// The compute thread's executor; nil with `EDTRIAGE_COMPUTE_THREAD=off`, which leaves the work on the pool for
     /// bench/pool-stalls.sh to compare.
     public static let executor: QueueExecutor? =
-        ProcessInfo.processInfo.environment["EDTRIAGE_COMPUTE_THREAD"] == "off" ? nil : QueueExecutor.compute
+        ProcessInfo.processInfo.environment["EDTRIAGE_COMPUTE_THREAD"] == "off"
+            ? nil : QueueExecutor(label: "edtriage.tests.compute")
 }
 
 extension Trait where Self == ComputeThread {
@@ -36,8 +37,6 @@ extension Trait where Self == ComputeThread {
 
 /// Runs tasks' jobs on a serial dispatch queue, whose thread dispatch takes from outside the cooperative pool.
 public final class QueueExecutor: TaskExecutor, @unchecked Sendable {
-    /// The queue of every `ComputeThread` suite.
-    public static let compute = QueueExecutor(label: "edtriage.tests.compute")
     /// Set on the queue, so that a test can tell that it runs there.
     public static let marker = DispatchSpecificKey<Bool>()
     private let queue: DispatchQueue

@@ -38,8 +38,10 @@ func poolStallProbe() async throws {
         lateness.append(clock.now - asleep - .milliseconds(100))
     }
     let worst = lateness.max() ?? .zero
+    let overOneSecond = lateness.count { $0 > .seconds(1) }
+    let overATenth = lateness.count { $0 > .milliseconds(100) }
     print("pool stall probe: \(lateness.count) wake-ups in \(seconds) s, worst \(worst) late, "
-          + "\(lateness.count { $0 > .seconds(1) }) more than 1 s late, \(lateness.count { $0 > .milliseconds(100) }) more than 0.1 s")
+          + "\(overOneSecond) more than 1 s late, \(overATenth) more than 0.1 s")
 }
 
 enum PoolStallProbe {
